@@ -1,0 +1,43 @@
+"""graphgrad's engine: a scalar `Value` and an array `Tensor` on one graph of primitives.
+
+    from autograd import Value, Tensor, no_grad, grad
+"""
+from autograd.functions import (
+    cross_entropy_error,
+    exp,
+    log,
+    reciprocal,
+    relu,
+    sigmoid,
+    softmax,
+    softmax_with_loss,
+    tanh,
+)
+from autograd.graph import (
+    AnomalyError,
+    DomainError,
+    GraphgradWarning,
+    Node,
+    Step,
+    backward_steps,
+    composite,
+    detect_anomaly,
+    enable_grad,
+    grad,
+    is_grad_enabled,
+    no_grad,
+    toposort,
+)
+from autograd.primitives import PRIMITIVES
+from autograd.tensor import Tensor
+from autograd.value import Value
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Value", "Tensor", "Node", "Step", "no_grad", "enable_grad", "is_grad_enabled", "grad",
+    "backward_steps", "toposort", "composite", "detect_anomaly", "PRIMITIVES",
+    "AnomalyError", "DomainError", "GraphgradWarning",
+    "exp", "log", "reciprocal", "relu", "sigmoid", "tanh", "softmax", "cross_entropy_error",
+    "softmax_with_loss",
+]

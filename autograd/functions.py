@@ -1,0 +1,184 @@
+"""Composite functions: plain compositions of primitives, no derivative code.
+
+Each is wrapped by `composite(name)`, so every node it makes (constants included) carries
+a scope frame: the renderer can draw `sigmoid` as one box or as its ×(−1), exp, +1, 1/x
+nodes (the book's figure 5-19/5-20), and `softmax_with_loss` as appendix A's graph.
+
+softmax / cross_entropy_error / softmax_with_loss take a Tensor (rows are samples) or a
+list of Values (one sample, drawn node by node as in appendix A).
+"""
+import numbers
+
+import numpy as np
+
+from autograd.graph import Node, apply, composite
+from autograd.primitives import EXP, LOG, RECIPROCAL, RELU
+
+__all__ = ["exp", "log", "reciprocal", "relu", "neg", "sub", "div", "mean", "sigmoid",
+           "tanh", "softmax", "cross_entropy_error", "softmax_with_loss", "DELTA"]
+
+# The book's guard against log(0) in cross_entropy_error (chapter 4): log(y + 1e-7).
+DELTA = 1e-7
+
+
+def _node(x, like=None):
+    """Numbers become Values and arrays Tensors (constants), so functions take both."""
+    if isinstance(x, Node):
+        return x
+    from autograd.tensor import Tensor
+    from autograd.value import Value
+    if like is not None:
+        return like._like(np.asarray(x, dtype=like.data.dtype) if like._array else float(x))
+    if isinstance(x, numbers.Real):
+        return Value(x)
+    return Tensor(x)
+
+
+def exp(x):
+    return apply(EXP, _node(x))
+
+
+def log(x):
+    return apply(LOG, _node(x))
+
+
+def reciprocal(x):
+    return apply(RECIPROCAL, _node(x))
+
+
+def relu(x):
+    return apply(RELU, _node(x))
+
+
+@composite("neg")
+def neg(x):
+    return _node(x) * -1  # −x as the book draws it: a × node with the constant −1
+
+
+@composite("sub")
+def sub(x, y):
+    x = _node(x)
+    return x + neg(_node(y, like=x))  # x − y = x + (−y)
+
+
+@composite("div")
+def div(x, y):
+    x = _node(x)
+    return x * reciprocal(_node(y, like=x))  # x / y = x × (1/y)
+
+
+@composite("mean")
+def mean(x, axis=None, keepdims=False):
+    s = x.sum(axis=axis, keepdims=keepdims)
+    return s * (s.data.size / x.data.size)  # × 1/N, N the number of summed elements
+
+
+@composite("sigmoid")
+def sigmoid(x):
+    """1 / (1 + exp(−x)): the ×(−1) → exp → +1 → 1/x graph of the book's figure 5-19.
+
+    For x < −709 exp(−x) overflows to inf; the value is still 0 but the gradient
+    through exp becomes 0·inf = nan (detect_anomaly() points at it)."""
+    x = _node(x)
+    return reciprocal(exp(x * -1) + 1)
+
+
+@composite("tanh")
+def tanh(x):
+    """tanh(x) = 2·sigmoid(2x) − 1: a rescaled sigmoid, which keeps exp from
+    overflowing for large positive x."""
+    x = _node(x)
+    return sigmoid(x * 2) * 2 - 1
+
+
+def _is_values(x):
+    return isinstance(x, (list, tuple))
+
+
+@composite("softmax")
+def softmax(a, axis=-1, shift=True):
+    """exp(a_k) / Σ exp(a_i), over `axis` of a Tensor or over a list of Values.
+
+    With shift (the default) the row max c is subtracted first: softmax(a − c) equals
+    softmax(a) for any constant c, and with c = max every exp is at most 1, so nothing
+    overflows.  c is a constant leaf, so no gradient flows through it and the gradient
+    is unchanged.  shift=False draws appendix A's graph exactly."""
+    if _is_values(a):
+        a = [_node(v) for v in a]
+        if shift:
+            c = max(v.data for v in a)
+            a = [v - c for v in a]
+        e = [exp(v) for v in a]
+        s = e[0]
+        for v in e[1:]:
+            s = s + v
+        r = reciprocal(s)  # appendix A: one 1/S node feeding every × node
+        return [v * r for v in e]
+    a = _node(a)
+    if shift:
+        a = a - a.data.max(axis=axis, keepdims=True)
+    e = exp(a)
+    return e * reciprocal(e.sum(axis=axis, keepdims=True))
+
+
+def _one_hot(t, shape):
+    """Labels (integers) or a one-hot array, checked against the scores' shape."""
+    t = np.asarray(t.data if isinstance(t, Node) else t)
+    if t.shape == shape:
+        return t
+    n_classes = shape[-1]
+    labels = t.reshape(-1)
+    if labels.size != int(np.prod(shape[:-1])):
+        raise ValueError(f"labels of shape {t.shape} do not match scores of shape {shape}: "
+                         "give one-hot labels of the same shape or one integer per row")
+    if labels.dtype.kind == "f" and not np.all(labels == np.round(labels)):
+        raise ValueError("integer labels expected, got non-integer values")
+    labels = labels.astype(np.int64)
+    if labels.size and (labels.min() < 0 or labels.max() >= n_classes):
+        raise ValueError(f"labels must lie in 0..{n_classes - 1}, got "
+                         f"{labels.min()}..{labels.max()}")
+    one = np.zeros((labels.size, n_classes))
+    one[np.arange(labels.size), labels] = 1.0
+    return one.reshape(shape)
+
+
+@composite("cross_entropy_error")
+def cross_entropy_error(y, t, delta=DELTA):
+    """−Σ t_k log(y_k + delta), averaged over the batch: the book's cross_entropy_error.
+    `t` one-hot or integer labels.  delta guards log(0) (the book's 1e-7); delta=0 gives
+    appendix A's graph exactly."""
+    if _is_values(y):
+        if isinstance(t, (numbers.Integral, np.integer)):
+            t = _one_hot(np.array([t]), (1, len(y)))[0]
+        if len(t) != len(y):
+            raise ValueError(f"{len(t)} labels for {len(y)} scores")
+        total = None
+        for yk, tk in zip(y, t):  # appendix A: log, × t_k, then one + chain
+            term = (log(yk + delta) if delta else log(yk)) * tk
+            total = term if total is None else total + term
+        return total * -1
+    y = _node(y)
+    if y.ndim == 1:
+        y = y.reshape(1, -1)
+        if not np.isscalar(t) and np.ndim(t.data if isinstance(t, Node) else t) == 1 \
+                and np.size(t.data if isinstance(t, Node) else t) == y.shape[1]:
+            t = np.reshape(t.data if isinstance(t, Node) else t, (1, -1))
+    tk = _one_hot(t, y.shape)
+    logy = log(y + delta) if delta else log(y)
+    n = y.shape[0]
+    return (logy * tk).sum() * (-1.0 / n)
+
+
+@composite("softmax_with_loss")
+def softmax_with_loss(x, t, delta=None, shift=True):
+    """The book's Softmax-with-Loss (appendix A): softmax, then cross entropy, mean over
+    the batch.  Its gradient with respect to x is (y − t) / N.
+
+    delta=None guards log(0) with the dtype's smallest normal number instead of the
+    book's 1e-7: log stays finite where a probability underflows to 0, and the gradient
+    stays (y − t)/N to rounding (1e-7 would shift it by about 1e-7/y, which shows at
+    the 8th decimal of the book's and the E資格 exercise's numbers)."""
+    if delta is None:
+        dtype = np.float64 if _is_values(x) else _node(x).data.dtype
+        delta = float(np.finfo(dtype).tiny)
+    return cross_entropy_error(softmax(x, shift=shift), t, delta=delta)

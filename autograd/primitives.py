@@ -1,0 +1,278 @@
+"""The primitive table: each op's forward, derivative rule, label and formula, side by side.
+
+A derivative rule is `(g, out, *inputs, **params) -> one gradient per input`, the book's
+"upstream times local".  Rules use operators and duck-typed methods (`.T`, `.reshape`,
+`.sum`) only, so the same rule runs on raw floats/arrays (the fast path: no node is
+allocated) and on nodes (create_graph=True: the backward pass becomes a graph itself).
+
+`sample(rng)` gives inputs and params inside the op's domain; the test suite runs a
+numerical first- and second-order check on every registered primitive with it.
+"""
+import math
+
+import numpy as np
+
+from autograd.graph import Node, warn_domain
+
+PRIMITIVES = {}
+
+
+class Primitive:
+    __slots__ = ("name", "forward", "backward", "label", "formula", "domain", "sample",
+                 "scalar")
+
+    def __init__(self, name, forward, backward, label, formula, sample, domain=None,
+                 scalar=True):
+        self.name, self.forward, self.backward = name, forward, backward
+        self.label, self.formula, self.sample = label, formula, sample
+        self.domain = domain
+        self.scalar = scalar  # also defined on Value (Python floats)
+
+    def __repr__(self):
+        return f"<primitive {self.name}>"
+
+
+def register(prim):
+    if prim.name in PRIMITIVES:
+        raise ValueError(f"primitive {prim.name!r} is already registered")
+    PRIMITIVES[prim.name] = prim
+    return prim
+
+
+def _raw(x):
+    return x.data if isinstance(x, Node) else x
+
+
+def _positive(size):
+    return lambda rng: ((rng.uniform(0.5, 2.0, size),), {})
+
+
+def _any(n, size=(3, 4)):
+    return lambda rng: (tuple(rng.normal(size=size) for _ in range(n)), {})
+
+
+def _nonpositive_inputs(limit):
+    """Domain hook: a scalar outside the domain is an error; an array gives nan/inf with a
+    warning naming the op (numpy's own warning would not say which node)."""
+    def check(prim, inputs, out):
+        x = inputs[0].data
+        if isinstance(x, float):
+            return  # the scalar forward raised already
+        bad = x <= 0 if limit == "positive" else x == 0
+        if bad.any():
+            what = "<= 0" if limit == "positive" else "== 0"
+            warn_domain(prim, inputs, f"{int(bad.sum())} of {x.size} inputs {what}; "
+                        "the result holds nan/inf")
+    return check
+
+
+# ============================================================================ elementwise
+
+def _add(x, y):
+    return x + y
+
+
+ADD = register(Primitive(
+    "add", _add, lambda g, out, x, y: (g, g),
+    "+", "∂z/∂x = 1, ∂z/∂y = 1", _any(2)))
+
+
+def _mul(x, y):
+    return x * y
+
+
+MUL = register(Primitive(
+    "mul", _mul, lambda g, out, x, y: (g * y, g * x),  # the inputs swapped
+    "×", "∂z/∂x = y, ∂z/∂y = x", _any(2)))
+
+
+def _exp(x):
+    if type(x) is float:
+        try:
+            return math.exp(x)
+        except OverflowError:  # numpy's answer, so anomaly mode sees the same inf
+            return math.inf
+    return np.exp(x)
+
+
+EXP = register(Primitive(
+    "exp", _exp, lambda g, out, x: (g * out,),  # exp is its own derivative
+    "exp", "∂y/∂x = exp(x) = y", _any(1)))
+
+
+def _log(x):
+    if type(x) is float:
+        if x <= 0:
+            raise ValueError(f"log is defined only for x > 0, got {x!r}")
+        return math.log(x)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.log(x)
+
+
+LOG = register(Primitive(
+    "log", _log, lambda g, out, x: (g / x,),
+    "log", "∂y/∂x = 1/x", _positive((3, 4)), _nonpositive_inputs("positive")))
+
+
+def _reciprocal(x):
+    if type(x) is float:
+        if x == 0:
+            raise ZeroDivisionError("1/x is undefined at x = 0")
+        return 1.0 / x
+    with np.errstate(divide="ignore"):
+        return 1.0 / x
+
+
+RECIPROCAL = register(Primitive(
+    "reciprocal", _reciprocal, lambda g, out, x: (-g * out * out,),  # the book's -y²
+    "1/x", "∂y/∂x = -1/x² = -y²", _positive((3, 4)), _nonpositive_inputs("zero")))
+
+
+def _pow(x, *, p):
+    y = x ** p
+    if isinstance(y, complex):
+        raise ValueError(f"{x!r} ** {p!r} is not a real number")
+    return y
+
+
+def _pow_sample(rng):
+    return (rng.uniform(0.5, 2.0, (3, 4)),), {"p": 2.5}
+
+
+def _pow_domain(prim, inputs, out):
+    x = inputs[0].data
+    if isinstance(x, np.ndarray) and not np.isfinite(out).all():
+        warn_domain(prim, inputs, "the result holds nan/inf (negative base with a "
+                    "fractional exponent, or zero with a negative one)")
+
+
+POW = register(Primitive(
+    "pow", _pow, lambda g, out, x, *, p: (g * p * x ** (p - 1),),
+    "^", "∂y/∂x = p·x^(p−1)", _pow_sample, _pow_domain))
+
+
+def _relu(x):
+    if type(x) is float:
+        return x if x > 0.0 else 0.0
+    return np.maximum(x, 0)
+
+
+def _step_mask(x):
+    """ReLU's local derivative, the book's mask: 1 where x > 0.  A constant: its own
+    derivative is zero, so relu's second derivative is zero (away from 0)."""
+    x = _raw(x)
+    if type(x) is float:
+        return 1.0 if x > 0.0 else 0.0
+    return (x > 0).astype(x.dtype)
+
+
+def _relu_sample(rng):
+    x = rng.normal(size=(3, 4))
+    return (np.where(np.abs(x) < 0.1, 0.5, x),), {}  # keep central differences off the kink
+
+
+RELU = register(Primitive(
+    "relu", _relu, lambda g, out, x: (g * _step_mask(x),),
+    "ReLU", "∂y/∂x = 1 if x > 0 else 0", _relu_sample))
+
+
+# ============================================================================ reductions and shape
+
+def _sum(x, *, axis=None, keepdims=False):
+    return np.sum(x, axis=axis, keepdims=keepdims)
+
+
+def _kept_shape(shape, axis):
+    """The shape a sum over `axis` has with keepdims=True."""
+    if axis is None:
+        return (1,) * len(shape)
+    axes = (axis,) if isinstance(axis, int) else axis
+    axes = {a % len(shape) for a in axes}
+    return tuple(1 if i in axes else n for i, n in enumerate(shape))
+
+
+def _sum_rule(g, out, x, *, axis=None, keepdims=False):
+    return (broadcast_to(g.reshape(_kept_shape(x.shape, axis)), x.shape),)
+
+
+def _sum_sample(rng):
+    return (rng.normal(size=(3, 4)),), {"axis": 1, "keepdims": False}
+
+
+SUM = register(Primitive(
+    "sum", _sum, _sum_rule, "Σ", "∂y/∂x_i = 1 (the gradient is copied to every input)",
+    _sum_sample, scalar=False))
+
+
+def _sum_to(x, *, shape):
+    """Sum `x` down to `shape`, undoing numpy broadcasting."""
+    lead = x.ndim - len(shape)
+    axes = tuple(range(lead)) + tuple(i + lead for i, n in enumerate(shape) if n == 1)
+    y = np.sum(x, axis=axes, keepdims=True) if axes else x
+    return y.reshape(shape) if lead else y
+
+
+SUM_TO = register(Primitive(
+    "sum_to", _sum_to, lambda g, out, x, *, shape: (broadcast_to(g, x.shape),),
+    "Σ", "∂y/∂x_i = 1 (summed over the broadcast axes)",
+    lambda rng: ((rng.normal(size=(2, 3, 4)),), {"shape": (3, 1)}), scalar=False))
+
+
+def _broadcast_to(x, *, shape):
+    return np.broadcast_to(x, shape)
+
+
+BROADCAST_TO = register(Primitive(
+    "broadcast_to", _broadcast_to, lambda g, out, x, *, shape: (sum_to(g, x.shape),),
+    "bcast", "∂y/∂x = Σ over the copies",
+    lambda rng: ((rng.normal(size=(3, 1)),), {"shape": (2, 3, 4)}), scalar=False))
+
+
+def _reshape(x, *, shape):
+    return np.reshape(x, shape)
+
+
+RESHAPE = register(Primitive(
+    "reshape", _reshape, lambda g, out, x, *, shape: (g.reshape(x.shape),),
+    "reshape", "∂y/∂x = 1 (values unchanged, only the shape)",
+    lambda rng: ((rng.normal(size=(3, 4)),), {"shape": (2, 6)}), scalar=False))
+
+
+def _transpose(x, *, axes=None):
+    return np.transpose(x, axes)
+
+
+def _transpose_rule(g, out, x, *, axes=None):
+    return (g.transpose(None if axes is None else tuple(np.argsort(axes))),)
+
+
+TRANSPOSE = register(Primitive(
+    "transpose", _transpose, _transpose_rule, "T", "∂y/∂x = 1 (axes permuted back)",
+    lambda rng: ((rng.normal(size=(2, 3, 4)),), {"axes": (1, 2, 0)}), scalar=False))
+
+
+# ============================================================================ linear algebra
+
+def _matmul(x, w):
+    return x @ w
+
+
+MATMUL = register(Primitive(
+    "matmul", _matmul, lambda g, out, x, w: (g @ w.T, x.T @ g),  # the book's (5.13)
+    "dot", "∂L/∂X = ∂L/∂Y·Wᵀ, ∂L/∂W = Xᵀ·∂L/∂Y",
+    lambda rng: ((rng.normal(size=(3, 4)), rng.normal(size=(4, 2))), {}), scalar=False))
+
+
+# Shape helpers that work on raw arrays and on Tensor nodes: the sum/broadcast rules use
+# them, so each is one node in a recorded backward graph.
+
+def broadcast_to(x, shape):
+    if isinstance(x, Node):
+        return x if x.shape == tuple(shape) else x.broadcast_to(shape)
+    return np.broadcast_to(x, shape)
+
+
+def sum_to(x, shape):
+    if isinstance(x, Node):
+        return x if x.shape == tuple(shape) else x.sum_to(shape)
+    return x if x.shape == tuple(shape) else _sum_to(x, shape=tuple(shape))

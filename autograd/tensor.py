@@ -1,0 +1,255 @@
+"""Tensor: an ndarray node (float64 unless given float32).
+
+Broadcasting is explicit: an operand whose shape differs is first passed through a
+`broadcast_to` node, whose rule sums the gradient back to the operand's shape.  So every
+elementwise primitive sees equal shapes, and the drawing shows where copies were made.
+"""
+import numbers
+
+import numpy as np
+
+from autograd import functions as F
+from autograd.graph import Node, apply
+from autograd.primitives import (
+    ADD,
+    BROADCAST_TO,
+    EXP,
+    LOG,
+    MATMUL,
+    MUL,
+    POW,
+    RECIPROCAL,
+    RELU,
+    RESHAPE,
+    SUM,
+    SUM_TO,
+    TRANSPOSE,
+)
+
+__all__ = ["Tensor"]
+
+_FLOATS = (np.float64, np.float32)
+
+
+def _to_array(data, dtype=None):
+    if isinstance(data, Node):
+        data = data.data
+    try:
+        arr = np.asarray(data)
+    except (TypeError, ValueError) as e:
+        raise TypeError(f"Tensor needs numeric array data: {e}") from None
+    if arr.dtype.kind not in "fiub":
+        raise TypeError(f"Tensor needs numeric data, got dtype {arr.dtype} "
+                        f"({type(data).__name__})")
+    if dtype is None:
+        dtype = arr.dtype if arr.dtype.type in _FLOATS else np.float64
+    # no copy when already a float array: Tensor(W) shares W, as the book's layers do
+    return arr.astype(dtype, copy=False)
+
+
+class Tensor(Node):
+    """An array in the graph: `.data` an ndarray, `.grad` an ndarray or None."""
+
+    __slots__ = ()
+    _grad_zero = None
+    _array = True
+    __array_priority__ = 1000  # ndarray + Tensor calls Tensor.__radd__, not numpy's loop
+
+    def __init__(self, data, requires_grad=False, name=None, dtype=None):
+        self._leaf(_to_array(data, dtype), name, bool(requires_grad))
+
+    def _seed(self, grad):
+        if grad is None:
+            if self.data.size != 1:
+                raise RuntimeError(
+                    f"backward() on a Tensor of shape {self.data.shape} needs grad=, the "
+                    "upstream gradient (same shape); only a one-element output is "
+                    "seeded with 1 by default")
+            return np.ones_like(self.data)
+        g = _to_array(grad, self.data.dtype)
+        if g.shape != self.data.shape:
+            raise ValueError(f"backward(grad=...) got shape {g.shape}, the output has "
+                             f"shape {self.data.shape}")
+        return g
+
+    def _accumulate(self, g):
+        g = g if self.grad is None else self.grad + g
+        if type(g) is not np.ndarray:
+            g = np.asarray(g)
+        # a read-only view: one buffer may be shared by several nodes (add's rule sends
+        # the same array to both inputs), so an in-place edit must fail loudly
+        g = g.view()
+        g.flags.writeable = False
+        self.grad = g
+
+    # ------------------------------------------------------------------ array-like
+    shape = property(lambda self: self.data.shape)
+    ndim = property(lambda self: self.data.ndim)
+    size = property(lambda self: self.data.size)
+    dtype = property(lambda self: self.data.dtype)
+    T = property(lambda self: self.transpose())
+
+    def __len__(self):
+        return len(self.data)
+
+    def item(self):
+        return self.data.item()
+
+    def numpy(self):
+        return self.data
+
+    def __repr__(self):
+        body = np.array2string(self.data, precision=4, threshold=20, separator=", ")
+        extra = ", requires_grad=True" if self.requires_grad else ""
+        extra += f", name={self.name!r}" if self.name else ""
+        return f"Tensor({body}{extra})"
+
+    # ------------------------------------------------------------------ operators
+    def __add__(self, other):
+        return _binary(ADD, self, other)
+
+    def __radd__(self, other):  # other + self
+        return _binary(ADD, other, self)
+
+    def __mul__(self, other):
+        return _binary(MUL, self, other)
+
+    def __rmul__(self, other):  # other * self
+        return _binary(MUL, other, self)
+
+    def __neg__(self):
+        return F.neg(self)
+
+    def __sub__(self, other):
+        return F.sub(self, other)
+
+    def __rsub__(self, other):  # other - self
+        return F.sub(_coerce(other, self), self)
+
+    def __truediv__(self, other):
+        return F.div(self, other)
+
+    def __rtruediv__(self, other):  # other * 1/self
+        return F.div(_coerce(other, self), self)
+
+    def __pow__(self, p):
+        if isinstance(p, Node) or not isinstance(p, numbers.Real):
+            raise TypeError("Tensor ** supports a number exponent only")
+        return apply(POW, self, p=p)
+
+    def __matmul__(self, other):
+        return matmul(self, _coerce(other, self))
+
+    def __rmatmul__(self, other):
+        return matmul(_coerce(other, self), self)
+
+    # ------------------------------------------------------------------ functions
+    def exp(self):
+        return apply(EXP, self)
+
+    def log(self):
+        return apply(LOG, self)
+
+    def reciprocal(self):
+        return apply(RECIPROCAL, self)
+
+    def relu(self):
+        return apply(RELU, self)
+
+    def sigmoid(self):
+        return F.sigmoid(self)
+
+    def tanh(self):
+        return F.tanh(self)
+
+    def sum(self, axis=None, keepdims=False):
+        if isinstance(axis, list):
+            axis = tuple(axis)
+        return apply(SUM, self, axis=axis, keepdims=keepdims)
+
+    def mean(self, axis=None, keepdims=False):
+        return F.mean(self, axis=axis, keepdims=keepdims)
+
+    def reshape(self, *shape):
+        shape = _shape_arg(shape)
+        try:
+            shape = self.data.reshape(shape).shape  # a view: validates and resolves -1
+        except ValueError:
+            raise ValueError(f"reshape: cannot reshape shape {self.data.shape} "
+                             f"into {shape}") from None
+        if shape == self.data.shape:
+            return self
+        return apply(RESHAPE, self, shape=shape)
+
+    def transpose(self, *axes):
+        axes = _shape_arg(axes) if axes and axes != (None,) else None
+        return apply(TRANSPOSE, self, axes=axes)
+
+    def broadcast_to(self, shape):
+        shape = tuple(shape)
+        try:
+            np.broadcast_to(self.data, shape)  # a view: only validates
+        except ValueError:
+            raise ValueError(f"broadcast_to: cannot broadcast shape {self.data.shape} "
+                             f"to {shape}") from None
+        return apply(BROADCAST_TO, self, shape=shape)
+
+    def sum_to(self, shape):
+        return apply(SUM_TO, self, shape=tuple(shape))
+
+
+def _shape_arg(args):
+    if len(args) == 1 and isinstance(args[0], (tuple, list)):
+        return tuple(args[0])
+    return tuple(args)
+
+
+def _coerce(x, like):
+    """Numbers and arrays become constant leaves (no grad), in the dtype of `like`."""
+    if isinstance(x, Tensor):
+        return x
+    if isinstance(x, Node):
+        raise TypeError(f"cannot combine a Tensor with a {type(x).__name__}")
+    return Tensor(x, dtype=like.data.dtype)
+
+
+def _binary(prim, a, b):
+    a = _coerce(a, b) if not isinstance(a, Tensor) else a
+    b = _coerce(b, a) if not isinstance(b, Tensor) else b
+    sa, sb = a.data.shape, b.data.shape
+    if sa != sb:
+        try:
+            shape = np.broadcast_shapes(sa, sb)
+        except ValueError:
+            raise ValueError(f"{prim.name}: shapes {sa} and {sb} cannot be broadcast "
+                             "together") from None
+        if sa != shape:
+            a = apply(BROADCAST_TO, a, shape=shape)
+        if sb != shape:
+            b = apply(BROADCAST_TO, b, shape=shape)
+    return apply(prim, a, b)
+
+
+def matmul(x, w):
+    """x @ w for 2-D operands; a 1-D operand is a row (left) or column (right) vector,
+    reshaped around one 2-D matmul node as numpy does."""
+    if x.ndim == 0 or w.ndim == 0:
+        raise ValueError("matmul: operands must be at least 1-D, got shapes "
+                         f"{x.shape} and {w.shape}")
+    if x.ndim > 2 or w.ndim > 2:
+        raise ValueError(f"matmul: only 1-D and 2-D operands are supported, got shapes "
+                         f"{x.shape} and {w.shape}")
+    xv, wv = x.ndim == 1, w.ndim == 1
+    x2 = x.reshape(1, -1) if xv else x
+    w2 = w.reshape(-1, 1) if wv else w
+    if x2.shape[1] != w2.shape[0]:
+        raise ValueError(f"matmul: shapes {x.shape} and {w.shape} are not aligned "
+                         f"({x2.shape[1]} != {w2.shape[0]})")
+    out = apply(MATMUL, x2, w2)
+    if xv and wv:
+        return out.reshape(())
+    if xv:
+        return out.reshape(-1)
+    if wv:
+        return out.reshape(-1)
+    return out

@@ -1,0 +1,106 @@
+"""Value: a scalar node holding a Python float, micrograd-compatible."""
+import numbers
+
+import numpy as np
+
+from autograd import functions as F
+from autograd.graph import Node, apply
+from autograd.primitives import ADD, EXP, LOG, MUL, POW, RECIPROCAL, RELU
+
+__all__ = ["Value"]
+
+
+def _to_float(x):
+    if isinstance(x, float):
+        return float(x)  # also turns np.float64 (a float subclass) into a plain float
+    if isinstance(x, numbers.Real) and not isinstance(x, (bool, np.bool_)):
+        return float(x)
+    if isinstance(x, np.ndarray) and x.size == 1 and x.dtype.kind in "fiu":
+        return float(x.reshape(()))
+    raise TypeError(f"Value needs a real number, got {type(x).__name__} {x!r:.60}; "
+                    "use Tensor for arrays")
+
+
+class Value(Node):
+    """A scalar in the graph: `.data` a float, `.grad` a float (0.0 before backward).
+
+    Code written for micrograd's Value runs unchanged: `a * b + c`, `.relu()`,
+    `.backward()`, `.grad`, `p.grad = 0`, `p.data -= lr * p.grad`.
+    """
+
+    __slots__ = ()
+    _grad_zero = 0.0
+
+    def __init__(self, data, name=None):
+        self._leaf(_to_float(data), name, True)
+
+    def _seed(self, grad):
+        return 1.0 if grad is None else _to_float(grad)
+
+    def _accumulate(self, g):
+        self.grad = self.grad + g
+
+    def __repr__(self):
+        name = f", name={self.name!r}" if self.name else ""
+        return f"Value(data={self.data}, grad={self.grad}{name})"
+
+    def __add__(self, other):
+        return apply(ADD, self, _coerce(other))
+
+    def __mul__(self, other):
+        return apply(MUL, self, _coerce(other))
+
+    def __pow__(self, other):
+        if isinstance(other, Node) or not isinstance(other, numbers.Real):
+            raise TypeError("Value ** supports a number exponent only (x ** 2, x ** -1); "
+                            "for a Value exponent write exp(y * log(x))")
+        return apply(POW, self, p=other)
+
+    def __radd__(self, other):  # other + self
+        return apply(ADD, _coerce(other), self)
+
+    def __rmul__(self, other):  # other * self
+        return apply(MUL, _coerce(other), self)
+
+    def __neg__(self):  # -self
+        return F.neg(self)
+
+    def __sub__(self, other):  # self - other
+        return F.sub(self, _coerce(other))
+
+    def __rsub__(self, other):  # other - self
+        return F.sub(_coerce(other), self)
+
+    def __truediv__(self, other):  # self * 1/other
+        return F.div(self, _coerce(other))
+
+    def __rtruediv__(self, other):  # other * 1/self
+        return F.div(_coerce(other), self)
+
+    def exp(self):
+        return apply(EXP, self)
+
+    def log(self):
+        return apply(LOG, self)
+
+    def reciprocal(self):
+        return apply(RECIPROCAL, self)
+
+    def relu(self):
+        return apply(RELU, self)
+
+    def sigmoid(self):
+        return F.sigmoid(self)
+
+    def tanh(self):
+        return F.tanh(self)
+
+
+def _coerce(x):
+    """A number becomes a constant leaf, made here so it carries the current scope."""
+    if isinstance(x, Value):
+        return x
+    if isinstance(x, Node):
+        raise TypeError(f"cannot combine a Value with a {type(x).__name__}; "
+                        "use Tensor for both")
+    return Value(x)
