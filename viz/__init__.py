@@ -1,0 +1,39 @@
+"""graphgrad's renderer: the book's computational graphs, drawn from the engine's graph.
+
+    import viz
+    viz.draw(loss)                       # graphviz.Digraph, book style
+    viz.draw(loss, collapse="sigmoid")   # a composite as one box
+    viz.save(loss, "loss.png")           # .svg .png .pdf .dot
+
+viz imports autograd's public API only; the engine never imports viz.  In IPython /
+Jupyter, importing viz makes Values and Tensors display as their graph (see
+viz.render.enable_notebook).
+"""
+from viz.dot import draw, svg_id, to_digraph
+from viz.model import View, build, format_number
+from viz.render import (
+    DotNotFoundError,
+    disable_notebook,
+    dot_available,
+    enable_notebook,
+    pipe,
+    save,
+    to_svg,
+)
+
+__all__ = [
+    "DotNotFoundError", "View", "build", "disable_notebook", "dot_available", "draw",
+    "enable_notebook", "format_number", "pipe", "save", "svg_id", "to_digraph", "to_svg",
+]
+
+
+def _auto_notebook():
+    import sys
+    if "IPython" in sys.modules:  # never import IPython just to find out
+        try:
+            enable_notebook()
+        except Exception:  # an unusual shell must not make `import viz` fail
+            pass
+
+
+_auto_notebook()

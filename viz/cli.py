@@ -1,5 +1,6 @@
 """The `graphgrad` command: tour, draw, figure, train."""
 import argparse
+import os
 import sys
 
 
@@ -47,7 +48,14 @@ def main(argv=None):
     if not getattr(args, "func", None):
         parser.print_help()
         return 2
-    return args.func(args) or 0
+    try:
+        return args.func(args) or 0
+    except BrokenPipeError:  # `graphgrad draw ... | head`: the reader left, not an error
+        try:
+            sys.stdout = open(os.devnull, "w")  # silences the flush at exit
+        except OSError:
+            pass
+        return 0
 
 
 if __name__ == "__main__":

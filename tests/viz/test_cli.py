@@ -1,0 +1,203 @@
+"""The `graphgrad` command: draw, figure and tour, through main(argv)."""
+import shutil
+
+import pytest
+
+from viz import figures
+from viz.cli import main
+
+needs_dot = pytest.mark.skipif(shutil.which("dot") is None,
+                               reason="Graphviz's dot program is not installed")
+
+
+@pytest.fixture
+def no_dot(monkeypatch, tmp_path_factory):
+    monkeypatch.setenv("PATH", str(tmp_path_factory.mktemp("empty-path")))
+    assert shutil.which("dot") is None
+
+
+def run(capsys, *argv):
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+# ----------------------------------------------------------------------------- draw
+
+def test_draw_prints_dot_and_the_numbers(capsys):
+    code, out, err = run(capsys, "draw", "x*y + exp(x)", "--at", "x=1", "y=2")
+    assert code == 0
+    assert out.startswith("digraph") and out.rstrip().endswith("}")
+    assert "f = 4.71828" in err and "∂f/∂x = 4.71828" in err and "∂f/∂y = 1" in err
+    assert "label=<x>" in out and "label=<y>" in out  # variables by name
+
+
+def test_draw_to_a_dot_file(capsys, tmp_path):
+    path = tmp_path / "g.dot"
+    code, out, err = run(capsys, "draw", "sigmoid(w*x + b)", "--at", "w=2", "x=1", "b=-1",
+                         "-o", str(path), "--collapse", "sigmoid")
+    assert code == 0 and err == ""
+    assert "f = 0.731059" in out and "∂f/∂w = 0.196612" in out and f"wrote {path}" in out
+    src = path.read_text(encoding="utf-8")
+    assert "label=<sigmoid>" in src and "cluster" not in src
+
+
+def test_draw_options(capsys):
+    _, opened, _ = run(capsys, "draw", "x - y", "--at", "x=1", "y=2", "--expand", "all")
+    assert "subgraph cluster_c0" in opened and "label=<sub>" in opened
+    _, shut, _ = run(capsys, "draw", "x - y", "--at", "x=1", "y=2")
+    assert "cluster" not in shut and "label=<−>" in shut
+    _, tb, _ = run(capsys, "draw", "x*y", "--at", "x=1", "y=2", "--rankdir", "TB")
+    assert "rankdir=TB" in tb
+    code, plain, err = run(capsys, "draw", "x*y", "--at", "x=1", "y=2", "--no-grad")
+    assert code == 0 and "#d62728" not in plain and "∂" not in err
+    _, digits, _ = run(capsys, "draw", "x/3", "--at", "x=1", "--digits", "2")
+    assert "<TD>0.33</TD>" in digits
+    _, depth, _ = run(capsys, "draw", "tanh(x)", "--at", "x=1", "--depth", "0")
+    assert "label=<tanh>" in depth and "cluster" not in depth
+
+
+def test_draw_constants_and_unused_values(capsys):
+    code, out, err = run(capsys, "draw", "2*x + 1", "--at", "x=3", "z=1")
+    assert code == 0 and "f = 7" in err and "∂f/∂x = 2" in err
+    assert "not in the expression: z" in err
+    assert "class=constant" in out
+    code, out, err = run(capsys, "draw", "2*3")
+    assert code == 0 and "f = 6" in err and "∂" not in err
+
+
+@needs_dot
+@pytest.mark.parametrize("suffix", ["svg", "png", "pdf"])
+def test_draw_images(capsys, tmp_path, suffix):
+    path = tmp_path / f"g.{suffix}"
+    code, out, _ = run(capsys, "draw", "x*y", "--at", "x=3", "y=4", "-o", str(path))
+    assert code == 0 and path.stat().st_size > 500 and "wrote" in out
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["x*y + exp(x"], "'(' is never closed"),
+    (["x*y", "--at", "x=1"], "no value for 'y'"),
+    (["log(x)", "--at", "x=0"], "log is defined only for x > 0"),
+    (["1/x", "--at", "x=0"], "cannot compute"),
+    (["x**y", "--at", "x=1", "y=2"], "exponent of ** must be a number"),
+    (["__import__('os')"], "unknown function '__import__'"),
+    (["x.real", "--at", "x=1"], "attribute access"),
+    (["x", "--at", "x=abc"], "not a number"),
+    (["x", "--at", "x=1", "-o", "out.jpeg"], "cannot tell the format"),
+    (["x", "--at", "x=1", "--digits", "0"], "at least 1"),
+])
+def test_draw_bad_input(capsys, argv, message):
+    code, out, err = run(capsys, "draw", *argv)
+    assert code == 2 and out == ""
+    assert message in err and "Traceback" not in err
+    assert err.startswith("graphgrad draw: error:")
+
+
+def test_draw_error_points_at_the_position(capsys):
+    code, _, err = run(capsys, "draw", "x + * y", "--at", "x=1", "y=2")
+    lines = err.splitlines()
+    assert code == 2 and lines[-2].strip() == "x + * y"
+    assert lines[-1].index("^") == lines[-2].index("*")
+
+
+def test_draw_bad_option_is_argparse_exit_2(capsys):
+    with pytest.raises(SystemExit) as info:
+        main(["draw", "x", "--rankdir", "diagonal"])
+    assert info.value.code == 2
+
+
+def test_draw_without_dot_writes_the_dot_text(capsys, tmp_path, no_dot):
+    code, out, err = run(capsys, "draw", "x*y", "--at", "x=1", "y=2",
+                         "-o", str(tmp_path / "g.png"))
+    assert code == 1
+    assert "apt-get install graphviz" in err and (tmp_path / "g.dot").exists()
+    assert not (tmp_path / "g.png").exists()
+
+
+@needs_dot
+def test_draw_steps_html(capsys, tmp_path):
+    path = tmp_path / "steps.html"
+    code, out, err = run(capsys, "draw", "sigmoid(x*y)", "--at", "x=1", "y=2",
+                         "-o", str(tmp_path / "g.svg"), "--steps", str(path))
+    assert code == 0, err
+    assert path.exists() and "<html" in path.read_text(encoding="utf-8").lower()
+
+
+@needs_dot
+def test_draw_steps_keeps_stdout_valid_dot(capsys, tmp_path):
+    path = tmp_path / "steps.html"
+    code, out, err = run(capsys, "draw", "x*y", "--at", "x=1", "y=2", "--steps", str(path))
+    assert code == 0 and out.startswith("digraph") and out.rstrip().endswith("}")
+    assert f"wrote {path}" in err and path.exists()
+
+
+def test_draw_leading_minus_with_a_space(capsys):
+    code, _, err = run(capsys, "draw", " -x*y", "--at", "x=2", "y=3")
+    assert code == 0 and "f = -6" in err and "∂f/∂x = -3" in err
+
+
+def test_draw_steps_needs_a_backward_pass(capsys, tmp_path):
+    code, _, err = run(capsys, "draw", "2*3", "--steps", str(tmp_path / "s.html"))
+    assert code == 2 and "no variables" in err
+
+
+# ----------------------------------------------------------------------------- figure
+
+def test_figure_list(capsys):
+    code, out, _ = run(capsys, "figure", "--list")
+    assert code == 0
+    assert [line.split()[0] for line in out.splitlines()] == figures.names()
+    assert "5-17" in out and "A-1" in out
+
+
+@needs_dot
+def test_figure_all_writes_every_file(capsys, tmp_path):
+    code, out, _ = run(capsys, "figure", "all", "-o", str(tmp_path))
+    assert code == 0
+    expected = {f"{n}.{ext}" for n in figures.names() for ext in ("svg", "png")}
+    assert {p.name for p in tmp_path.iterdir()} == expected
+    assert out.count("wrote") == len(expected)
+
+
+def test_figure_dot_format_needs_no_program(capsys, tmp_path, no_dot):
+    code, out, _ = run(capsys, "figure", "apple", "sigmoid", "-o", str(tmp_path),
+                       "--format", "dot")
+    assert code == 0
+    assert {p.name for p in tmp_path.iterdir()} == {"apple.dot", "sigmoid.dot"}
+
+
+def test_figure_errors(capsys, tmp_path, no_dot):
+    assert run(capsys, "figure")[0] == 2
+    code, _, err = run(capsys, "figure", "pear", "-o", str(tmp_path))
+    assert code == 2 and "no figure 'pear'" in err and "apple-orange" in err
+    code, _, err = run(capsys, "figure", "apple", "-o", str(tmp_path))
+    assert code == 1 and "brew install graphviz" in err
+
+
+# ----------------------------------------------------------------------------- tour
+
+@needs_dot
+def test_tour(capsys, tmp_path):
+    code, out, _ = run(capsys, "tour", "-o", str(tmp_path))
+    assert code == 0
+    lines = out.splitlines()
+    assert lines[1] == "price: 715"
+    for name, g in [("apple", "2.2"), ("apple_num", "110"), ("orange", "3.3"),
+                    ("orange_num", "165"), ("tax", "650"), ("all_price", "1.1")]:
+        assert any(ln.split() == ["d", "price", "/", "d", name, "=", g] for ln in lines)
+    names = {p.name for p in tmp_path.iterdir()}
+    assert {"apple-orange.svg", "apple-orange.png", "sigmoid.png", "sigmoid-collapsed.png",
+            "appendix-a.png"} <= names
+    assert str(tmp_path) in out
+
+
+def test_tour_without_dot(capsys, tmp_path, no_dot):
+    code, out, err = run(capsys, "tour", "-o", str(tmp_path))
+    assert code == 0 and "price: 715" in out
+    assert "apt-get install graphviz" in err
+    assert {p.suffix for p in tmp_path.iterdir()} == {".dot"}
+
+
+def test_no_command_prints_help(capsys):
+    code, out, _ = run(capsys)
+    assert code == 2 and "draw" in out and "figure" in out and "tour" in out

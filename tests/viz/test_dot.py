@@ -1,0 +1,185 @@
+"""viz.dot: the DOT text of a view, in the book's style (no `dot` program needed)."""
+import re
+
+import graphviz
+import numpy as np
+import pytest
+
+import viz
+from autograd import Tensor, Value
+from viz.dot import COLORS, svg_id, to_digraph
+from viz.figures import appendix_a, apple_orange
+from viz.model import build
+
+RED = COLORS["grad"]
+
+
+def node_lines(src):
+    return [ln.strip() for ln in src.splitlines() if re.match(r"\s*n\d+ \[", ln)]
+
+
+def sigmoid_graph():
+    x = Value(1.0, name="x")
+    y = x.sigmoid()
+    y.name = "y"
+    y.backward()
+    return y
+
+
+def test_draw_returns_a_digraph_with_book_style():
+    g = viz.draw(apple_orange())
+    assert isinstance(g, graphviz.Digraph)
+    src = g.source
+    assert "rankdir=LR" in src
+    circles = [ln for ln in node_lines(src) if "shape=circle" in ln]
+    assert [re.search(r"label=<(.*?)>", ln).group(1) for ln in circles] == ["×", "×", "+", "×"]
+    variables = [ln for ln in node_lines(src) if "shape=plaintext" in ln]
+    assert len(variables) == 5 and "label=<apple>" in variables[0]
+    assert "box" not in src  # no boxes: variables are plain text
+
+
+def test_value_above_gradient_below_in_red():
+    src = viz.draw(apple_orange()).source
+    # one label table per edge: value, the rule (port m), then the gradient in red
+    table = re.search(r'<TD>715</TD></TR><TR><TD PORT="m"[^>]*></TD></TR>'
+                      rf'<TR><TD><FONT COLOR="{RED}">1</FONT></TD>', src)
+    assert table
+    for value, g in [("100", "2.2"), ("2", "110"), ("150", "3.3"), ("3", "165"),
+                     ("650", "1.1"), ("1.1", "650")]:
+        assert re.search(rf"<TD>{re.escape(value)}</TD>.*?<FONT COLOR=\"{RED}\">"
+                         rf"{re.escape(g)}</FONT>", src), (value, g)
+    # every edge is drawn through its label: a plain line in, an arrow out
+    assert src.count("arrowhead=none") == 9
+    assert src.count(":m:e ->") == 9
+
+
+def test_no_gradients_before_backward_or_when_hidden():
+    x, y = Value(10.0, name="x"), Value(5.0, name="y")
+    z = x * y
+    assert RED not in viz.draw(z).source
+    z.backward()
+    assert RED in viz.draw(z).source
+    assert RED not in viz.draw(z, grads=False).source
+    assert RED not in to_digraph(build(z), show_grads=False).source
+
+
+def test_a_node_used_twice_shows_two_branch_gradients():
+    x, y = Value(1.0, name="x"), Value(2.0, name="y")
+    f = x * y + x.exp()
+    f.backward()
+    src = viz.draw(f).source
+    # the two edges leaving x carry its value once each, and each its own gradient
+    assert len(re.findall(rf'<TD>1</TD>.*?COLOR="{RED}">(2|2.718)</FONT>', src)) == 2
+    assert f'COLOR="{RED}">2.718<' in src and f'COLOR="{RED}">2<' in src
+    assert len(re.findall(r"n0 -> L\d+:m:w", src)) == 2
+
+
+def test_sigmoid_expanded_has_its_ops_in_a_cluster():
+    src = viz.draw(sigmoid_graph()).source
+    assert "subgraph cluster_c0" in src and "label=<sigmoid>" in src
+    circles = [re.search(r"label=<(.*?)>", ln).group(1)
+               for ln in node_lines(src) if "shape=circle" in ln]
+    assert circles == ["×", "exp", "+", "/"]
+    # the constants −1 and +1 are text, in a true minus sign
+    assert "label=<\u22121>" in src and "class=constant" in src
+
+
+def test_sigmoid_collapsed_is_one_box():
+    src = viz.draw(sigmoid_graph(), collapse="sigmoid").source
+    assert "cluster" not in src
+    assert not [ln for ln in node_lines(src) if "shape=circle" in ln]
+    boxes = [ln for ln in node_lines(src) if "shape=box" in ln]
+    assert len(boxes) == 1 and "label=<sigmoid>" in boxes[0]
+    assert f'COLOR="{RED}">0.1966<' in src  # y(1 − y) on the way in
+    assert "<TD>0.7311</TD>" in src
+
+
+def test_nested_clusters_of_appendix_a():
+    src = viz.draw(appendix_a()).source
+    assert src.count("subgraph cluster_") == 3
+    outer = src.index("subgraph cluster_c0")
+    assert src.index("subgraph cluster_c1") > outer and "label=<softmax>" in src
+    assert src.count("shape=circle") == 3 + 2 + 1 + 3 + 3 + 3 + 2 + 1  # exp + / × log × + ×
+    assert src.count("label=<log>") == 3
+
+
+def test_same_graph_gives_identical_source():
+    # fresh nodes each time: composite uids and object ids differ, the text must not
+    assert viz.draw(appendix_a()).source == viz.draw(appendix_a()).source
+    assert viz.draw(sigmoid_graph()).source == viz.draw(sigmoid_graph()).source
+    assert "0x" not in viz.draw(appendix_a()).source
+
+
+def test_rankdir_tb_puts_value_left_and_gradient_right():
+    src = viz.draw(apple_orange(), rankdir="TB").source
+    assert "rankdir=TB" in src and ":m:n" in src and ":m:s" in src
+    assert re.search(rf'<TR><TD CELLPADDING="3">715</TD><TD PORT="m"[^>]*></TD>'
+                     rf'<TD CELLPADDING="3"><FONT COLOR="{RED}">1</FONT></TD></TR>', src)
+    with pytest.raises(ValueError):
+        viz.draw(apple_orange(), rankdir="diagonal")
+
+
+def test_stepper_hooks():
+    view = build(apple_orange())
+    states, partial = view.edge_states(0)
+    g = to_digraph(view, highlight=view.root_id, edge_states=states,
+                   edge_grads={"n7->n8": "6.5e2"}, notes={view.root_id: "∂z/∂x = y"})
+    src = g.source
+    root_line = [ln for ln in node_lines(src) if ln.startswith(view.root_id + " ")][0]
+    assert "penwidth=2.6" in root_line and COLORS["active"] in root_line
+    assert "xlabel=<∂z/∂x = y>" in root_line
+    assert '<B>6.5e2</B>' in src  # the override, bold: this step computes it
+    assert 'COLOR="transparent">2.2<' in src  # pending: kept for layout, invisible
+    assert COLORS["pending"] in src
+    assert 'class="edge pending"' in src and 'class="edge active"' in src
+    with pytest.raises(ValueError):
+        to_digraph(view, edge_states={"n0->n2": "finished"})
+
+
+def test_pending_frames_keep_the_layout_text():
+    view = build(apple_orange())
+    before = to_digraph(view, edge_states=view.edge_states(-1)[0]).source
+    after = to_digraph(view).source
+    # only colours, weights and classes differ: every text, so every size, stays
+    styling = r'(?:COLOR|color)=(?:"[^"]*"|[\w#]+)|<B>|</B>|penwidth=[\d.]+|class="[^"]*"'
+    assert before != after
+    assert re.sub(styling, "", before) == re.sub(styling, "", after)
+
+
+def test_svg_ids_and_classes():
+    assert svg_id("n0->n2#2") == "n0-to-n2-2"
+    src = viz.draw(apple_orange()).source
+    assert 'id="node-n0"' in src and 'id="edge-n0-to-n2"' in src and "class=op" in src
+
+
+def test_labels_are_escaped():
+    a = Value(1.0, name="a<b&c")
+    b = a * 2
+    b.backward()
+    src = viz.draw(b).source
+    assert "label=<a&lt;b&amp;c>" in src
+
+
+def test_tensor_edges_show_shape_and_preview():
+    X = Tensor(np.ones((100, 10)), requires_grad=True, name="X")
+    y = X.sum()
+    y.backward()
+    src = viz.draw(y).source
+    assert "(100, 10) [[1, …]]" in src and "label=<Σ>" in src
+
+
+def test_prefix_lets_two_graphs_share_a_digraph():
+    g1 = to_digraph(build(apple_orange()), prefix="a_", name="cluster_a")
+    g2 = to_digraph(build(apple_orange()), prefix="b_", name="cluster_b")
+    both = graphviz.Digraph()
+    both.subgraph(g1)
+    both.subgraph(g2)
+    names = [n for n in re.findall(r"^\s*(\w+) \[", both.source, re.M)
+             if n not in ("node", "edge")]
+    assert len(names) == len(set(names)) and "a_n0" in names and "b_n0" in names
+
+
+def test_draw_passes_render_options():
+    src = viz.draw(apple_orange(), title="Figure 5-17", highlight="n2").source
+    assert 'label="Figure 5-17" labeljust=c labelloc=b' in src
+    assert "penwidth=2.6" in [ln for ln in node_lines(src) if ln.startswith("n2 ")][0]

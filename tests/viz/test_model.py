@@ -1,0 +1,366 @@
+"""viz.model: the view of a graph (nodes, edges with value and gradient, clusters)."""
+import ast
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import autograd
+from autograd import Tensor, Value, grad, softmax_with_loss
+from viz.figures import appendix_a, apple_orange
+from viz.model import build, format_data, format_number, make_formatter
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def sig(x):
+    return 1 / (1 + math.exp(-x))
+
+
+def by_key(view):
+    return {e.key: e for e in view.edges}
+
+
+def edges_between(view, src_label, dst_label):
+    labels = {vn.id: vn.label for vn in view.nodes}
+    return [e for e in view.edges if labels[e.src] == src_label and labels[e.dst] == dst_label]
+
+
+# ----------------------------------------------------------------------------- numbers
+
+@pytest.mark.parametrize("x, text", [
+    (715.0, "715"), (2.2, "2.2"), (110.00000000000001, "110"), (1.1, "1.1"),
+    (650.0000000000001, "650"), (0.7310585786300049, "0.7311"), (-0.19661193324148185,
+                                                                  "-0.1966"),
+    (1e-7, "1e-7"), (12345.6, "12346"), (-0.0, "0"), (0.0, "0"), (3.0, "3"),
+    (float("nan"), "nan"), (float("inf"), "inf"), (2.5e10, "2.5e10"), (np.float64(0.5), "0.5"),
+])
+def test_format_number_is_the_books(x, text):
+    assert format_number(x) == text
+
+
+def test_make_formatter_variants():
+    assert make_formatter(None)(1 / 3) == "0.3333"
+    assert make_formatter(2)(1 / 3) == "0.33"
+    assert make_formatter(".3f")(2) == "2.000"
+    assert make_formatter(lambda x: "v")(2) == "v"
+    with pytest.raises(ValueError):
+        make_formatter(0)
+    with pytest.raises(ValueError):
+        make_formatter(".3q")
+    with pytest.raises(TypeError):
+        make_formatter(2.5)
+
+
+def test_format_data_arrays():
+    assert format_data(np.array([0.6, 0.9])) == "(2,) [0.6, 0.9]"
+    assert format_data(np.array([[0.12345, 1], [2, 3]])) == "(2, 2) [[0.1235, 1], [2, 3]]"
+    assert format_data(np.full((100, 10), 0.123)) == "(100, 10) [[0.123, …]]"
+    assert format_data(np.zeros((100, 10)), preview=False) == "(100, 10)"
+    assert format_data(np.array(2.5)) == "2.5"
+    assert format_data(np.zeros((0, 3))) == "(0, 3)"
+
+
+# ----------------------------------------------------------------------------- structure
+
+def test_apple_orange_view():
+    view = build(apple_orange())
+    kinds = [vn.kind for vn in view.nodes]
+    assert kinds.count("variable") == 5 and kinds.count("op") == 4
+    assert [vn.label for vn in view.nodes if vn.kind == "op"] == ["×", "×", "+", "×"]
+    assert [vn.id for vn in view.nodes] == [f"n{i}" for i in range(9)] + ["out"]
+    got = {(e.value, e.grad) for e in view.edges}
+    assert got == {("100", "2.2"), ("2", "110"), ("150", "3.3"), ("3", "165"),
+                   ("200", "1.1"), ("450", "1.1"), ("650", "1.1"), ("1.1", "650"),
+                   ("715", "1")}
+    out = view.edge(view.output_key)
+    assert (out.src, out.dst, out.kind) == (view.root_id, "out", "output")
+    assert view.node("out").label == "price"
+
+
+def test_forward_order_and_stable_ids():
+    a, b = build(apple_orange()), build(apple_orange())
+    assert [(n.id, n.label) for n in a.nodes] == [(n.id, n.label) for n in b.nodes]
+    assert [e.key for e in a.edges] == [e.key for e in b.edges]
+    # inputs come before their consumers, first input's subgraph first
+    assert [vn.label for vn in a.nodes[:3]] == ["apple", "apple_num", "×"]
+
+
+def test_node_used_twice_shows_each_branch():
+    x, y = Value(1.0, name="x"), Value(2.0, name="y")
+    f = x * y + x.exp()
+    f.backward()
+    view = build(f)
+    from_x = [e for e in view.edges if e.src == view.node_id(x)]
+    assert len(from_x) == 2
+    grads = sorted(e.grad_data for e in from_x)
+    assert grads == pytest.approx(sorted([2.0, math.e]))
+    assert sum(grads) == pytest.approx(x.grad)
+
+
+def test_same_input_twice_into_one_op_gives_two_edges():
+    x = Value(3.0, name="x")
+    f = x * x
+    f.backward()
+    view = build(f)
+    keys = [e.key for e in view.edges if e.kind == "data"]
+    assert keys == ["n0->n1", "n0->n1#2"]
+    assert [view.edge(k).grad_data for k in keys] == [3.0, 3.0]
+    assert view.edge_key(f, 0) == "n0->n1" and view.edge_key(f, 1) == "n0->n1#2"
+
+
+def test_sigmoid_expanded_and_collapsed():
+    x = Value(1.0, name="x")
+    y = x.sigmoid()
+    y.backward()
+    opened = build(y)
+    assert [vn.op for vn in opened.nodes if vn.kind == "op"] == [
+        "mul", "exp", "add", "reciprocal"]
+    assert [vn.label for vn in opened.nodes if vn.kind == "op"] == ["×", "exp", "+", "/"]
+    assert [c.label for c in opened.clusters] == ["sigmoid"]
+    assert sorted(vn.label for vn in opened.nodes if vn.kind == "constant") == ["-1", "1"]
+    inner = [vn for vn in opened.nodes if vn.cluster == "c0"]
+    assert len(inner) == 6  # 4 ops and the constants -1, 1
+
+    shut = build(y, collapse="sigmoid")
+    assert [vn.kind for vn in shut.nodes] == ["variable", "composite", "output"]
+    box = shut.node("n1")
+    assert box.label == "sigmoid" and len(box.members) == 6
+    assert all(shut.node_id(m) == "n1" for m in box.members)
+    (into,) = [e for e in shut.edges if e.dst == "n1"]
+    s = sig(1.0)
+    assert into.grad_data == pytest.approx(s * (1 - s))  # y(1 − y), figure 5-22
+    assert shut.edge(shut.output_key).value_data == pytest.approx(s)
+    assert not shut.clusters
+
+
+def test_boundary_gradient_of_a_box_sums_the_inside_uses():
+    x = Value(2.0, name="x")
+    f = x / x  # div is x × (1/x): x used twice inside the div composite
+    f.backward()
+    view = build(f)  # div collapsed by default: one ÷ op
+    (box,) = [vn for vn in view.nodes if vn.composite == "div"]
+    assert box.kind == "op" and box.label == "÷"
+    (into,) = [e for e in view.edges if e.dst == box.id]
+    assert len(into.targets) == 2
+    assert into.grad_data == pytest.approx(0.0) and x.grad == pytest.approx(0.0)
+
+
+def test_arithmetic_composites_are_single_ops_unless_expanded():
+    x, y = Value(5.0, name="x"), Value(3.0, name="y")
+    f = x - y
+    f.backward()
+    view = build(f)
+    assert [(vn.kind, vn.label) for vn in view.nodes if vn.kind != "variable"] == [
+        ("op", "−"), ("output", "")]
+    opened = build(f, expand="all")
+    assert [c.label for c in opened.clusters] == ["sub", "neg"]
+    assert opened.clusters[1].parent == opened.clusters[0].id
+    assert [vn.label for vn in opened.nodes if vn.kind == "op"] == ["×", "+"]
+    (ey,) = [e for e in opened.edges if e.src == opened.node_id(y)]
+    assert ey.grad_data == -1.0
+
+
+def appendix(**kw):
+    return build(appendix_a(), **kw)
+
+
+def test_expand_collapse_depth():
+    full = appendix()
+    assert [c.label for c in full.clusters] == [
+        "softmax_with_loss", "softmax", "cross_entropy_error"]
+    assert [c.depth for c in full.clusters] == [0, 1, 1]
+    one = appendix(depth=1)
+    assert [vn.label for vn in one.nodes if vn.kind == "composite"] == [
+        "softmax", "cross_entropy_error"]
+    assert [c.label for c in one.clusters] == ["softmax_with_loss"]
+    zero = appendix(depth=0)
+    assert [vn.label for vn in zero.nodes if vn.kind == "composite"] == ["softmax_with_loss"]
+    # by name; collapse beats expand; a collapsed outer box hides what is inside
+    assert [vn.label for vn in appendix(collapse=["softmax"]).nodes
+            if vn.kind == "composite"] == ["softmax"]
+    assert not [vn for vn in appendix(expand="softmax", collapse="softmax").nodes
+                if vn.kind == "op" and vn.label == "exp"]
+    assert [vn.label for vn in appendix(collapse="softmax_with_loss", expand="all").nodes
+            if vn.kind == "composite"] == ["softmax_with_loss"]
+    assert appendix(depth=0, expand="softmax_with_loss").clusters[0].label == \
+        "softmax_with_loss"
+    assert [vn.label for vn in appendix(collapse="all").nodes
+            if vn.kind == "composite"] == ["softmax_with_loss"]
+
+
+def test_appendix_a_gradients_are_y_minus_t():
+    view = appendix()
+    a = np.array([0.3, 2.9, 4.0])
+    y = np.exp(a) / np.exp(a).sum()
+    t = np.array([0.0, 0.0, 1.0])
+    inputs = [vn for vn in view.nodes if vn.kind == "variable"]
+    assert [vn.label for vn in inputs] == ["a1", "a2", "a3"]
+    got = [sum(e.grad_data for e in view.edges if e.src == vn.id) for vn in inputs]
+    assert got == pytest.approx(y - t)
+    assert view.edge(view.output_key).value_data == pytest.approx(-np.log(y[2]))
+    ops = [vn.label for vn in view.nodes if vn.kind == "op"]
+    assert ops.count("exp") == 3 and ops.count("log") == 3 and ops.count("/") == 1
+
+
+def test_grads_auto_true_false_and_seed():
+    x, y = Value(10.0, name="x"), Value(5.0, name="y")
+    z = x * y
+    assert not build(z).grads and all(e.grad is None for e in build(z).edges)
+    forced = build(z, grads=True, seed=1.3)
+    assert [e.grad for e in forced.edges] == ["6.5", "13", "1.3"]
+    assert x.grad == 0.0  # drawing runs no backward() of its own
+    z.backward()
+    assert build(z).grads and build(z).edge(build(z).output_key).grad == "1"
+    assert not build(z, grads=False).grads
+
+
+def test_tensor_root_and_shapes():
+    X = Tensor(np.ones((2, 2)), requires_grad=True, name="X")
+    W = Tensor(np.full((2, 3), 0.5), requires_grad=True, name="W")
+    B = Tensor(np.zeros(3), requires_grad=True, name="B")
+    Y = X @ W + B
+    view = build(Y, grads=True)  # a non-scalar root: seeded with ones
+    assert [vn.label for vn in view.nodes if vn.kind == "op"] == ["dot", "bcast", "+"]
+    eb = [e for e in view.edges if e.src == view.node_id(B)][0]
+    assert eb.value == "(3,) [0, 0, 0]" and eb.grad == "(3,) [2, 2, 2]"
+    assert view.edge(view.output_key).value == "(2, 3) [[1, …]]"
+    assert build(Y, preview=False).edge(view.output_key).value == "(2, 3)"
+    Y.backward(np.full((2, 3), 2.0))
+    assert build(Y).edge(view.output_key).grad == "(2, 3) [[2, …]]"  # seeded with .grad
+
+
+def test_tensor_constants_read_as_numbers():
+    x = Tensor(np.array([0.0, 1.0]), requires_grad=True, name="x")
+    y = x.sigmoid()
+    view = build(y, grads=True)
+    assert sorted(vn.label for vn in view.nodes if vn.kind == "constant") == ["-1", "1"]
+
+
+def test_steps_map_onto_the_view():
+    view = build(apple_orange())
+    assert len(view.steps) == 9
+    assert view.steps[0].node_id == view.root_id
+    assert view.steps[0].edge_keys == ("n6->n8", "n7->n8")
+    states, partial = view.edge_states(-1)
+    assert states[view.output_key] == "done"
+    assert {s for k, s in states.items() if k != view.output_key} == {"pending"}
+    states, partial = view.edge_states(0)
+    assert states["n6->n8"] == "active" and partial["n7->n8"] == "650"
+    states, _ = view.edge_states(len(view.steps) - 1)
+    assert set(states.values()) == {"done"}
+
+
+def test_partial_sums_of_a_merged_edge():
+    x = Value(2.0, name="x")
+    f = x / x
+    f.backward()
+    view = build(f)
+    (into,) = [e for e in view.edges if e.targets and len(e.targets) == 2]
+    seen = []
+    for k in range(len(view.steps)):
+        states, partial = view.edge_states(k)
+        seen.append(states[into.key])
+    assert "active" in seen and seen[-1] == "done"
+
+
+def test_backward_graph_of_a_gradient_can_be_built():
+    x = Value(1.0, name="x")
+    y = x.sigmoid()
+    (gx,) = grad(y, x, create_graph=True)
+    view = build(gx, grads=True)
+    s = sig(1.0)
+    assert view.edge(view.output_key).value_data == pytest.approx(s * (1 - s))
+    (ggx,) = grad(gx, x)
+    from_x = sum(e.grad_data for e in view.edges if e.src == view.node_id(x))
+    assert from_x == pytest.approx(ggx.data)
+    assert from_x == pytest.approx(s * (1 - s) * (1 - 2 * s))
+    # the second derivative graph of tanh, DeZero's figure
+    t = Value(0.5, name="x")
+    (g1,) = grad(t.tanh(), t, create_graph=True)
+    (g2,) = grad(g1, t, create_graph=True)
+    v2 = build(g2)
+    th = math.tanh(0.5)
+    assert v2.edge(v2.output_key).value_data == pytest.approx(-2 * th * (1 - th ** 2))
+
+
+def test_long_chain_needs_no_recursion():
+    x = Value(0.5, name="x")
+    y = x
+    for _ in range(5000):
+        y = y * 1.0
+    view = build(y)
+    assert len(view.nodes) == 5000 * 2 + 2
+
+
+def test_bad_arguments():
+    with pytest.raises(TypeError):
+        build(3.0)
+    x = Value(1.0)
+    with pytest.raises(ValueError):
+        build(x, depth=-1)
+    with pytest.raises(ValueError):
+        build(x, grads="yes")
+    with pytest.raises(TypeError):
+        build(x, expand=5)
+
+
+def test_named_constant_keeps_its_name_and_no_gradient():
+    a = [Value(v, name=f"a{i}") for i, v in enumerate([1.0, 2.0])]
+    t = Value(1.0, name="t1")
+    t.requires_grad = False
+    loss = softmax_with_loss(a, [t, 0.0])
+    loss.backward()
+    view = build(loss, depth=1)
+    (tn,) = [vn for vn in view.nodes if vn.label == "t1"]
+    assert tn.kind == "constant"
+
+
+# ----------------------------------------------------------------------------- imports
+
+def _public_modules():
+    return {p.stem for p in (ROOT / "autograd").glob("*.py") if not p.stem.startswith("_")}
+
+
+def _allowed(module, name):
+    import importlib
+    if module == "autograd":
+        return name in autograd.__all__ or name in _public_modules()
+    sub = module.split(".", 1)[1]
+    if sub.startswith("_") or sub not in _public_modules():
+        return False
+    mod = importlib.import_module(module)
+    public = getattr(mod, "__all__", None)
+    if sub == "primitives" or public is None:
+        return not name.startswith("_")
+    return name in public
+
+
+def test_viz_uses_only_the_public_api_of_autograd():
+    bad = []
+    for path in sorted((ROOT / "viz").glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module and \
+                    node.module.split(".")[0] == "autograd":
+                bad += [f"{path.name}: from {node.module} import {a.name}"
+                        for a in node.names if not _allowed(node.module, a.name)]
+            elif isinstance(node, ast.Import):
+                for a in node.names:
+                    parts = a.name.split(".")
+                    if parts[0] == "autograd" and len(parts) > 1 and \
+                            parts[1] not in _public_modules():
+                        bad.append(f"{path.name}: import {a.name}")
+    assert not bad, "viz reaches into the engine's private names:\n" + "\n".join(bad)
+
+
+def test_the_engine_never_imports_viz():
+    for path in sorted((ROOT / "autograd").glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = []
+            if isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module]
+            elif isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            for n in names:
+                assert n.split(".")[0] not in ("viz", "graphviz"), f"{path.name} imports {n}"
