@@ -57,13 +57,13 @@ def neg(x):
 
 @composite("sub")
 def sub(x, y):
-    x = _node(x)
+    x = _node(x, like=y if isinstance(y, Node) else None)  # 1 - tensor: a Tensor constant
     return x + neg(_node(y, like=x))  # x − y = x + (−y)
 
 
 @composite("div")
 def div(x, y):
-    x = _node(x)
+    x = _node(x, like=y if isinstance(y, Node) else None)
     return x * reciprocal(_node(y, like=x))  # x / y = x × (1/y)
 
 

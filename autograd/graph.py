@@ -10,6 +10,8 @@ The chain rule is written once, in `_steps`.  `backward()`, `grad()` and the pub
 import contextvars
 import itertools
 import math
+import os
+import sys
 import traceback
 import warnings
 from contextlib import contextmanager
@@ -37,6 +39,7 @@ class GraphgradWarning(RuntimeWarning):
 
 # One ContextVar holds (grad enabled, scope stack, anomaly mode): a node costs one lookup,
 # and threads / async tasks each see their own setting.
+_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
 _STATE = contextvars.ContextVar("graphgrad_state", default=(True, (), False))
 _uid = itertools.count(1)
 
@@ -76,6 +79,8 @@ class Node:
 
     def _like(self, data):
         """A new constant leaf of this node's kind (used for raw gradients and constants)."""
+        if self._array and type(data) is not np.ndarray:
+            data = np.asarray(data)  # raw 0-d gradients arrive as numpy scalars
         out = object.__new__(type(self))
         out._leaf(data, None, type(self)._grad_zero is not None)
         return out
@@ -210,8 +215,9 @@ def _consumers(roots):
 def toposort(roots):
     """Nodes that require grad, every node after all the nodes that consume it (the
     order backward visits them); deterministic, iterative (no recursion limit)."""
-    if isinstance(roots, Node):
-        roots = (roots,)
+    # a tuple without repeats: a generator would be spent by _consumers, and a root
+    # given twice would be listed twice
+    roots = (roots,) if isinstance(roots, Node) else tuple(dict.fromkeys(roots))
     count = _consumers(roots)
     order = []
     ready = [r for r in reversed(roots) if count[r] == 0]
@@ -251,15 +257,23 @@ def _steps(roots, seeds, create_graph):
             continue
         parents = node.parents
         params = node.params
-        if create_graph:
-            sent = op.backward(g, node, *parents, **(params or {}))
-        elif params is None:
-            if len(parents) == 2:
-                sent = op.backward(g, node.data, parents[0].data, parents[1].data)
+        try:  # free on the success path (zero-cost exceptions)
+            if create_graph:
+                sent = op.backward(g, node, *parents, **(params or {}))
+            elif params is None:
+                if len(parents) == 2:
+                    sent = op.backward(g, node.data, parents[0].data, parents[1].data)
+                else:
+                    sent = op.backward(g, node.data, parents[0].data)
             else:
-                sent = op.backward(g, node.data, parents[0].data)
-        else:
-            sent = op.backward(g, node.data, *[p.data for p in parents], **params)
+                sent = op.backward(g, node.data, *[p.data for p in parents], **params)
+        except AnomalyError as e:  # a rule run on nodes (create_graph): say whose rule
+            where = node.origin or "<made outside detect_anomaly()>"
+            raise AnomalyError(f"{e}; in the backward of {op.name}, node created at "
+                               f"{where}") from None
+        except ArithmeticError as e:  # a float rule at a singular point: 0.0 ** -0.5
+            raise DomainError(f"backward of {op.name}({_describe_inputs(parents)}): {e}; "
+                              "the derivative is infinite or undefined here") from None
         if anomaly:
             for p, gp in zip(parents, sent):
                 _check_finite(node, gp.data if create_graph else gp,
@@ -305,7 +319,9 @@ class Step:
         op = self.node.op
         if op is None:
             return ()
-        one = np.ones_like(self.upstream) if isinstance(self.upstream, np.ndarray) else 1.0
+        # the node's own data gives the kind and shape: an array upstream may arrive as a
+        # numpy scalar (0-d arithmetic returns those), and 1.0 has no .reshape for Σ's rule
+        one = np.ones_like(self.node.data) if self.node._array else 1.0
         return op.backward(one, self.node.data, *[p.data for p in self.node.parents],
                            **(self.node.params or {}))
 
@@ -400,7 +416,9 @@ def _describe_inputs(inputs):
 def _where():
     """The first stack frame outside this package: where the user made the node."""
     for frame in reversed(traceback.extract_stack()[:-1]):
-        if "/autograd/" not in frame.filename.replace("\\", "/"):
+        # by directory, not by a "/autograd/" substring: a checkout may itself live in a
+        # directory called autograd, and then every frame would match
+        if not frame.filename.startswith(_PACKAGE_DIR):
             return f"{frame.filename}:{frame.lineno} in {frame.name}"
     return "<unknown>"
 
@@ -415,5 +433,10 @@ def _check_finite(node, data, what, prim, inputs):
 
 
 def warn_domain(prim, inputs, message):
+    # point the warning at the user's line, however deep the package's own frames go
+    # (Tensor.log -> apply -> hook, or a composite's wrapper around all of that)
+    level, frame = 2, sys._getframe(1)
+    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE_DIR):
+        level, frame = level + 1, frame.f_back
     warnings.warn(f"{prim.name}({_describe_inputs(inputs)}): {message}", GraphgradWarning,
-                  stacklevel=4)
+                  stacklevel=level)

@@ -129,10 +129,13 @@ RECIPROCAL = register(Primitive(
 
 
 def _pow(x, *, p):
-    y = x ** p
-    if isinstance(y, complex):
-        raise ValueError(f"{x!r} ** {p!r} is not a real number")
-    return y
+    if type(x) is float:
+        y = x ** p
+        if isinstance(y, complex):
+            raise ValueError(f"{x!r} ** {p!r} is not a real number")
+        return y
+    with np.errstate(divide="ignore", invalid="ignore"):  # _pow_domain warns instead
+        return x ** p
 
 
 def _pow_sample(rng):

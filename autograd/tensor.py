@@ -9,7 +9,7 @@ import numbers
 import numpy as np
 
 from autograd import functions as F
-from autograd.graph import Node, apply
+from autograd.graph import Node, apply, current_scope
 from autograd.primitives import (
     ADD,
     BROADCAST_TO,
@@ -135,7 +135,7 @@ class Tensor(Node):
     def __pow__(self, p):
         if isinstance(p, Node) or not isinstance(p, numbers.Real):
             raise TypeError("Tensor ** supports a number exponent only")
-        return apply(POW, self, p=p)
+        return apply(POW, self, p=int(p) if isinstance(p, numbers.Integral) else float(p))
 
     def __matmul__(self, other):
         return matmul(self, _coerce(other, self))
@@ -183,6 +183,14 @@ class Tensor(Node):
 
     def transpose(self, *axes):
         axes = _shape_arg(axes) if axes and axes != (None,) else None
+        if axes is not None:
+            # the rule inverts the permutation with argsort, which needs axes >= 0
+            n = self.ndim
+            positive = tuple(a + n if -n <= a < 0 else a for a in axes)
+            if sorted(positive) != list(range(n)):
+                raise ValueError(f"transpose: axes {axes} are not a permutation of the "
+                                 f"{n} axes of shape {self.shape}")
+            axes = positive
         return apply(TRANSPOSE, self, axes=axes)
 
     def broadcast_to(self, shape):
@@ -221,8 +229,11 @@ def _binary(prim, a, b):
         try:
             shape = np.broadcast_shapes(sa, sb)
         except ValueError:
-            raise ValueError(f"{prim.name}: shapes {sa} and {sb} cannot be broadcast "
-                             "together") from None
+            # inside a composite (a - b is sub's add node) the user wrote the composite
+            scope = current_scope()
+            where = f" (at its {prim.name} node)" if scope else ""
+            raise ValueError(f"{scope[-1][0] if scope else prim.name}: shapes {sa} and {sb} "
+                             f"cannot be broadcast together{where}") from None
         if sa != shape:
             a = apply(BROADCAST_TO, a, shape=shape)
         if sb != shape:

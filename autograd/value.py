@@ -54,7 +54,11 @@ class Value(Node):
         if isinstance(other, Node) or not isinstance(other, numbers.Real):
             raise TypeError("Value ** supports a number exponent only (x ** 2, x ** -1); "
                             "for a Value exponent write exp(y * log(x))")
-        return apply(POW, self, p=other)
+        return apply(POW, self, p=_exponent(other))
+
+    def __rpow__(self, other):  # other ** self
+        raise TypeError(f"{type(other).__name__} ** Value is not supported (the exponent "
+                        "must be a number); for a ** y write (y * math.log(a)).exp()")
 
     def __radd__(self, other):  # other + self
         return apply(ADD, _coerce(other), self)
@@ -94,6 +98,11 @@ class Value(Node):
 
     def tanh(self):
         return F.tanh(self)
+
+
+def _exponent(p):
+    """A plain int or float: a numpy exponent would turn .data into np.float64."""
+    return int(p) if isinstance(p, numbers.Integral) else float(p)
 
 
 def _coerce(x):

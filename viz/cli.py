@@ -20,7 +20,7 @@ def _figure(args):
 
 
 def _train(args):
-    from autograd.train import train_command
+    from viz.train import train_command
     return train_command(args)
 
 
@@ -37,7 +37,7 @@ def build_parser():
     commands.add_draw_parser(sub).set_defaults(func=_draw)
     commands.add_figure_parser(sub).set_defaults(func=_figure)
 
-    from autograd import train
+    from viz import train
     train.add_train_parser(sub).set_defaults(func=_train)
     return parser
 

@@ -1,0 +1,291 @@
+"""Composites against closed forms, and their structure: primitives only, scoped."""
+import math
+import warnings
+
+import numpy as np
+import pytest
+
+import autograd
+from autograd import PRIMITIVES, Tensor, Value, grad, toposort
+from autograd import functions as F
+from autograd.graph import Node
+
+RNG = np.random.default_rng(0)
+BOOK_Y = [0.1, 0.05, 0.6, 0.0, 0.05, 0.1, 0.0, 0.1, 0.0, 0.0]
+BOOK_T = [0, 0, 1, 0, 0, 0, 0, 0, 0, 0]
+
+
+def _softmax_np(x):
+    e = np.exp(x - x.max(axis=-1, keepdims=True))
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+def _one_hot(labels, n):
+    return np.eye(n)[labels]
+
+
+# ----------------------------------------------------------------------------- closed forms
+
+def test_sigmoid_derivative_is_y_one_minus_y():
+    x = Tensor(np.linspace(-6, 6, 13), requires_grad=True)
+    y = F.sigmoid(x)
+    np.testing.assert_allclose(y.data, 1 / (1 + np.exp(-x.data)), rtol=1e-15)
+    y.backward(np.ones(13))
+    np.testing.assert_allclose(x.grad, y.data * (1 - y.data), rtol=1e-12)
+    v = Value(0.7)
+    w = v.sigmoid()
+    w.backward()
+    assert v.grad == pytest.approx(w.data * (1 - w.data), rel=1e-14)
+
+
+def test_tanh_derivative_is_one_minus_y_squared():
+    x = Tensor(np.linspace(-4, 4, 17), requires_grad=True)
+    y = x.tanh()
+    np.testing.assert_allclose(y.data, np.tanh(x.data), rtol=1e-12, atol=1e-15)
+    y.sum().backward()
+    np.testing.assert_allclose(x.grad, 1 - y.data ** 2, rtol=1e-12, atol=1e-15)
+    v = Value(-0.3)
+    w = v.tanh()
+    w.backward()
+    assert w.data == pytest.approx(math.tanh(-0.3), rel=1e-14)
+    assert v.grad == pytest.approx(1 - w.data ** 2, rel=1e-14)
+
+
+@pytest.mark.parametrize("labels", ["one_hot", "integer"])
+def test_softmax_with_loss_gradient_is_y_minus_t_over_n(labels):
+    x = Tensor(RNG.normal(size=(5, 4)) * 3, requires_grad=True)
+    idx = np.array([0, 3, 1, 1, 2])
+    t = _one_hot(idx, 4) if labels == "one_hot" else idx
+    loss = F.softmax_with_loss(x, t)
+    y = _softmax_np(x.data)
+    assert loss.data.shape == ()
+    assert float(loss.data) == pytest.approx(-np.mean(np.log(y[np.arange(5), idx])),
+                                             rel=1e-12)
+    loss.backward()
+    np.testing.assert_allclose(x.grad, (y - _one_hot(idx, 4)) / 5, rtol=1e-10, atol=1e-15)
+
+
+@pytest.mark.parametrize("t", [np.array([0.0, 0.0, 1.0]), 2], ids=["one_hot", "label"])
+def test_softmax_with_loss_single_sample_1d(t):
+    x = Tensor([0.3, 2.9, 4.0], requires_grad=True)
+    loss = F.softmax_with_loss(x, t)
+    y = _softmax_np(x.data)
+    assert float(loss.data) == pytest.approx(-math.log(y[2]), rel=1e-12)
+    loss.backward()
+    assert x.grad.shape == (3,)
+    np.testing.assert_allclose(x.grad, y - np.array([0, 0, 1]), rtol=1e-10, atol=1e-15)
+
+
+def test_softmax_rows_sum_to_one_without_overflow():
+    x = Tensor([[1000.0, 1000.0, 1001.0], [-3.0, 0.0, 2.0]], requires_grad=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no overflow warning, no GraphgradWarning
+        y = F.softmax(x)
+    assert np.all(np.isfinite(y.data))
+    np.testing.assert_allclose(y.data.sum(axis=1), [1.0, 1.0], rtol=1e-15)
+    np.testing.assert_allclose(y.data, _softmax_np(x.data), rtol=1e-14)
+    values = F.softmax([Value(1000.0), Value(1000.0), Value(1001.0)])
+    assert sum(v.data for v in values) == pytest.approx(1.0, rel=1e-15)
+    np.testing.assert_allclose([v.data for v in values], y.data[0], rtol=1e-14)
+
+
+def test_softmax_along_another_axis():
+    x = Tensor(RNG.normal(size=(3, 4)))
+    np.testing.assert_allclose(F.softmax(x, axis=0).data, _softmax_np(x.data.T).T,
+                               rtol=1e-14)
+
+
+def test_cross_entropy_error_is_the_books_number():
+    expected = 0.510825457099338  # the book's ch. 4 example, -log(0.6 + 1e-7)
+    assert float(F.cross_entropy_error(Tensor(BOOK_Y), np.array(BOOK_T)).data) == \
+        pytest.approx(expected, rel=1e-14)
+    assert float(F.cross_entropy_error(Tensor(BOOK_Y), 2).data) == \
+        pytest.approx(expected, rel=1e-14)
+    assert F.cross_entropy_error([Value(y) for y in BOOK_Y], BOOK_T).data == \
+        pytest.approx(expected, rel=1e-14)
+    assert F.cross_entropy_error([Value(y) for y in BOOK_Y], 2).data == \
+        pytest.approx(expected, rel=1e-14)
+    # the book's second example (t at 2, y peaked at 7) and a batch of both: the mean
+    y2 = [0.1, 0.05, 0.1, 0.0, 0.05, 0.1, 0.0, 0.6, 0.0, 0.0]
+    assert float(F.cross_entropy_error(Tensor(y2), 2).data) == \
+        pytest.approx(2.302584092994546, rel=1e-14)
+    batch = F.cross_entropy_error(Tensor([BOOK_Y, y2]), np.array([2, 2]))
+    assert float(batch.data) == pytest.approx((expected + 2.302584092994546) / 2, rel=1e-14)
+
+
+def test_cross_entropy_error_rejects_bad_labels():
+    with pytest.raises(ValueError, match="0..9"):
+        F.cross_entropy_error(Tensor([BOOK_Y]), np.array([10]))
+    with pytest.raises(ValueError, match="do not match"):
+        F.cross_entropy_error(Tensor([BOOK_Y, BOOK_Y]), np.array([1, 2, 3]))
+
+
+def test_neg_sub_div():
+    x = Tensor([1.0, -2.0, 4.0], requires_grad=True)
+    y = Tensor([2.0, 0.5, -8.0], requires_grad=True)
+    np.testing.assert_array_equal(F.neg(x).data, -x.data)
+    np.testing.assert_array_equal((x - y).data, x.data - y.data)
+    np.testing.assert_allclose((x / y).data, x.data / y.data, rtol=1e-15)
+    np.testing.assert_array_equal((1.0 - x).data, 1 - x.data)
+    np.testing.assert_allclose((2.0 / y).data, 2 / y.data, rtol=1e-15)
+    np.testing.assert_array_equal(F.sub(1.0, x).data, 1 - x.data)  # number first
+    np.testing.assert_allclose(F.div(1.0, y).data, 1 / y.data, rtol=1e-15)
+    gx, gy = grad((x / y - x).sum(), [x, y])
+    np.testing.assert_allclose(gx.data, 1 / y.data - 1, rtol=1e-15)
+    np.testing.assert_allclose(gy.data, -x.data / y.data ** 2, rtol=1e-15)
+    a, b = Value(3.0), Value(-4.0)
+    out = -a + (a - b) / b - 2 / a
+    out.backward()
+    assert out.data == pytest.approx(-3 + 7 / -4 - 2 / 3, rel=1e-15)
+    assert a.grad == pytest.approx(-1 + 1 / -4 + 2 / 9, rel=1e-15)
+    assert b.grad == pytest.approx(-3 / 16, rel=1e-15)  # d/db (a-b)/b = -a/b²
+
+
+@pytest.mark.parametrize("axis, keepdims", [(None, False), (0, False), (1, True),
+                                            ((0, 1), True), (-1, False)])
+def test_mean(axis, keepdims):
+    data = RNG.normal(size=(3, 4))
+    x = Tensor(data, requires_grad=True)
+    m = x.mean(axis=axis, keepdims=keepdims)
+    np.testing.assert_allclose(m.data, data.mean(axis=axis, keepdims=keepdims), rtol=1e-14)
+    m.backward(np.ones(m.shape))
+    n = data.size // np.asarray(m.data).size
+    np.testing.assert_allclose(x.grad, np.full((3, 4), 1 / n), rtol=1e-15)
+
+
+def test_list_of_values_equals_tensor_versions():
+    scores = [0.3, 2.9, 4.0, -1.0]
+    xs = [Value(s) for s in scores]
+    xt = Tensor(scores, requires_grad=True)
+    ys, yt = F.softmax(xs), F.softmax(xt)
+    np.testing.assert_allclose([v.data for v in ys], yt.data, rtol=1e-14)
+    for t in (1, [0, 1, 0, 0]):
+        xs = [Value(s) for s in scores]
+        xt = Tensor(scores, requires_grad=True)
+        ls, lt = F.softmax_with_loss(xs, t), F.softmax_with_loss(xt, np.asarray(t))
+        assert ls.data == pytest.approx(float(lt.data), rel=1e-14)
+        ls.backward()
+        lt.backward()
+        np.testing.assert_allclose([v.grad for v in xs], xt.grad, rtol=1e-12, atol=1e-15)
+        np.testing.assert_allclose(xt.grad, _softmax_np(xt.data) - _one_hot(1, 4),
+                                   rtol=1e-10)
+
+
+def test_elementwise_functions_take_numbers_and_arrays():
+    assert autograd.exp(1.0).data == pytest.approx(math.e)
+    assert autograd.log(math.e).data == pytest.approx(1.0)
+    assert autograd.reciprocal(4).data == 0.25
+    assert autograd.relu(-3).data == 0.0
+    np.testing.assert_array_equal(autograd.relu(np.array([-1.0, 2.0])).data, [0.0, 2.0])
+    assert isinstance(autograd.sigmoid(0.0), Value) and autograd.sigmoid(0.0).data == 0.5
+    assert isinstance(autograd.tanh(np.zeros(2)), Tensor)
+
+
+def test_float32_stays_float32_through_composites():
+    x = Tensor(RNG.normal(size=(4, 3)).astype(np.float32), requires_grad=True)
+    for f in (F.sigmoid, F.tanh, F.softmax, lambda v: F.softmax_with_loss(v, [0, 1, 2, 0]),
+              lambda v: v.mean(axis=0)):
+        x.grad = None
+        y = f(x)
+        assert y.data.dtype == np.float32
+        y.backward(np.ones(y.shape, dtype=np.float32))
+        assert x.grad.dtype == np.float32
+
+
+# ----------------------------------------------------------------------------- structure
+
+def _tensor(shape=(2, 3)):
+    return Tensor(RNG.uniform(0.1, 0.9, size=shape), requires_grad=True)
+
+
+def _probabilities():
+    p = RNG.uniform(0.1, 1.0, size=(2, 3))
+    return Tensor(p / p.sum(axis=1, keepdims=True), requires_grad=True)
+
+
+# (name, function, inputs): each composite on Tensors, and on Values where it takes them
+COMPOSITES = [
+    ("neg", F.neg, lambda: [_tensor()]),
+    ("sub", F.sub, lambda: [_tensor(), _tensor()]),
+    ("sub", F.sub, lambda: [_tensor(), 2.0]),
+    ("div", F.div, lambda: [_tensor(), _tensor()]),
+    ("mean", F.mean, lambda: [_tensor()]),
+    ("sigmoid", F.sigmoid, lambda: [_tensor()]),
+    ("tanh", F.tanh, lambda: [_tensor()]),
+    ("softmax", F.softmax, lambda: [_tensor()]),
+    ("cross_entropy_error", F.cross_entropy_error, lambda: [_probabilities(), [1, 2]]),
+    ("softmax_with_loss", F.softmax_with_loss, lambda: [_tensor(), [1, 2]]),
+    ("neg", F.neg, lambda: [Value(1.5)]),
+    ("sub", F.sub, lambda: [Value(1.5), 2.0]),
+    ("div", F.div, lambda: [Value(1.5), Value(-2.0)]),
+    ("sigmoid", F.sigmoid, lambda: [Value(0.5)]),
+    ("tanh", F.tanh, lambda: [Value(0.5)]),
+    ("softmax", F.softmax, lambda: [[Value(0.5), Value(-1.0), Value(2.0)]]),
+    ("cross_entropy_error", F.cross_entropy_error,
+     lambda: [[Value(0.2), Value(0.3), Value(0.5)], 2]),
+    ("softmax_with_loss", F.softmax_with_loss,
+     lambda: [[Value(0.5), Value(-1.0), Value(2.0)], 0]),
+]
+
+
+def _all_nodes(outputs, stop):
+    """Every node reachable from `outputs` through parents (constants included, which
+    toposort leaves out as they need no grad), not walking past the `stop` nodes."""
+    seen, stack = {}, list(outputs)
+    while stack:
+        node = stack.pop()
+        if node in seen:
+            continue
+        seen[node] = None
+        if node not in stop:
+            stack.extend(node.parents)
+    return list(seen)
+
+
+@pytest.mark.parametrize("name, fn, make", COMPOSITES,
+                         ids=[f"{c[0]}-{'value' if i >= 10 else 'tensor'}"
+                              for i, c in enumerate(COMPOSITES)])
+def test_composite_is_primitives_in_its_scope(name, fn, make):
+    args = make()
+    inputs = {a: None for arg in args for a in (arg if isinstance(arg, list) else [arg])
+              if isinstance(a, Node)}
+    assert autograd.graph.current_scope() == ()
+    out = fn(*args)
+    outputs = out if isinstance(out, list) else [out]
+    prims = set(PRIMITIVES.values())
+    for node in toposort(outputs):
+        assert node.is_leaf or node.op in prims, f"{name}: node made by {node.op!r}"
+    made_inside = [n for n in _all_nodes(outputs, inputs) if n not in inputs]
+    assert made_inside
+    frames = set()
+    for node in made_inside:
+        assert node.is_leaf or node.op in prims
+        assert node.scope, f"{name}: {node!r} carries no scope"
+        assert node.scope[0][0] == name, f"{name}: {node!r} has scope {node.scope}"
+        frames.add(node.scope[0])
+    assert len(frames) == 1, "one call, one frame (name, uid)"
+    if name != "div":  # x × 1/y needs no constant; all the others make some
+        assert any(n.is_leaf for n in made_inside), "constants are checked too"
+    # a second call gets a frame of its own: two boxes in the drawing, not one
+    again = fn(*make())
+    again = again[0] if isinstance(again, list) else again
+    assert again.scope[0][0] == name and again.scope[0] != next(iter(frames))
+
+
+def test_scopes_nest_in_order():
+    x = _tensor()
+    loss = F.softmax_with_loss(x, [0, 2])
+    scopes = {tuple(f[0] for f in n.scope) for n in _all_nodes([loss], {x}) if n is not x}
+    assert ("softmax_with_loss", "softmax") in scopes
+    assert ("softmax_with_loss", "softmax", "sub") in scopes  # the max shift
+    assert ("softmax_with_loss", "cross_entropy_error") in scopes
+    for s in scopes:
+        assert s[0] == "softmax_with_loss"
+        assert "softmax" not in s or s.index("softmax") == 1
+    y = F.tanh(Value(0.2))
+    assert ("tanh", "sigmoid") in {tuple(f[0] for f in n.scope) for n in toposort(y)}
+
+
+def test_composites_record_nothing_when_no_input_needs_grad():
+    y = F.softmax_with_loss(Tensor(RNG.normal(size=(2, 3))), [0, 1])
+    assert y.is_leaf and not y.requires_grad

@@ -1,0 +1,70 @@
+"""The engine's dependency rules: stdlib + numpy only, never viz, and the right package."""
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+import autograd
+
+ROOT = Path(__file__).resolve().parents[1]
+PACKAGE = ROOT / "autograd"
+ALLOWED = {"numpy"}
+
+
+def test_autograd_is_this_repository():
+    # the unrelated PyPI package `autograd` (HIPS) would shadow ours if installed
+    here = Path(autograd.__file__).resolve()
+    assert here.is_relative_to(PACKAGE), (
+        f"`import autograd` found {here}, not {PACKAGE}: is the PyPI package named "
+        "autograd installed? (pip uninstall autograd; pip install -e .)")
+    assert hasattr(autograd, "PRIMITIVES") and hasattr(autograd, "Tensor")
+
+
+def test_import_does_not_pull_in_viz_or_graphviz():
+    code = ("import autograd, autograd.layers, sys; "
+            "print(sorted(m for m in sys.modules "
+            "if m.split('.')[0] in ('viz', 'graphviz', 'matplotlib', 'torch')))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, cwd=ROOT).stdout.strip()
+    assert out == "[]"
+
+
+def _imports(tree):
+    """Every module an import statement names, top-level or nested in functions."""
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                yield node.lineno, alias.name
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:  # relative: inside the package
+                yield node.lineno, "autograd." + (node.module or "")
+            else:
+                yield node.lineno, node.module
+
+
+def test_engine_imports_only_stdlib_and_numpy():
+    files = sorted(PACKAGE.rglob("*.py"))
+    assert PACKAGE / "graph.py" in files
+    bad = []
+    for path in files:
+        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+        for lineno, module in _imports(tree):
+            top = module.split(".")[0]
+            if top == "autograd" or top in ALLOWED or top in sys.stdlib_module_names:
+                continue
+            bad.append(f"{path.relative_to(ROOT)}:{lineno}: import {module}")
+    assert not bad, "the engine imports only the standard library and numpy:\n" + \
+        "\n".join(bad)
+
+
+def test_the_scan_sees_nested_imports():
+    tree = ast.parse("def f():\n    import graphviz\n    from viz import draw\n")
+    assert [m for _, m in _imports(tree)] == ["graphviz", "viz"]
+
+
+def test_public_names():
+    for name in ("Value", "Tensor", "no_grad", "grad", "sigmoid", "tanh", "softmax",
+                 "cross_entropy_error", "softmax_with_loss", "relu", "exp", "log",
+                 "reciprocal", "backward_steps", "toposort", "detect_anomaly",
+                 "PRIMITIVES", "AnomalyError", "DomainError", "GraphgradWarning"):
+        assert name in autograd.__all__ and hasattr(autograd, name), name

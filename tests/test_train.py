@@ -1,0 +1,128 @@
+"""`graphgrad train` (viz.train): runs, outputs, Ctrl-C, MNIST fallback, options."""
+import argparse
+import io
+import json
+import sys
+
+import numpy as np
+import pytest
+
+from viz import train
+from autograd.models import MultiLayerNet, TwoLayerNet
+from autograd.optimizers import SGD
+
+
+def parse(*argv):
+    parser = argparse.ArgumentParser()
+    train.add_train_parser(parser.add_subparsers()).set_defaults(func=train.train_command)
+    return parser.parse_args(["train", *argv])
+
+
+def run(tmp_path, *argv):
+    out, err = io.StringIO(), io.StringIO()
+    code = train.run(parse("--out", str(tmp_path), *argv), out=out, err=err)
+    return code, out.getvalue(), err.getvalue()
+
+
+def test_trains_xor_and_writes_everything(tmp_path):
+    code, out, err = run(tmp_path, "--dataset", "xor", "--iters", "400", "--no-progress",
+                         "--log-every", "1")
+    assert code == 0, err
+    lines = [line for line in out.splitlines() if line.startswith("train acc, test acc | ")]
+    assert len(lines) == 41  # 40 epochs of 10 iterations, the first one at iteration 0
+    assert err == ""
+    for name in ("params.npz", "loss.png", "accuracy.png", "history.json"):
+        assert (tmp_path / name).stat().st_size > 0
+    history = json.loads((tmp_path / "history.json").read_text())
+    assert len(history["loss"]) == 400 and history["test_acc"][-1] > 0.85
+    net = TwoLayerNet(2, 30, 2)
+    net.load_params(tmp_path / "params.npz")  # the saved network is the trained one
+    assert np.isfinite(net.params["W1"]).all()
+
+
+def test_ctrl_c_saves_and_exits_130(tmp_path, monkeypatch):
+    calls = {"n": 0}
+    update = SGD.update
+
+    def interrupt_later(self, params, grads):
+        calls["n"] += 1
+        if calls["n"] == 25:
+            raise KeyboardInterrupt
+        update(self, params, grads)
+
+    monkeypatch.setattr(SGD, "update", interrupt_later)
+    code, out, err = run(tmp_path, "--dataset", "spiral", "--iters", "1000",
+                         "--no-progress")
+    assert code == 130
+    assert "interrupted at iteration 25 of 1000" in err
+    for name in ("params.npz", "loss.png", "accuracy.png", "history.json"):
+        assert (tmp_path / name).exists()
+    assert len(json.loads((tmp_path / "history.json").read_text())["loss"]) == 24
+    assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_mnist_falls_back_to_the_test_split(tmp_path, mnist_dir, monkeypatch):
+    monkeypatch.delenv("GRAPHGRAD_MNIST_DIR", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))  # no full set cached
+    code, out, err = run(tmp_path / "out", "--data-dir", str(mnist_dir), "--hidden", "10",
+                         "--iters", "100", "--check-grad", "--no-progress")
+    assert code == 0, err
+    assert "split 8,000 train / 2,000 test" in out
+    assert "8000 train / 2000 test, two-layer 784-10-10" in out
+    diffs = [line for line in out.splitlines() if line[:3] in ("W1:", "b1:", "W2:", "b2:")]
+    assert len(diffs) == 4 and all(float(d.split(":")[1]) < 1e-6 for d in diffs)
+    assert "gradient check: worst" in out and "(ok)" in out
+    assert out.count("train acc, test acc | ") == 3  # iterations 0 and 80, and the end
+
+
+def test_multi_float32_adam_on_spiral(tmp_path):
+    code, out, err = run(tmp_path, "--dataset", "spiral", "--hidden", "20,20",
+                         "--activation", "tanh", "--optimizer", "adam", "--iters", "600",
+                         "--dtype", "float32", "--no-progress", "--check-grad")
+    assert code == 0, err
+    assert "multi 2-20,20-3, adam lr=0.01" in out and "float32" in out
+    assert "gradient check in float64" in out
+    net = MultiLayerNet(2, [20, 20], 3, activation="tanh", dtype=np.float32)
+    net.load_params(tmp_path / "params.npz")
+    assert net.params["W1"].dtype == np.float32
+
+
+def test_progress_bar_goes_to_stderr(tmp_path):
+    code, out, err = run(tmp_path, "--dataset", "moons", "--iters", "50")
+    assert code == 0
+    assert "[" in err and "50/50" in err and "it/s" in err
+    assert "it/s" not in out
+
+
+def test_bad_combinations_exit_2(tmp_path):
+    code, _, err = run(tmp_path, "--dataset", "xor", "--model", "two-layer",
+                       "--hidden", "10,10")
+    assert code == 2 and "--model multi" in err
+    code, _, err = run(tmp_path, "--dataset", "xor", "--model", "two-layer",
+                       "--activation", "sigmoid")
+    assert code == 2 and "ReLU" in err
+    code, _, err = run(tmp_path, "--dataset", "xor", "--weight-init", "huge")
+    assert code == 2 and "--weight-init" in err
+    with pytest.raises(SystemExit):
+        parse("--hidden", "ten")
+    with pytest.raises(SystemExit):
+        parse("--lr", "-1")
+
+
+def test_plots_are_skipped_without_matplotlib(tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "matplotlib", None)
+    monkeypatch.setitem(sys.modules, "matplotlib.figure", None)
+    monkeypatch.setitem(sys.modules, "matplotlib.backends.backend_agg", None)
+    code, out, _ = run(tmp_path, "--dataset", "xor", "--iters", "20", "--no-progress")
+    assert code == 0
+    assert "matplotlib is not installed: no plots" in out
+    assert (tmp_path / "params.npz").exists() and not (tmp_path / "loss.png").exists()
+
+
+def test_the_graphgrad_command(tmp_path, capsys):
+    from viz.cli import main
+
+    code = main(["train", "--dataset", "moons", "--iters", "30", "--no-progress",
+                 "--out", str(tmp_path)])
+    assert code == 0
+    assert "train acc, test acc | " in capsys.readouterr().out

@@ -1,0 +1,355 @@
+"""viz.html: the self-contained HTML player (driven in headless Chromium with real clicks
+and key presses), the animated GIF, numbered SVG/PNG frames, and the Jupyter Stepper."""
+import base64
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import struct
+import subprocess
+import time
+import urllib.parse
+import urllib.request
+from io import BytesIO
+from xml.etree import ElementTree
+
+import numpy as np
+import pytest
+
+from viz.html import export_frames, export_gif, export_html, export_steps, player_html
+from viz.stepper import frames
+from viz.symbolic import book_sigmoid
+
+PIL = pytest.importorskip("PIL")
+from PIL import Image  # noqa: E402
+
+CHROMIUM = next((p for p in ("/usr/bin/chromium", shutil.which("chromium") or "",
+                             shutil.which("chromium-browser") or "") if p and os.path.exists(p)),
+                None)
+needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz dot not found")
+
+
+@pytest.fixture(scope="module")
+def sigmoid_frames():
+    if shutil.which("dot") is None:
+        pytest.skip("Graphviz dot not found")
+    return frames(book_sigmoid(1.0))
+
+
+# ----------------------------------------------------------------------------- the page
+
+def test_player_is_one_self_contained_file(sigmoid_frames, tmp_path):
+    path = export_html(sigmoid_frames, tmp_path / "steps.html")
+    page = path.read_text(encoding="utf-8")
+    assert page.startswith("<!DOCTYPE html>")
+    # nothing fetched at view time: no external scripts, styles, images or fonts
+    assert not re.search(r"<script[^>]+src=|<link\b|@import|url\(", page)
+    assert not re.search(r"(src|href)=\"(https?:)?//", page)
+    data = re.search(r'<script id="frames-data" type="application/json">(.*?)</script>',
+                     page, re.S).group(1)
+    items = json.loads(data)
+    assert len(items) == len(sigmoid_frames) == 6
+    assert all(item["svg"].startswith("<svg") for item in items)
+    assert "step 1 / 6" in page
+    for control in ('id="prev"', 'id="next"', 'id="slider"', 'id="counter"',
+                    'id="explanation"', "ArrowRight", "ArrowLeft"):
+        assert control in page
+
+
+def test_script_data_cannot_close_its_element():
+    from autograd import Value
+    if shutil.which("dot") is None:
+        pytest.skip("Graphviz dot not found")
+    x = Value(2.0, name="x")
+    y = x * x
+    y.name = "</script><b>y"  # frame titles carry node names as plain text
+    fs = frames(y, symbolic=False)
+    assert "</script>" in fs[1].title
+    page = player_html(fs)
+    data = page.split('type="application/json">', 1)[1].split("</script>", 1)[0]
+    items = json.loads(data)  # the first </script> is the real end of the data
+    assert len(items) == len(fs) and items[1]["title"] == fs[1].title
+
+
+# ----------------------------------------------------------------------------- Chromium
+
+class _WebSocket:
+    """The smallest WebSocket client the DevTools protocol needs (RFC 6455 text frames),
+    so the test needs no extra package."""
+
+    def __init__(self, url):
+        u = urllib.parse.urlparse(url)
+        self.sock = socket.create_connection((u.hostname, u.port), timeout=30)
+        key = base64.b64encode(os.urandom(16)).decode()
+        self.sock.sendall((f"GET {u.path} HTTP/1.1\r\nHost: {u.hostname}:{u.port}\r\n"
+                           "Upgrade: websocket\r\nConnection: Upgrade\r\n"
+                           f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n"
+                           ).encode())
+        head = b""
+        while b"\r\n\r\n" not in head:
+            head += self.sock.recv(4096)
+        head, self.buf = head.split(b"\r\n\r\n", 1)
+        assert b" 101 " in head.split(b"\r\n", 1)[0], head
+
+    def send(self, text):
+        data, mask = text.encode(), os.urandom(4)
+        n = len(data)
+        if n < 126:
+            header = struct.pack("!BB", 0x81, 0x80 | n)
+        elif n < 1 << 16:
+            header = struct.pack("!BBH", 0x81, 0x80 | 126, n)
+        else:
+            header = struct.pack("!BBQ", 0x81, 0x80 | 127, n)
+        body = bytes(b ^ mask[i % 4] for i, b in enumerate(data))
+        self.sock.sendall(header + mask + body)
+
+    def _read(self, n):
+        while len(self.buf) < n:
+            chunk = self.sock.recv(1 << 16)
+            if not chunk:
+                raise ConnectionError("DevTools closed the connection")
+            self.buf += chunk
+        out, self.buf = self.buf[:n], self.buf[n:]
+        return out
+
+    def recv(self):
+        message = b""
+        while True:
+            b0, b1 = self._read(2)
+            n = b1 & 0x7F
+            if n == 126:
+                n = struct.unpack("!H", self._read(2))[0]
+            elif n == 127:
+                n = struct.unpack("!Q", self._read(8))[0]
+            payload = self._read(n)
+            opcode = b0 & 0x0F
+            if opcode == 8:
+                raise ConnectionError("DevTools closed the connection")
+            if opcode in (9, 10):  # ping / pong
+                continue
+            message += payload
+            if b0 & 0x80:
+                return message.decode()
+
+    def close(self):
+        self.sock.close()
+
+
+class _Browser:
+    """Headless Chromium on a page, driven over the DevTools protocol."""
+
+    def __init__(self, url, profile):
+        self.proc = subprocess.Popen(
+            [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+             "--no-first-run", "--disable-background-networking",
+             "--disable-component-update", "--disable-sync", "--hide-scrollbars",
+             f"--user-data-dir={profile}", "--remote-debugging-port=0",
+             "--window-size=1100,900", url],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+        port_file = profile / "DevToolsActivePort"
+        deadline = time.monotonic() + 30
+        while not (port_file.exists() and port_file.read_text().strip()):
+            if time.monotonic() > deadline or self.proc.poll() is not None:
+                self.quit()
+                pytest.skip("headless Chromium did not start its DevTools endpoint")
+            time.sleep(0.1)
+        port = int(port_file.read_text().split()[0])
+        while True:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/json/list",
+                                        timeout=10) as r:
+                pages = [t for t in json.load(r) if t.get("type") == "page"]
+            if pages or time.monotonic() > deadline:
+                break
+            time.sleep(0.1)
+        self.ws = _WebSocket(pages[0]["webSocketDebuggerUrl"])
+        self.next_id = 0
+        self.wait_for("document.readyState === 'complete' && !!document.querySelector"
+                      "('#graph svg')")
+
+    def call(self, method, **params):
+        self.next_id += 1
+        self.ws.send(json.dumps({"id": self.next_id, "method": method, "params": params}))
+        while True:
+            msg = json.loads(self.ws.recv())
+            if msg.get("id") == self.next_id:
+                if "error" in msg:
+                    raise RuntimeError(f"{method}: {msg['error']}")
+                return msg.get("result", {})
+
+    def js(self, expression):
+        result = self.call("Runtime.evaluate", expression=expression, returnByValue=True)
+        if "exceptionDetails" in result:
+            raise RuntimeError(result["exceptionDetails"])
+        return result["result"].get("value")
+
+    def wait_for(self, expression, timeout=15):
+        deadline = time.monotonic() + timeout
+        while not self.js(expression):
+            if time.monotonic() > deadline:
+                raise TimeoutError(expression)
+            time.sleep(0.05)
+
+    def click(self, selector):
+        """A real mouse click at the element's centre."""
+        box = self.js(f"(function(){{var r=document.querySelector({selector!r})"
+                      ".getBoundingClientRect();return [r.x+r.width/2,r.y+r.height/2];})()")
+        for kind in ("mousePressed", "mouseReleased"):
+            self.call("Input.dispatchMouseEvent", type=kind, x=box[0], y=box[1],
+                      button="left", clickCount=1)
+
+    def key(self, key, keycode):
+        """A real key press (keyDown, keyUp) as the focused element receives it."""
+        for kind in ("keyDown", "keyUp"):
+            self.call("Input.dispatchKeyEvent", type=kind, key=key, code=key,
+                      windowsVirtualKeyCode=keycode, nativeVirtualKeyCode=keycode)
+
+    def state(self):
+        return self.js("({frame: +document.body.dataset.frame, "
+                       "counter: document.getElementById('counter').textContent, "
+                       "text: document.getElementById('explanation').innerText, "
+                       "slider: +document.getElementById('slider').value})")
+
+    def screenshot(self):
+        return base64.b64decode(self.call("Page.captureScreenshot", format="png")["data"])
+
+    def quit(self):
+        if getattr(self, "ws", None) is not None:
+            self.ws.close()
+        if self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGTERM)  # our own session: chromium's helpers
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait()
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="Chromium not installed (/usr/bin/chromium)")
+def test_player_steps_in_headless_chromium(sigmoid_frames, tmp_path):
+    path = export_html(sigmoid_frames, tmp_path / "steps.html")
+    (tmp_path / "profile").mkdir()
+    browser = _Browser(path.resolve().as_uri(), tmp_path / "profile")
+    try:
+        n = len(sigmoid_frames)
+        s0 = browser.state()
+        assert s0["frame"] == 0 and s0["counter"] == f"step 1 / {n}"
+        assert "forward pass" in s0["text"].lower()
+
+        browser.click("#next")  # a real mouse click on the button
+        browser.wait_for("document.body.dataset.frame === '1'")
+        s1 = browser.state()
+        assert s1["counter"] == f"step 2 / {n}" and s1["slider"] == 1
+        assert "−1/x² = −y²" in s1["text"] and "−0.5344" in s1["text"]
+
+        browser.key("ArrowRight", 39)  # the keyboard, with focus still on the button
+        browser.wait_for("document.body.dataset.frame === '2'")
+        s2 = browser.state()
+        assert s2["counter"] == f"step 3 / {n}" and s2["text"] != s1["text"]
+        # the graph shows the highlighted node of this step
+        assert browser.js("document.querySelector('#graph svg').innerHTML.length") > 1000
+
+        browser.key("ArrowLeft", 37)
+        browser.wait_for("document.body.dataset.frame === '1'")
+        browser.key("End", 35)
+        browser.wait_for(f"document.body.dataset.frame === '{n - 1}'")
+        assert "All gradients" in browser.state()["text"]
+        assert browser.js("document.getElementById('next').disabled") is True
+
+        browser.click("#prev")
+        browser.wait_for(f"document.body.dataset.frame === '{n - 2}'")
+        png = browser.screenshot()
+        (tmp_path / "player.png").write_bytes(png)
+        shot = Image.open(BytesIO(png))
+        assert shot.format == "PNG" and shot.size[0] >= 800 and shot.size[1] >= 600
+        # not a blank page: the red of the gradients is on screen
+        rgb = np.asarray(shot.convert("RGB")).astype(int)
+        reds = (rgb[..., 0] > 180) & (rgb[..., 1] < 90) & (rgb[..., 2] < 90)
+        assert reds.sum() > 50
+    finally:
+        browser.quit()
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="Chromium not installed (/usr/bin/chromium)")
+def test_player_opens_the_step_in_the_url_hash(sigmoid_frames, tmp_path):
+    path = export_html(sigmoid_frames, tmp_path / "steps.html")
+    (tmp_path / "profile").mkdir()
+    browser = _Browser(path.resolve().as_uri() + "#step=4", tmp_path / "profile")
+    try:
+        assert browser.state()["frame"] == 3
+    finally:
+        browser.quit()
+
+
+# ----------------------------------------------------------------------------- GIF, PNG, SVG
+
+def test_gif_has_one_frame_per_step(sigmoid_frames, tmp_path):
+    path = export_gif(sigmoid_frames, tmp_path / "steps.gif", duration=800)
+    im = Image.open(path)
+    assert im.format == "GIF"
+    assert im.n_frames == len(sigmoid_frames)
+    assert 300 <= im.size[0] <= 4000 and 100 <= im.size[1] <= 3000
+    durations = []
+    for k in range(im.n_frames):
+        im.seek(k)
+        durations.append(im.info["duration"])
+    assert durations[0] >= 800 and durations[-1] > durations[1] == 800
+
+
+def test_numbered_png_and_svg_frames(sigmoid_frames, tmp_path):
+    pngs = export_frames(sigmoid_frames, tmp_path / "png", fmt="png")
+    assert [p.name for p in pngs] == [f"step-{k:02d}.png" for k in range(6)]
+    for p in pngs:
+        with Image.open(p) as im:
+            im.verify()
+        with Image.open(p) as im:
+            assert im.size[0] > 200 and im.size[1] > 80
+    svgs = export_frames(sigmoid_frames, tmp_path / "svg")
+    assert len(svgs) == 6
+    for p in svgs:
+        assert ElementTree.parse(p).getroot().tag.endswith("svg")
+    with pytest.raises(ValueError, match="fmt"):
+        export_frames(sigmoid_frames, tmp_path / "bad", fmt="jpg")
+
+
+@needs_dot
+def test_export_steps_dispatches_on_the_suffix(tmp_path):
+    y = book_sigmoid(0.5)
+    assert export_steps(y, tmp_path / "a.html", collapse="sigmoid").read_text().count(
+        "<svg") >= 1
+    assert Image.open(export_steps(y, tmp_path / "a.gif", collapse="sigmoid")).n_frames == 3
+    files = export_steps(y, tmp_path / "frames", collapse="sigmoid", fmt="png")
+    assert len(files) == 3 and all(p.suffix == ".png" for p in files)
+    with pytest.raises(ValueError, match=r"\.html"):
+        export_steps(y, tmp_path / "a.pdf")
+
+
+# ----------------------------------------------------------------------------- Jupyter
+
+@needs_dot
+def test_widget_stepper_buttons_and_slider():
+    pytest.importorskip("ipywidgets")
+    from viz.widgets import Stepper
+    s = Stepper(book_sigmoid(1.0), symbolic=False)
+    assert s.counter.value == "step 1 / 6" and s.prev_button.disabled
+    s.next_button.click()
+    assert s.index == 1 and s.slider.value == 1 and "−y²" in s.view.value
+    s.slider.value = 5
+    assert s.index == 5 and s.next_button.disabled and "All gradients" in s.view.value
+    s.prev()
+    assert s.counter.value == "step 5 / 6"
+    bundle = s._repr_mimebundle_()
+    assert "application/vnd.jupyter.widget-view+json" in bundle
+    assert bundle["text/html"].startswith("<iframe srcdoc=")
+
+
+@needs_dot
+def test_widget_falls_back_to_the_html_player(monkeypatch):
+    import viz.widgets as widgets
+    monkeypatch.setattr(widgets, "_ipywidgets", lambda: None)
+    s = widgets.Stepper(book_sigmoid(1.0), symbolic=False)
+    assert s.widget is None
+    html = s._repr_html_()
+    assert html.startswith("<iframe srcdoc=") and "step 1 / 6" in html
+    assert set(s._repr_mimebundle_()) == {"text/plain", "text/html"}

@@ -1,0 +1,151 @@
+"""viz.symbolic: the graph over sympy symbols gives the book's algebra (appendix A,
+figure 5-20) from the primitives' own rules, aligned with the numeric steps."""
+import math
+
+import pytest
+
+sp = pytest.importorskip("sympy")
+
+from autograd import Tensor, Value, backward_steps  # noqa: E402
+from viz.symbolic import ONE_HOT, appendix_a, book_sigmoid, symbolic, to_text  # noqa: E402
+
+
+def _leaf(sg, name):
+    return sg.leaves[name]
+
+
+def _op_steps(sg, op):
+    return [s for s in sg.steps if s.node.op is not None and s.node.op.name == op]
+
+
+@pytest.fixture(scope="module")
+def appendix():
+    return symbolic(appendix_a(), given=ONE_HOT)
+
+
+def test_symbols_are_the_named_leaves(appendix):
+    assert set(appendix.symbols) >= {"a1", "a2", "a3", "t1", "t2", "t3"}
+    # the constant −1 of the loss stays a number, not a symbol
+    assert all(not s.name.startswith("_") for s in appendix.symbols.values())
+
+
+def test_steps_align_with_numeric_backward(appendix):
+    numeric = list(backward_steps(appendix.root))
+    assert [s.node for s in appendix.steps] == [s.node for s in numeric]
+    assert [s.index for s in appendix.steps] == list(range(len(numeric)))
+
+
+def test_numbers_substituted_give_the_numeric_gradients(appendix):
+    """The symbolic pass runs the same rules: putting the numbers back in reproduces
+    every gradient the engine sent."""
+    values = {appendix.symbols[name]: n.data for name, n in appendix.leaves.items()}
+    for sym_step, num_step in zip(appendix.steps, backward_steps(appendix.root)):
+        assert float(sym_step.upstream.subs(values)) == pytest.approx(num_step.upstream,
+                                                                      rel=1e-9, abs=1e-12)
+        for g_sym, g_num in zip(sym_step.grads, num_step.grads):
+            assert float(g_sym.subs(values)) == pytest.approx(g_num, rel=1e-9, abs=1e-12)
+
+
+def test_appendix_a_steps_show_the_books_algebra(appendix):
+    texts = [appendix.show(s) for s in appendix.steps if s.node.op is not None]
+    logs = [appendix.show(s) for s in _op_steps(appendix, "log")]
+    assert [t.sent[0] for t in logs] == ["−t1/y1", "−t2/y2", "−t3/y3"]
+    assert [t.local[0] for t in logs] == ["1/y1", "1/y2", "1/y3"]
+    # y1 = exp(a1) × 1/S sends −t1/y1 × exp(a1) = −t1·S to the 1/S node
+    sent_to_r = [t.sent[1] for t in texts if t.local == ("1/S", "exp(a1)")]
+    assert sent_to_r == ["−t1·exp(a1)/y1 = −S·t1"]
+    (recip,) = [appendix.show(s) for s in _op_steps(appendix, "reciprocal")]
+    assert recip.upstream == "−S·(t1 + t2 + t3)"
+    assert recip.local == ("−1/S²",)
+    assert recip.sent == ("(t1 + t2 + t3)/S = 1/S",)
+    exps = [appendix.show(s) for s in _op_steps(appendix, "exp")]
+    assert [t.sent[0].rsplit(" = ", 1)[-1] for t in exps] == ["y1 − t1", "y2 − t2", "y3 − t3"]
+
+
+def test_appendix_a_final_gradient_is_y_minus_t(appendix):
+    a = [appendix.symbols[f"a{k}"] for k in (1, 2, 3)]
+    t1, t2, t3 = (appendix.symbols[f"t{k}"] for k in (1, 2, 3))
+    total = sum(sp.exp(x) for x in a)
+    for k in (1, 2, 3):
+        g = appendix.gradient(_leaf(appendix, f"a{k}"))
+        expected = sp.exp(a[k - 1]) / total - (t1, t2, t3)[k - 1]
+        # one-hot labels: t1 + t2 + t3 = 1
+        assert sp.simplify((g - expected).subs(t3, 1 - t1 - t2)) == 0
+        assert to_text(appendix.simplified_gradient(_leaf(appendix, f"a{k}"))) == \
+            f"y{k} − t{k}"
+    # without the relation the gradient keeps (t1 + t2 + t3)
+    plain = symbolic(appendix_a())
+    assert plain.text(plain.simplified_gradient(_leaf(plain, "a1"))) == \
+        "y1·(t1 + t2 + t3) − t1"
+
+
+def test_sigmoid_gradient_is_y_times_one_minus_y():
+    sg = symbolic(book_sigmoid(0.5))
+    x = sg.symbols["x"]
+    y = 1 / (1 + sp.exp(-x))
+    g = sg.gradient(_leaf(sg, "x"))
+    assert sp.simplify(g - y * (1 - y)) == 0
+    assert sg.text(sg.simplified_gradient(_leaf(sg, "x"))) == "y·(1 − y)"
+    assert float(g.subs(x, 0.5)) == pytest.approx(
+        1 / (1 + math.exp(-0.5)) * (1 - 1 / (1 + math.exp(-0.5))))
+
+
+def test_figure_5_20_with_the_upstream_symbol():
+    sg = symbolic(book_sigmoid, seed="∂L/∂y")  # a builder function works too
+    ops = [sg.show(s) for s in sg.steps if s.node.op is not None]
+    recip, add, exp, mul = ops
+    assert recip.upstream == "∂L/∂y"
+    assert recip.local == ("−y²",)
+    assert recip.sent == ("−(∂L/∂y)·y²",)
+    assert add.sent == ("−(∂L/∂y)·y²", "−(∂L/∂y)·y²")
+    assert exp.local == ("exp(−x)",)
+    assert exp.sent[0].startswith("−(∂L/∂y)·y²·exp(−x)")
+    assert mul.sent[0].endswith("(∂L/∂y)·y·(1 − y)")
+    x = sg.symbols["x"]
+    dldy = sp.Symbol("∂L/∂y", real=True)
+    y = 1 / (1 + sp.exp(-x))
+    assert sp.simplify(sg.gradient(_leaf(sg, "x")) - dldy * y * (1 - y)) == 0
+
+
+def test_relu_mask_is_heaviside_and_pow_is_exact():
+    x, w = Value(1.5, name="x"), Value(-2.0, name="w")
+    out = (x * w).relu() + x ** 2.5
+    sg = symbolic(out)
+    g = sg.gradient(_leaf(sg, "x"))
+    assert g.has(sp.Heaviside)
+    sx, sw = sg.symbols["x"], sg.symbols["w"]
+    expected = sw * sp.Heaviside(sx * sw, 0) + sp.Rational(5, 2) * sx ** sp.Rational(3, 2)
+    assert sp.simplify(g - expected) == 0
+    out.backward()
+    assert float(g.subs({sx: 1.5, sw: -2.0})) == pytest.approx(x.grad)
+    relu_step = next(s for s in sg.steps if s.node.op and s.node.op.name == "relu")
+    assert "H(w·x)" in sg.show(relu_step).local[0]
+
+
+def test_given_forms_and_names():
+    loss = appendix_a()
+    for given in (ONE_HOT, [ONE_HOT], {"t1 + t2 + t3": 1}):
+        sg = symbolic(loss, given=given)
+        assert sg.text(sg.simplified_gradient(_leaf(sg, "a2"))) == "y2 − t2"
+    x = Value(2.0, name="x")
+    inner = x * x
+    out = inner.exp()
+    sg = symbolic(out, names={inner: "u"})
+    (exp_step,) = _op_steps(sg, "exp")
+    assert sg.show(exp_step).local == ("exp(u)",)
+    assert inner.name is None  # names= does not rename the node
+
+
+def test_tensor_graphs_are_refused():
+    t = Tensor([1.0, 2.0], requires_grad=True)
+    with pytest.raises(TypeError, match="Values"):
+        symbolic((t * t).sum())
+
+
+def test_to_text_is_the_books_notation():
+    y, g = sp.symbols("y g")
+    assert to_text(-y ** 2) == "−y²"
+    assert to_text(y * (1 - y)) == "y·(1 − y)"
+    assert to_text(sp.exp(-y)) == "exp(−y)"
+    assert to_text(1 / (y + g)) == "1/(g + y)" and to_text(1 / (2 * y)) == "1/(2·y)"
+    assert to_text(y ** -2) == "1/y²"

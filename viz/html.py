@@ -1,0 +1,155 @@
+"""Exports of the backward-pass replay: one self-contained HTML player, an animated GIF,
+numbered SVG/PNG files.
+
+The HTML file needs nothing at view time (no network, no files beside it): the SVG of
+every frame, the explanations, the CSS and the script are inline.  Controls: previous /
+next buttons, a slider, ← / → (Home / End), play; "step k / n" and the step's
+explanation under the graph.  `#step=k` in the URL opens frame k.
+
+    export_steps(loss, "steps.html")    # .html / .gif / a folder (numbered .svg or .png)
+"""
+from __future__ import annotations
+
+import html
+import json
+import re
+from pathlib import Path
+
+__all__ = ["export_frames", "export_gif", "export_html", "export_steps", "player_html",
+           "embed_html"]
+
+_TEMPLATE = Path(__file__).with_name("templates") / "stepper.html"
+
+# GIF timing: the first and last frames are read longest
+DURATION_MS = 2200
+FIRST_MS = 2500
+LAST_MS = 5000
+
+
+def _frames(source, options):
+    """A list of Frames: given as such, or made from a node with `options`."""
+    if isinstance(source, (list, tuple)) and source and hasattr(source[0], "render"):
+        if options:
+            raise TypeError(f"options {sorted(options)} apply to a node, not to frames")
+        return list(source)
+    from viz.stepper import frames
+    return frames(source, **options)
+
+
+_PROLOG = re.compile(r"^.*?(?=<svg\b)", re.S)
+_COMMENT = re.compile(r"<!--.*?-->", re.S)
+
+
+def _inline_svg(svg):
+    """dot's SVG without the XML prolog, DOCTYPE and comments, ready to inline."""
+    return _COMMENT.sub("", _PROLOG.sub("", svg, count=1)).strip()
+
+
+def _json_for_script(data):
+    # "</" would close the <script> element early
+    return json.dumps(data, ensure_ascii=False).replace("</", "<\\/")
+
+
+def player_html(frames, *, title=None):
+    """The HTML player of `frames` (a list of viz.stepper.Frame) as one string."""
+    data = [{"title": f.title, "html": f.html, "svg": _inline_svg(f.svg())} for f in frames]
+    title = title or "graphgrad: the backward pass, step by step"
+    page = _TEMPLATE.read_text(encoding="utf-8")
+    first = data[0]
+    return (page.replace("{{TITLE}}", html.escape(title))
+            .replace("{{COUNT}}", str(len(data)))
+            .replace("{{MAX}}", str(len(data) - 1))
+            .replace("{{FIRST_SVG}}", first["svg"])
+            .replace("{{FIRST_HTML}}", first["html"])
+            .replace("{{FRAMES_JSON}}", _json_for_script(data)))
+
+
+def embed_html(page, *, height=640):
+    """An <iframe> holding a whole player page: its script and ids stay apart from the
+    notebook's own (Jupyter displays HTML inline)."""
+    return (f'<iframe srcdoc="{html.escape(page, quote=True)}" style="width:100%;'
+            f'height:{int(height)}px;border:1px solid #ddd" '
+            'sandbox="allow-scripts"></iframe>')
+
+
+def export_html(root, path, *, title=None, **options):
+    """Write the self-contained HTML player of `root`'s backward pass (or of a list of
+    frames) to `path`; `options` go to viz.stepper.frames.  Returns the path."""
+    path = Path(path)
+    page = player_html(_frames(root, options), title=title)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(page, encoding="utf-8")
+    return path
+
+
+def _png_images(frames, dpi, caption):
+    from io import BytesIO
+
+    from PIL import Image
+    images = [Image.open(BytesIO(f.render("png", dpi=dpi, caption=caption))).convert("RGB")
+              for f in frames]
+    # captions differ in width, so frames may too: pad every frame to the largest one
+    width = max(im.width for im in images)
+    height = max(im.height for im in images)
+    out = []
+    for im in images:
+        if im.size != (width, height):
+            canvas = Image.new("RGB", (width, height), "white")
+            canvas.paste(im, ((width - im.width) // 2, 0))
+            im = canvas
+        out.append(im)
+    return out
+
+
+def export_gif(root, path, *, duration=DURATION_MS, dpi=96, caption=True, loop=0,
+               **options):
+    """Write an animated GIF of the backward pass (one frame per Frame, each rendered to
+    PNG by dot, captioned) to `path`.  `duration` is ms per step; the first and last
+    frames stay longer.  Returns the path."""
+    frames = _frames(root, options)
+    images = _png_images(frames, dpi, caption)
+    durations = [duration] * len(images)
+    durations[0] = max(duration, FIRST_MS)
+    durations[-1] = max(duration, LAST_MS)
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # an adaptive palette per frame keeps the red gradients red after quantizing
+    images = [im.quantize(colors=255, method=2, dither=0) for im in images]
+    images[0].save(path, save_all=True, append_images=images[1:], duration=durations,
+                   loop=loop, optimize=False, disposal=1)
+    return path
+
+
+def export_frames(root, directory, fmt="svg", *, dpi=96, caption=None, **options):
+    """Write every frame as a numbered file, step-00.svg, step-01.svg ... (fmt 'svg' or
+    'png') in `directory`.  PNGs carry the caption by default.  Returns the paths."""
+    if fmt not in ("svg", "png"):
+        raise ValueError(f"fmt must be 'svg' or 'png', got {fmt!r}")
+    frames = _frames(root, options)
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    if caption is None:
+        caption = fmt == "png"
+    width = max(2, len(str(len(frames) - 1)))
+    paths = []
+    for f in frames:
+        p = directory / f"step-{f.index:0{width}d}.{fmt}"
+        p.write_bytes(f.render(fmt, dpi=dpi if fmt == "png" else None, caption=caption))
+        paths.append(p)
+    return paths
+
+
+def export_steps(root, path, **options):
+    """`graphgrad draw --steps PATH`: .html / .htm -> the HTML player, .gif -> an
+    animation, a folder (no suffix, or ending in /) -> numbered SVG files (fmt='png'
+    for PNGs).  Returns the path (the list of files for a folder)."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix in (".html", ".htm"):
+        return export_html(root, path, **options)
+    if suffix == ".gif":
+        return export_gif(root, path, **options)
+    if suffix == "" or path.is_dir():
+        return export_frames(root, path, **options)
+    raise ValueError(f"cannot tell what to write from {path.name!r}: use .html, .gif, or "
+                     "a folder for numbered .svg/.png frames")

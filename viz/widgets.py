@@ -1,0 +1,110 @@
+"""An interactive step-through of the backward pass for Jupyter.
+
+    from viz.widgets import Stepper
+    Stepper(loss)                      # a slider, ◀ prev / next ▶, the graph and the text
+    Stepper(loss, collapse="sigmoid")  # options as viz.stepper.frames
+
+With ipywidgets the frames are shown in a live widget; the output also carries the
+self-contained HTML player, so a notebook rendered without a kernel (nbconvert, a
+notebook viewer) or without ipywidgets still steps, in the browser alone.
+"""
+from __future__ import annotations
+
+__all__ = ["Stepper"]
+
+# the explanation table's look, as in the HTML player (a widget has no page CSS)
+_STYLE = ("<style>.gg-step .step-table{border-collapse:collapse}"
+          ".gg-step .step-table th,.gg-step .step-table td{padding:2px 14px 2px 0;"
+          "text-align:left;font-weight:normal}"
+          ".gg-step td.num{font-family:monospace;color:#d62728}"
+          ".gg-step td.sym{font-family:serif;font-style:italic}"
+          ".gg-step .frame-title{font-size:1rem;margin:8px 0 4px}</style>")
+
+
+def _ipywidgets():
+    try:
+        import ipywidgets
+    except ImportError:
+        return None
+    return ipywidgets
+
+
+class Stepper:
+    """Step through `root`'s backward pass (a Value/Tensor, or a list of Frames).
+
+    Attributes: `frames`, `index` (the frame shown); with ipywidgets also `widget` (the
+    VBox to display), `slider`, `prev_button`, `next_button`, `counter`, `view` (the
+    HTML widget with the SVG and the explanation).  Methods: `show(k)`, `next()`,
+    `prev()`.
+    """
+
+    def __init__(self, root, *, height=640, **options):
+        from viz.html import _frames
+        self.frames = _frames(root, options)
+        self.index = 0
+        self.height = height
+        self._svg = {}
+        self.widget = None
+        w = _ipywidgets()
+        if w is not None:
+            self._build(w)
+            self.show(0)
+
+    def _build(self, w):
+        n = len(self.frames)
+        self.prev_button = w.Button(description="◀ prev", tooltip="previous step",
+                                    layout=w.Layout(width="auto"))
+        self.next_button = w.Button(description="next ▶", tooltip="next step",
+                                    layout=w.Layout(width="auto"))
+        self.slider = w.IntSlider(value=0, min=0, max=n - 1, step=1, readout=False,
+                                  continuous_update=True, description="step",
+                                  layout=w.Layout(flex="1 1 auto"))
+        self.counter = w.Label()
+        self.view = w.HTML()
+        self.prev_button.on_click(lambda _: self.prev())
+        self.next_button.on_click(lambda _: self.next())
+        self.slider.observe(lambda change: self.show(change["new"]), names="value")
+        controls = w.HBox([self.prev_button, self.next_button, self.slider, self.counter])
+        self.widget = w.VBox([controls, self.view])
+
+    def _frame_svg(self, k):
+        if k not in self._svg:
+            from viz.html import _inline_svg
+            self._svg[k] = _inline_svg(self.frames[k].svg())
+        return self._svg[k]
+
+    def show(self, k):
+        """Show frame k (clamped to the first / last frame)."""
+        k = max(0, min(len(self.frames) - 1, int(k)))
+        self.index = k
+        if self.widget is None:
+            return
+        if self.slider.value != k:
+            self.slider.value = k  # its observer calls show(k) again, harmlessly
+        f = self.frames[k]
+        self.counter.value = f"step {k + 1} / {len(self.frames)}"
+        self.prev_button.disabled = k == 0
+        self.next_button.disabled = k == len(self.frames) - 1
+        self.view.value = (f'{_STYLE}<div class="gg-step"><div style="overflow:auto;'
+                           f'max-width:100%">{self._frame_svg(k)}</div>{f.html}</div>')
+
+    def next(self):
+        self.show(self.index + 1)
+
+    def prev(self):
+        self.show(self.index - 1)
+
+    def _repr_html_(self):
+        from viz.html import embed_html, player_html
+        return embed_html(player_html(self.frames), height=self.height)
+
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        bundle = {"text/plain": repr(self), "text/html": self._repr_html_()}
+        if self.widget is not None:
+            # a live frontend shows the widget; a static one falls back to the HTML player
+            bundle.update(self.widget._repr_mimebundle_(include=include, exclude=exclude)
+                          or {})
+        return bundle
+
+    def __repr__(self):
+        return f"<Stepper {len(self.frames)} frames, showing {self.index + 1}>"
