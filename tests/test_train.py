@@ -7,9 +7,9 @@ import sys
 import numpy as np
 import pytest
 
-from viz import train
 from autograd.models import MultiLayerNet, TwoLayerNet
 from autograd.optimizers import SGD
+from viz import train
 
 
 def parse(*argv):
