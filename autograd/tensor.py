@@ -106,12 +106,16 @@ class Tensor(Node):
 
     # ------------------------------------------------------------------ operators
     def __add__(self, other):
+        if type(other) is Tensor and other.data.shape == self.data.shape:
+            return apply(ADD, self, other)  # the common case: no coercion, no broadcast
         return _binary(ADD, self, other)
 
     def __radd__(self, other):  # other + self
         return _binary(ADD, other, self)
 
     def __mul__(self, other):
+        if type(other) is Tensor and other.data.shape == self.data.shape:
+            return apply(MUL, self, other)
         return _binary(MUL, self, other)
 
     def __rmul__(self, other):  # other * self
