@@ -12,9 +12,10 @@ import itertools
 import math
 import os
 import sys
+import threading
 import traceback
 import warnings
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 
 import numpy as np
 
@@ -42,6 +43,11 @@ class GraphgradWarning(RuntimeWarning):
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
 _STATE = contextvars.ContextVar("graphgrad_state", default=(True, (), False))
 _uid = itertools.count(1)
+# Hot paths below avoid the attribute loads CPython 3.11 cannot specialize (they fall back
+# to a full type lookup, ~a third of a scalar op): `obj.slot(...)` method-call syntax on a
+# function held in a slot, attributes of classes, `object.__new__`.
+_new = object.__new__
+_KINDS = {}  # node class -> (data is an ndarray, .grad before any backward)
 
 
 class Node:
@@ -52,23 +58,46 @@ class Node:
     primitive's keyword parameters, `scope` the composite frames it was made inside.
     """
 
-    __slots__ = ("data", "grad", "name", "parents", "op", "params", "scope",
-                 "requires_grad", "origin", "__weakref__")
+    # Every primitive takes one or two inputs, so the parents live in two slots rather
+    # than a tuple: one object per node instead of two halves what the allocator and the
+    # garbage collector see (a scalar MLP step makes ~65,000 nodes).  `_walk`, `_left`
+    # and `_pending` are a backward walk's working state (see _count).
+    __slots__ = ("data", "grad", "name", "_p0", "_p1", "op", "params", "scope",
+                 "requires_grad", "origin", "_walk", "_left", "_pending", "__weakref__")
 
     _grad_zero = None  # what .grad holds before any backward (Value: 0.0, Tensor: None)
     _array = False  # data is an ndarray (Tensor) rather than a Python float (Value)
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        _KINDS[cls] = (cls._array, cls._grad_zero)
 
     def _leaf(self, data, name, requires_grad):
         self.data = data
         self.grad = self._grad_zero
         self.name = name
-        self.parents = ()
+        self._p0 = self._p1 = None
         self.op = None
         self.params = None
         state = _STATE.get()
         self.scope = state[1]
         self.requires_grad = requires_grad
         self.origin = _where() if state[2] else None
+        self._walk = None
+
+    @property
+    def parents(self):
+        """The inputs, in order (read-only: the graph never changes once made)."""
+        a = self._p0
+        if a is None:
+            return ()
+        b = self._p1
+        return (a,) if b is None else (a, b)
+
+    def _link(self, parents):
+        if len(parents) > 2:
+            raise ValueError(f"a node has at most two inputs, got {len(parents)}")
+        self._p0, self._p1 = (tuple(parents) + (None, None))[:2]
 
     @property
     def is_leaf(self):
@@ -86,47 +115,57 @@ class Node:
         return out
 
 
-def apply(prim, *inputs, **params):
-    """Run primitive `prim` forward on the inputs' data and record the node.
+def apply(prim, a, b=None, **params):
+    """Run primitive `prim` forward on the inputs' data (`a`, and `b` for a binary op)
+    and record the node.
 
     The graph is recorded only while gradients are enabled and some input requires them;
     otherwise the result is a plain leaf (PyTorch's rule, and it keeps no_grad() cheap).
     """
+    return _apply(prim, a, b, params or None)
+
+
+def _apply(prim, a, b, params):
+    """apply() with the parameters as a dict or None: Value's operators call it directly,
+    since a **params signature builds a dict on every call."""
     enabled, scope, anomaly = _STATE.get()
-    a = inputs[0]
+    forward = prim.forward
     try:  # arity spelled out: this is the hot path of every scalar and array op
-        if len(inputs) == 2:
-            b = inputs[1]
-            data = prim.forward(a.data, b.data, **params)
-            record = enabled and (a.requires_grad or b.requires_grad)
-        else:
-            data = prim.forward(a.data, **params)
+        if b is None:
+            data = forward(a.data, **params) if params else forward(a.data)
             record = enabled and a.requires_grad
+        else:
+            data = forward(a.data, b.data, **params) if params else forward(a.data, b.data)
+            record = enabled and (a.requires_grad or b.requires_grad)
     except (ArithmeticError, ValueError) as e:
+        inputs = (a,) if b is None else (a, b)
         raise DomainError(f"{prim.name}({_describe_inputs(inputs)}): {e}") from None
     cls = type(a)
-    if cls._array and type(data) is not np.ndarray:
+    array, zero = _KINDS[cls]
+    if array and type(data) is not np.ndarray:
         data = np.asarray(data)  # numpy gives 0-d results back as scalars
     if prim.domain is not None:
-        prim.domain(prim, inputs, data)
-    out = object.__new__(cls)
+        prim.domain(prim, (a,) if b is None else (a, b), data)
+    out = _new(cls)
     out.data = data
-    out.grad = cls._grad_zero
+    out.grad = zero
     out.name = None
     if record:
-        out.parents = inputs
+        out._p0 = a
+        out._p1 = b
         out.op = prim
-        out.params = params or None
+        out.params = params
         out.requires_grad = True
     else:
-        out.parents = ()
+        out._p0 = out._p1 = None
         out.op = None
         out.params = None
         out.requires_grad = False
     out.scope = scope
+    out._walk = None
     if anomaly:
         out.origin = _where()
-        _check_finite(out, data, "forward value", prim, inputs)
+        _check_finite(out, data, "forward value", prim, (a,) if b is None else (a, b))
     else:
         out.origin = None
     return out
@@ -195,104 +234,172 @@ def composite(name):
 
 # ----------------------------------------------------------------------------- traversal
 
-def _consumers(roots):
-    """For every node that requires grad, how many recorded edges lead into it."""
-    count = dict.fromkeys(roots, 0)
+_KINDS[Node] = (Node._array, Node._grad_zero)
+
+
+class _Walk:
+    """A backward walk's token: the nodes it counted carry it in `_walk`."""
+
+    __slots__ = ()
+
+
+_WALKING = threading.RLock()
+
+
+def _count(roots):
+    """Stamp every node that requires grad, reachable from `roots`, with a new walk token
+    and the number of recorded edges that lead into it (`_left`); returns the token.
+
+    The counts and the gradients in flight live on the nodes, not in dicts keyed by node:
+    hashing a node per edge was ~40% of a scalar backward.  Walks therefore never overlap:
+    each runs under _WALKING (threads take turns), and a paused one (a backward_steps()
+    generator, between steps) checks the token on every node it touches, so one that
+    meets a node another walk has restamped stops with an error instead of mixing the two.
+    """
+    token = _Walk()
+    for r in roots:
+        if r._walk is not token:
+            r._walk, r._left, r._pending = token, 0, None
     stack = list(roots)
-    pop, push, get = stack.pop, stack.append, count.get
+    pop, push = stack.pop, stack.append
     while stack:
-        for p in pop().parents:
-            if p.requires_grad:
-                c = get(p)
-                if c is None:
-                    count[p] = 1
-                    push(p)
-                else:
-                    count[p] = c + 1
-    return count
+        node = pop()
+        p = node._p0
+        if p is None:
+            continue
+        if p.requires_grad:  # the two inputs spelled out: this runs once per edge
+            if p._walk is token:
+                p._left += 1
+            else:
+                p._walk = token
+                p._left = 1
+                p._pending = None
+                push(p)
+        p = node._p1
+        if p is not None and p.requires_grad:
+            if p._walk is token:
+                p._left += 1
+            else:
+                p._walk = token
+                p._left = 1
+                p._pending = None
+                push(p)
+    return token
+
+
+def _restamped(node):
+    return RuntimeError(
+        f"backward_steps() was paused at {_name(node)} while another backward pass "
+        "(backward(), grad(), toposort() or a second backward_steps()) walked the same "
+        "nodes; the paused walk cannot go on: start it again")
 
 
 def toposort(roots):
     """Nodes that require grad, every node after all the nodes that consume it (the
     order backward visits them); deterministic, iterative (no recursion limit)."""
-    # a tuple without repeats: a generator would be spent by _consumers, and a root
-    # given twice would be listed twice
+    # a tuple without repeats: a generator would be spent by _count, and a root given
+    # twice would be listed twice
     roots = (roots,) if isinstance(roots, Node) else tuple(dict.fromkeys(roots))
-    count = _consumers(roots)
-    order = []
-    ready = [r for r in reversed(roots) if count[r] == 0]
-    while ready:
-        node = ready.pop()
-        order.append(node)
-        for p in reversed(node.parents):
-            if p.requires_grad:
-                c = count[p] - 1
-                count[p] = c
-                if c == 0:
-                    ready.append(p)
+    with _WALKING:
+        _count(roots)
+        order = []
+        ready = [r for r in reversed(roots) if r._left == 0]
+        while ready:
+            node = ready.pop()
+            order.append(node)
+            for p in reversed(node.parents):
+                if p.requires_grad:
+                    p._left -= 1
+                    if p._left == 0:
+                        ready.append(p)
     return order
 
 
-def _steps(roots, seeds, create_graph):
+def _steps(roots, seeds, create_graph, into_grad=False, paused=False):
     """The chain rule, once: yields (node, upstream grad, grads sent to its parents).
 
     A node is processed once every node that consumes it has sent its share (Kahn's
     order, on an explicit stack: a million-node chain needs no recursion).  Raw data
     flows unless create_graph, in which case the rules run on nodes and so record the
-    backward pass as a graph of its own (higher-order derivatives).
+    backward pass as a graph of its own (higher-order derivatives).  With `into_grad`
+    (backward()) each node's gradient is added to its `.grad` where it would be yielded:
+    handing out a step per node was a tenth of a scalar backward.  The caller holds
+    _WALKING while the walk runs; `paused` says it lets go between steps (see _count).
     """
-    count = _consumers(roots)
-    grads = {}
+    token = _count(roots)
     for r, s in zip(roots, seeds):
-        grads[r] = s if r not in grads else grads[r] + s
-    ready = [r for r in reversed(list(dict.fromkeys(roots))) if count[r] == 0]
-    pop, push, get = ready.pop, ready.append, grads.get
+        r._pending = s if r._pending is None else r._pending + s
+    ready = [r for r in reversed(list(dict.fromkeys(roots))) if r._left == 0]
+    pop, push = ready.pop, ready.append
     anomaly = _STATE.get()[2]
     while ready:
         node = pop()
-        g = grads.pop(node)  # popping frees each gradient as soon as it is used
+        if paused and node._walk is not token:
+            raise _restamped(node)
+        g = node._pending
+        node._pending = None  # each gradient is freed as soon as it is used
         op = node.op
         if op is None:
-            yield node, g, ()
+            if not into_grad:
+                yield node, g, ()
+            elif type(g) is float:
+                node.grad = node.grad + g  # Value: inlined, the scalar hot path
+            else:
+                node._accumulate(g)
             continue
-        parents = node.parents
+        a = node._p0
+        b = node._p1
         params = node.params
+        rule = op.backward
         try:  # free on the success path (zero-cost exceptions)
             if create_graph:
-                sent = op.backward(g, node, *parents, **(params or {}))
-            elif params is None:
-                if len(parents) == 2:
-                    sent = op.backward(g, node.data, parents[0].data, parents[1].data)
-                else:
-                    sent = op.backward(g, node.data, parents[0].data)
+                sent = rule(g, node, *node.parents, **(params or {}))
+            elif params is not None:
+                sent = rule(g, node.data, *[p.data for p in node.parents], **params)
+            elif b is None:
+                sent = rule(g, node.data, a.data)
             else:
-                sent = op.backward(g, node.data, *[p.data for p in parents], **params)
+                sent = rule(g, node.data, a.data, b.data)
         except AnomalyError as e:  # a rule run on nodes (create_graph): say whose rule
             where = node.origin or "<made outside detect_anomaly()>"
             raise AnomalyError(f"{e}; in the backward of {op.name}, node created at "
                                f"{where}") from None
         except ArithmeticError as e:  # a float rule at a singular point: 0.0 ** -0.5
-            raise DomainError(f"backward of {op.name}({_describe_inputs(parents)}): {e}; "
-                              "the derivative is infinite or undefined here") from None
+            raise DomainError(f"backward of {op.name}({_describe_inputs(node.parents)}): "
+                              f"{e}; the derivative is infinite or undefined here") from None
         if anomaly:
-            for p, gp in zip(parents, sent):
+            for p, gp in zip(node.parents, sent):
                 _check_finite(node, gp.data if create_graph else gp,
-                              f"gradient sent to input {_name(p)}", op, parents)
-        yield node, g, sent
-        for i in _REVERSED[len(parents)]:  # the first input is stepped into first
-            p = parents[i]
-            if p.requires_grad:
-                prev = get(p)
-                # accumulate, never in place: add's rule hands one buffer to both inputs
-                grads[p] = sent[i] if prev is None else prev + sent[i]
-                c = count[p]
-                if c == 1:
-                    push(p)
-                else:
-                    count[p] = c - 1
-
-
-_REVERSED = {n: tuple(range(n - 1, -1, -1)) for n in range(1, 9)}
+                              f"gradient sent to input {_name(p)}", op, node.parents)
+        if not into_grad:
+            yield node, g, sent
+        elif type(g) is float:
+            node.grad = node.grad + g
+        else:
+            node._accumulate(g)
+        # the second input is pushed first, so the first is stepped into first; the two
+        # inputs are spelled out (no loop, no tuple): this runs once per edge
+        if b is not None and b.requires_grad:
+            if paused and b._walk is not token:
+                raise _restamped(b)
+            prev = b._pending
+            # accumulate, never in place: add's rule hands one buffer to both inputs
+            b._pending = sent[1] if prev is None else prev + sent[1]
+            left = b._left
+            if left == 1:  # its last consumer: ready (the count is not needed again)
+                push(b)
+            else:
+                b._left = left - 1
+        if a.requires_grad:
+            if paused and a._walk is not token:
+                raise _restamped(a)
+            prev = a._pending
+            a._pending = sent[0] if prev is None else prev + sent[0]
+            left = a._left
+            if left == 1:
+                push(a)
+            else:
+                a._left = left - 1
 
 
 class Step:
@@ -346,8 +453,13 @@ def _seed(node, grad):
 def backward_steps(root, grad=None):
     """Generator of the backward pass from `root`, one `Step` per node, in the order the
     chain rule visits them.  Touches no `.grad`; `backward()` drains the same walk."""
-    for i, (node, g, sent) in enumerate(_steps((root,), (_seed(root, grad),), False)):
-        yield Step(i, node, g, sent)
+    walk = _steps((root,), (_seed(root, grad),), False, paused=True)
+    for i in itertools.count():
+        with _WALKING:  # one step at a time: the caller's code runs between steps
+            step = next(walk, None)
+        if step is None:
+            return
+        yield Step(i, *step)
 
 
 def backward(root, grad=None):
@@ -355,11 +467,10 @@ def backward(root, grad=None):
 
     A second call accumulates again, as in PyTorch; reset with `node.grad = 0.0` / None.
     """
-    for node, g, _ in _steps((root,), (_seed(root, grad),), False):
-        if type(g) is float:
-            node.grad = node.grad + g  # Value: inlined, the scalar hot path
-        else:
-            node._accumulate(g)
+    seed = _seed(root, grad)
+    with _WALKING:
+        for _ in _steps((root,), (seed,), False, into_grad=True):
+            pass  # the walk adds to .grad itself and yields nothing
 
 
 def grad(outputs, inputs, create_graph=False, grad_outputs=None):
@@ -379,7 +490,8 @@ def grad(outputs, inputs, create_graph=False, grad_outputs=None):
     if create_graph:
         seeds = [s if isinstance(s, Node) else o._like(s) for o, s in zip(outputs, seeds)]
     wanted = {x: None for x in inputs}
-    with _state(enabled=True) if create_graph else _state():
+    # raw gradients make no nodes, so only create_graph needs recording switched on
+    with _WALKING, _state(enabled=True) if create_graph else nullcontext():
         for node, g, _ in _steps(outputs, seeds, create_graph):
             if node in wanted:
                 wanted[node] = g

@@ -4,7 +4,7 @@ import numbers
 import numpy as np
 
 from autograd import functions as F
-from autograd.graph import Node, apply
+from autograd.graph import Node, _apply, apply
 from autograd.primitives import ADD, EXP, LOG, MUL, POW, RECIPROCAL, RELU
 
 __all__ = ["Value"]
@@ -44,11 +44,12 @@ class Value(Node):
         name = f", name={self.name!r}" if self.name else ""
         return f"Value(data={self.data}, grad={self.grad}{name})"
 
+    # `type(other) is Value` first: the scalar hot path skips the coercion call
     def __add__(self, other):
-        return apply(ADD, self, _coerce(other))
+        return _apply(ADD, self, other if type(other) is Value else _coerce(other), None)
 
     def __mul__(self, other):
-        return apply(MUL, self, _coerce(other))
+        return _apply(MUL, self, other if type(other) is Value else _coerce(other), None)
 
     def __pow__(self, other):
         if isinstance(other, Node) or not isinstance(other, numbers.Real):
@@ -60,11 +61,11 @@ class Value(Node):
         raise TypeError(f"{type(other).__name__} ** Value is not supported (the exponent "
                         "must be a number); for a ** y write (y * math.log(a)).exp()")
 
-    def __radd__(self, other):  # other + self
-        return apply(ADD, _coerce(other), self)
+    def __radd__(self, other):  # other + self (other is never a Value here)
+        return _apply(ADD, _coerce(other), self, None)
 
     def __rmul__(self, other):  # other * self
-        return apply(MUL, _coerce(other), self)
+        return _apply(MUL, _coerce(other), self, None)
 
     def __neg__(self):  # -self
         return F.neg(self)
@@ -91,7 +92,7 @@ class Value(Node):
         return apply(RECIPROCAL, self)
 
     def relu(self):
-        return apply(RELU, self)
+        return _apply(RELU, self, None, None)
 
     def sigmoid(self):
         return F.sigmoid(self)

@@ -312,6 +312,74 @@ def test_backward_accumulates_exactly_what_the_steps_say():
     np.testing.assert_allclose(t.grad, got[t], rtol=1e-14)
 
 
+def test_parents_are_read_only():
+    x = Value(2.0)
+    y = x * x
+    assert y.parents == (x, x) and x.parents == ()
+    with pytest.raises(AttributeError):
+        y.parents = ()
+
+
+def test_a_paused_backward_steps_refuses_to_mix_with_another_walk():
+    f, nodes = _graph()
+    steps = backward_steps(f)
+    first = [next(steps) for _ in range(3)]
+    f.backward()  # walks the same nodes while the generator is paused
+    with pytest.raises(RuntimeError, match="paused .* start it again"):
+        list(steps)
+    # nothing was mixed into the finished walk, and a fresh walk works
+    assert [s.node for s in backward_steps(f)][:3] == [s.node for s in first]
+    received = {}
+    for s in backward_steps(f):
+        for p, g in zip(s.node.parents, s.grads):
+            received[p] = received.get(p, 0.0) + g
+    assert nodes["a"].grad == pytest.approx(received[nodes["a"]], rel=1e-14)
+
+
+def test_paused_walks_over_separate_graphs_interleave():
+    f, _ = _graph()
+    g, _ = _graph()
+    ref_f = [s.grads for s in backward_steps(f)]
+    ref_g = [s.grads for s in backward_steps(g)]
+    got_f, got_g = [], []
+    for sf, sg in zip(backward_steps(f), backward_steps(g)):
+        got_f.append(sf.grads)
+        got_g.append(sg.grads)
+    assert got_f == ref_f and got_g == ref_g
+
+
+def test_threads_differentiating_graphs_that_share_leaves():
+    # the walk keeps its counts on the nodes: shared leaves must not mix two walks
+    w = [Value(0.1 * i) for i in range(1, 6)]
+
+    def loss(k):
+        out = Value(0.0)
+        for i, wi in enumerate(w):
+            out = out + wi * (k + i) + (wi * wi) * k
+        return out
+
+    expected = {k: [(k + i) + 2 * wi.data * k for i, wi in enumerate(w)] for k in range(8)}
+    errors = []
+
+    def work(k):
+        for _ in range(200):
+            got = grad(loss(k), w)
+            if [g.data for g in got] != pytest.approx(expected[k], rel=1e-12):
+                errors.append(k)
+
+    old = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # switch threads as often as possible
+    try:
+        threads = [threading.Thread(target=work, args=(k,)) for k in range(8)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    finally:
+        sys.setswitchinterval(old)
+    assert errors == []
+
+
 # ----------------------------------------------------------------------------- memory
 
 def test_dropping_the_output_frees_every_intermediate():

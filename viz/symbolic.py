@@ -276,11 +276,12 @@ class SymbolicGraph:
             raise TypeError("symbolic mode works on graphs of Values (scalars); "
                             f"got a {type(node).__name__} node")
         s = object.__new__(_Shadow)
-        s.grad, s.name, s.scope, s.origin = None, node.name, node.scope, None
-        s.requires_grad = node.requires_grad
+        s._leaf(None, node.name, node.requires_grad)
+        s.scope = node.scope
         name = self.name_of(node)
         if node.op is None:
-            s.parents, s.op, s.params = (), None, None
+            s._link(())
+            s.op, s.params = None, None
             s.data = self._symbol(name) if name else _number(node.data)
             if name:
                 self.leaves.setdefault(name, node)
@@ -289,7 +290,7 @@ class SymbolicGraph:
         prim = node.op
         if prim.name not in _FORWARD:
             raise TypeError(f"symbolic mode has no sympy form for primitive {prim.name!r}")
-        s.parents = tuple(self._shadow[p] for p in node.parents)
+        s._link(tuple(self._shadow[p] for p in node.parents))
         s.op = _Relu(prim) if prim.name == "relu" else prim
         s.params = {k: _param(v) for k, v in node.params.items()} if node.params else None
         forward = _FORWARD[prim.name]
