@@ -260,30 +260,43 @@ def _count(roots):
     for r in roots:
         if r._walk is not token:
             r._walk, r._left, r._pending = token, 0, None
+    # depth first; a node's first newly met input is visited next without a trip through
+    # the stack (a chain never touches it: an emptied list is reallocated on every push)
     stack = list(roots)
+    if not stack:
+        return token
     pop, push = stack.pop, stack.append
-    while stack:
-        node = pop()
+    node = pop()
+    while True:
+        nxt = None
         p = node._p0
-        if p is None:
-            continue
-        if p.requires_grad:  # the two inputs spelled out: this runs once per edge
-            if p._walk is token:
-                p._left += 1
-            else:
-                p._walk = token
-                p._left = 1
-                p._pending = None
-                push(p)
-        p = node._p1
-        if p is not None and p.requires_grad:
-            if p._walk is token:
-                p._left += 1
-            else:
-                p._walk = token
-                p._left = 1
-                p._pending = None
-                push(p)
+        if p is not None:
+            if p.requires_grad:  # the two inputs spelled out: this runs once per edge
+                if p._walk is token:
+                    p._left += 1
+                else:
+                    p._walk = token
+                    p._left = 1
+                    p._pending = None
+                    nxt = p
+            p = node._p1
+            if p is not None and p.requires_grad:
+                if p._walk is token:
+                    p._left += 1
+                else:
+                    p._walk = token
+                    p._left = 1
+                    p._pending = None
+                    if nxt is None:
+                        nxt = p
+                    else:
+                        push(p)
+        if nxt is not None:
+            node = nxt
+        elif stack:
+            node = pop()
+        else:
+            break
     return token
 
 
@@ -332,8 +345,17 @@ def _steps(roots, seeds, create_graph, into_grad=False, paused=False):
     ready = [r for r in reversed(list(dict.fromkeys(roots))) if r._left == 0]
     pop, push = ready.pop, ready.append
     anomaly = _STATE.get()[2]
-    while ready:
-        node = pop()
+    nxt = None
+    while True:
+        # the first input, once ready, is the next node anyway (it would be on top of
+        # the stack): it skips the stack, which a chain then never touches
+        if nxt is not None:
+            node = nxt
+            nxt = None
+        elif ready:
+            node = pop()
+        else:
+            return
         if paused and node._walk is not token:
             raise _restamped(node)
         g = node._pending
@@ -397,7 +419,7 @@ def _steps(roots, seeds, create_graph, into_grad=False, paused=False):
             a._pending = sent[0] if prev is None else prev + sent[0]
             left = a._left
             if left == 1:
-                push(a)
+                nxt = a
             else:
                 a._left = left - 1
 
