@@ -9,6 +9,10 @@ layer is the engine's chain rule, not a hand-written formula: the book derives
 
 `layer.graph` is the output node of the last forward pass, for drawing
 (`viz.draw(layer.graph)`).  The layers use `grad()`, which leaves every `.grad` alone.
+
+`forward` also takes a Tensor, the previous layer's `graph`: the layer then records onto
+that graph instead of starting one of its own, so a network's forward pass is one graph
+and its backpropagation one walk (models.py).
 """
 import numbers
 
@@ -38,6 +42,11 @@ def _param(cached, array):
     return Tensor(array, requires_grad=True)
 
 
+def _input(x):
+    """The layer's input node: a leaf of its own for data, or the node it was given."""
+    return x if isinstance(x, Tensor) else Tensor(x, requires_grad=True)
+
+
 def _walk(out, inputs, dout):
     """The gradients of `out` with respect to `inputs`, seeded with `dout`, as raw data."""
     return [g.data for g in grad(out, inputs, grad_outputs=dout)]
@@ -54,7 +63,7 @@ class _Unary:
         raise NotImplementedError
 
     def forward(self, x):
-        self._x = Tensor(x, requires_grad=True)
+        self._x = _input(x)
         self.graph = self._f(self._x)
         return self.graph.data
 
@@ -151,12 +160,12 @@ class Affine:
         self._W = self._b = self._x = None
 
     def forward(self, x):
-        x = np.asarray(x)
+        x = x if isinstance(x, Tensor) else np.asarray(x)
         self.original_x_shape = x.shape
         if x.ndim > 2:
             x = x.reshape(x.shape[0], -1)  # the book's: images (N, C, H, W) -> rows
-        self.x = x
-        self._x = Tensor(x, requires_grad=True)
+        self.x = x.data if isinstance(x, Tensor) else x
+        self._x = _input(x)
         self._W = W = _param(self._W, self.W)
         self._b = b = _param(self._b, self.b)
         self.graph = self._x @ W + b
@@ -166,13 +175,21 @@ class Affine:
         dx, self.dW, self.db = _walk(self.graph, (self._x, self._W, self._b), dout)
         return dx.reshape(self.original_x_shape)
 
+    def _param_nodes(self):
+        """{gradient attribute: parameter node}, for a network's one walk (models.py)."""
+        return {"dW": self._W, "db": self._b}
+
 
 class SoftmaxWithLoss:
     """Softmax, then cross-entropy error, averaged over the batch (appendix A), recorded
     with `autograd.softmax_with_loss`.  `t` is one-hot or integer labels.  backward(dout)
-    returns dout·(y − t)/N, the gradient the engine gets through the softmax graph."""
+    returns dout·(y − t)/N, the gradient the engine gets through the softmax graph.
 
-    def __init__(self):
+    fused=True records one `softmax_cross_entropy_fused` node instead of appendix A's
+    graph: the same numbers, faster, for training; the default draws the book's graph."""
+
+    def __init__(self, fused=False):
+        self.fused = fused
         self.loss = None
         self.t = None
         self.graph = None
@@ -182,8 +199,8 @@ class SoftmaxWithLoss:
     def forward(self, x, t):
         self.t = t
         self._y = None
-        self._x = Tensor(x, requires_grad=True)
-        self.graph = F.softmax_with_loss(self._x, t)
+        self._x = _input(x)
+        self.graph = F.softmax_with_loss(self._x, t, fused=self.fused)
         self.loss = float(self.graph.data)
         return self.loss
 
@@ -213,7 +230,7 @@ class SigmoidWithLoss:
         self._x = None
 
     def forward(self, x, t):
-        self._x = Tensor(x, requires_grad=True)
+        self._x = _input(x)
         t = np.asarray(t, dtype=self._x.dtype).reshape(self._x.shape)
         self.t = t
         # log(0) guard as in softmax_with_loss: the dtype's smallest normal number
@@ -249,7 +266,7 @@ class Dropout:
         self._x = None
 
     def forward(self, x, train_flg=True):
-        self._x = Tensor(x, requires_grad=True)
+        self._x = _input(x)
         if train_flg:
             shape = self._x.shape
             r = np.random.rand(*shape) if self._rng is None else self._rng.random(shape)
@@ -285,14 +302,14 @@ class BatchNormalization:
         self._x = self._gamma = self._beta = None
 
     def forward(self, x, train_flg=True):
-        x = np.asarray(x)
+        x = x if isinstance(x, Tensor) else np.asarray(x)
         self.input_shape = x.shape
         if x.ndim != 2:
             x = x.reshape(x.shape[0], -1)
         if self.running_mean is None:
             self.running_mean = np.zeros(x.shape[1], dtype=x.dtype)
             self.running_var = np.zeros(x.shape[1], dtype=x.dtype)
-        self._x = xt = Tensor(x, requires_grad=True)
+        self._x = xt = _input(x)
         self._gamma = _param(self._gamma, self.gamma)
         self._beta = _param(self._beta, self.beta)
         if train_flg:
@@ -315,3 +332,6 @@ class BatchNormalization:
         dx, self.dgamma, self.dbeta = _walk(
             self.graph, (self._x, self._gamma, self._beta), dout)
         return dx.reshape(self.input_shape)
+
+    def _param_nodes(self):
+        return {"dgamma": self._gamma, "dbeta": self._beta}

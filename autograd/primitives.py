@@ -9,6 +9,7 @@ allocated) and on nodes (create_graph=True: the backward pass becomes a graph it
 numerical first- and second-order check on every registered primitive with it.
 """
 import math
+import operator
 
 import numpy as np
 
@@ -67,22 +68,16 @@ def _nonpositive_inputs(limit):
 
 
 # ============================================================================ elementwise
-
-def _add(x, y):
-    return x + y
-
+# add and mul run forward as operator.add / operator.mul (x + y, x * y): a C function
+# saves a Python call on the commonest scalar ops.
 
 ADD = register(Primitive(
-    "add", _add, lambda g, out, x, y: (g, g),
+    "add", operator.add, lambda g, out, x, y: (g, g),
     "+", "∂z/∂x = 1, ∂z/∂y = 1", _any(2)))
 
 
-def _mul(x, y):
-    return x * y
-
-
 MUL = register(Primitive(
-    "mul", _mul, lambda g, out, x, y: (g * y, g * x),  # the inputs swapped
+    "mul", operator.mul, lambda g, out, x, y: (g * y, g * x),  # the inputs swapped
     "×", "∂z/∂x = y, ∂z/∂y = x", _any(2)))
 
 
@@ -222,6 +217,13 @@ SUM_TO = register(Primitive(
 
 
 def _broadcast_to(x, *, shape):
+    lead = len(shape) - x.ndim
+    if lead > 0 and x.flags.c_contiguous and x.size and shape[lead:] == x.shape:
+        # new leading axes only (a bias over a batch): the stride-0 view built directly,
+        # a tenth of np.broadcast_to's cost, read-only as np.broadcast_to's
+        y = np.ndarray(shape, x.dtype, x, 0, (0,) * lead + x.strides)
+        y.flags.writeable = False
+        return y
     return np.broadcast_to(x, shape)
 
 
@@ -266,6 +268,78 @@ MATMUL = register(Primitive(
     lambda rng: ((rng.normal(size=(3, 4)), rng.normal(size=(4, 2))), {}), scalar=False))
 
 
+# ============================================================================ fused kernels
+# A fused kernel is a primitive of its own, for speed; a test proves it equals the
+# composite it replaces (tests/test_functions.py).
+
+_TINY = {np.dtype(np.float64): np.finfo(np.float64).tiny,
+         np.dtype(np.float32): np.finfo(np.float32).tiny}
+
+
+def _softmax_rows(x, out=None):
+    """softmax over the last axis, on raw data, bit for bit as the composite's graph:
+    the row max subtracted (exp stays <= 1), then e × 1/Σe."""
+    e = np.exp(x - x.max(axis=-1, keepdims=True), out=out)
+    e *= 1.0 / e.sum(axis=-1, keepdims=True)
+    return e
+
+
+def _softmax_cross_entropy(x, *, t):
+    # The loss is returned as a 0-d view into one buffer that also holds the softmax y,
+    # so the rule reads y off `out.base` instead of computing it again: a node keeps only
+    # its output, and this is how the output carries what the backward needs.
+    n, c = x.shape
+    buf = np.empty(n * c + 1, dtype=x.dtype)
+    y = _softmax_rows(x, out=buf[1:].reshape(n, c))
+    tiny = _TINY.get(y.dtype) or np.finfo(y.dtype).tiny
+    # log(y + tiny) as softmax_with_loss's default delta: finite where y underflows
+    if t.ndim == 1:  # integer labels: only the true class's probability counts
+        total = np.log(y[np.arange(n), t] + tiny).sum()
+    else:
+        total = (np.log(y + tiny) * t).sum()
+    buf[0] = total * (-1.0 / n)
+    return buf[0:1].reshape(())
+
+
+def _saved_softmax(out, x):
+    """The y that _softmax_cross_entropy stored beside the loss `out`, or y anew when
+    `out` did not come from it (a copy, say)."""
+    base = out.base
+    if base is not None and base.size == x.size + 1 and base.dtype == x.dtype:
+        return base[1:].reshape(x.shape)
+    return _softmax_rows(x)
+
+
+def _softmax_cross_entropy_rule(g, out, x, *, t):
+    """(y·Σt − t)/N, which is the book's (y − t)/N for one-hot or integer labels (Σt = 1).
+    The tiny guard is left out: it moves the slope by tiny/y, below rounding unless y
+    underflows, and there the true class's slope is −1/N, which (y − t)/N keeps."""
+    n = x.shape[0]
+    if isinstance(x, Node):  # create_graph: softmax as a graph, so this can be derived
+        from autograd.functions import softmax  # functions imports this module
+        if t.ndim == 1:
+            t = np.eye(x.shape[1], dtype=x.dtype)[t]
+        return ((softmax(x) * t.sum(axis=-1, keepdims=True) - t) * (g * (1.0 / n)),)
+    y = _saved_softmax(out, x)
+    scale = g * (1.0 / n)
+    if t.ndim == 1:
+        dx = y.copy()  # y belongs to the forward's output
+        # y − t first, as the composite (no cancellation); flat indices are the cheapest
+        dx.reshape(-1)[np.arange(0, y.size, y.shape[1]) + t] -= 1.0
+        dx *= scale
+        return (dx,)
+    return ((y * t.sum(axis=-1, keepdims=True) - t) * scale,)
+
+
+def _softmax_cross_entropy_sample(rng):
+    return (rng.normal(size=(4, 3)) * 2,), {"t": rng.integers(0, 3, size=4)}
+
+
+SOFTMAX_CROSS_ENTROPY_FUSED = register(Primitive(
+    "softmax_cross_entropy_fused", _softmax_cross_entropy, _softmax_cross_entropy_rule,
+    "Softmax-with-Loss", "∂L/∂x = (y − t)/N", _softmax_cross_entropy_sample, scalar=False))
+
+
 # Shape helpers that work on raw arrays and on Tensor nodes: the sum/broadcast rules use
 # them, so each is one node in a recorded backward graph.
 
@@ -278,4 +352,9 @@ def broadcast_to(x, shape):
 def sum_to(x, shape):
     if isinstance(x, Node):
         return x if x.shape == tuple(shape) else x.sum_to(shape)
-    return x if x.shape == tuple(shape) else _sum_to(x, shape=tuple(shape))
+    shape, lead = tuple(shape), x.ndim - len(shape)
+    if x.shape == shape:
+        return x
+    if lead > 0 and x.shape[lead:] == shape:  # only leading axes to sum (a bias's gradient)
+        return np.add.reduce(x, axis=0 if lead == 1 else tuple(range(lead)))
+    return _sum_to(x, shape=shape)

@@ -32,6 +32,11 @@ _FLOATS = (np.float64, np.float32)
 
 
 def _to_array(data, dtype=None):
+    if type(data) is np.ndarray and data.dtype.type in _FLOATS and (
+            dtype is None or data.dtype == dtype):
+        return data  # the common case (every layer's input and every seed): nothing to do
+    if type(data) is float or type(data) is int:  # a seed such as backward(1)
+        return np.array(data, dtype=np.float64 if dtype is None else dtype)
     if isinstance(data, Node):
         data = data.data
     try:
@@ -106,8 +111,13 @@ class Tensor(Node):
 
     # ------------------------------------------------------------------ operators
     def __add__(self, other):
-        if type(other) is Tensor and other.data.shape == self.data.shape:
-            return apply(ADD, self, other)  # the common case: no coercion, no broadcast
+        if type(other) is Tensor:
+            shape, other_shape = self.data.shape, other.data.shape
+            if other_shape == shape:
+                return apply(ADD, self, other)  # the common case: no coercion, no broadcast
+            if len(other_shape) < len(shape) and shape[len(shape) - len(other_shape):] \
+                    == other_shape:  # x·W + b: the bias gains leading axes only
+                return apply(ADD, self, apply(BROADCAST_TO, other, shape=shape))
         return _binary(ADD, self, other)
 
     def __radd__(self, other):  # other + self
@@ -142,6 +152,9 @@ class Tensor(Node):
         return apply(POW, self, p=int(p) if isinstance(p, numbers.Integral) else float(p))
 
     def __matmul__(self, other):
+        if type(other) is Tensor and self.data.ndim == 2 == other.data.ndim \
+                and self.data.shape[1] == other.data.shape[0]:
+            return apply(MATMUL, self, other)  # x·W, both 2-D and aligned: nothing to check
         return matmul(self, _coerce(other, self))
 
     def __rmatmul__(self, other):

@@ -901,7 +901,9 @@ def two_layer_net():
             gradient check (勾配確認), and trains it on handwritten digits.  graphgrad's
             `autograd.models.TwoLayerNet` has the book's API (`params`, `layers`,
             `lastLayer`, `predict`, `loss`, `accuracy`, `numerical_gradient`, `gradient`);
-            inside, each layer records its graph on the engine and walks it backwards.
+            inside, each layer records its graph on the engine, and `gradient()` walks
+            them backwards as one graph (the book's layer-by-layer `backward` calls give
+            the same numbers).
 
             **Data.**  The full MNIST set is used if it is on this machine (the loader's
             cache, or `$GRAPHGRAD_MNIST_DIR`).  Otherwise the 10,000 test images, when
@@ -1325,8 +1327,9 @@ def e_shikaku():
             $\\partial E/\\partial W_2 = z_1^\\top \\delta_2$,
             $\\delta_1 = \\delta_2 W_2^\\top \\odot \\mathrm{ReLU}'(u_1)$,
             $\\partial E/\\partial W_1 = x^\\top \\delta_1$.  Here nothing is written by
-            hand: each layer walks the graph it recorded, and `gradient()` chains them as the
-            book does.
+            hand: `gradient()` records one graph from $x$ to the loss and walks it backwards
+            once; each layer's `backward(dout)`, called below as the book chains them, walks
+            the graph from that layer's output and gives the same numbers.
         """),
         code("""
             grads = network.gradient(x, d)

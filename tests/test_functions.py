@@ -192,6 +192,81 @@ def test_float32_stays_float32_through_composites():
         assert x.grad.dtype == np.float32
 
 
+# ----------------------------------------------------------------------------- fused loss
+
+def _both_losses(scores, t, dtype, dout=1.0):
+    """(loss, dx) of the composite and of the fused primitive, on the same scores."""
+    out = []
+    for fused in (False, True):
+        x = Tensor(scores.astype(dtype), requires_grad=True)
+        loss = F.softmax_with_loss(x, t, fused=fused)
+        (dx,) = grad(loss, [x], grad_outputs=np.asarray(dout, dtype=dtype))
+        out.append((loss, dx.data))
+    return out
+
+
+@pytest.mark.parametrize("dtype, rtol", [(np.float64, 1e-12), (np.float32, 2e-6)])
+@pytest.mark.parametrize("labels", ["one_hot", "integer"])
+def test_fused_softmax_with_loss_equals_the_composite(dtype, rtol, labels):
+    scores = np.random.default_rng(7).normal(size=(7, 5)) * 4
+    idx = np.array([0, 4, 1, 1, 2, 3, 0])
+    t = _one_hot(idx, 5) if labels == "one_hot" else idx
+    (lc, dc), (lf, df) = _both_losses(scores, t, dtype, dout=1.7)
+    assert [n.op.name for n in toposort(lf) if n.op] == ["softmax_cross_entropy_fused"]
+    assert lf.data.dtype == dtype and df.dtype == dtype
+    np.testing.assert_allclose(lf.data, lc.data, rtol=rtol)
+    # relative to the gradient's scale: where y ≈ 1, y − 1 cancels, in both
+    scale = rtol * np.abs(dc).max()
+    np.testing.assert_allclose(df, dc, rtol=rtol, atol=scale)
+    y = _softmax_np(scores.astype(dtype))
+    np.testing.assert_allclose(df, 1.7 * (y - _one_hot(idx, 5)) / 7, rtol=rtol, atol=scale)
+
+
+@pytest.mark.parametrize("t", [np.array([0.0, 1.0, 0.0]), 1], ids=["one_hot", "label"])
+def test_fused_softmax_with_loss_takes_one_sample(t):
+    (lc, dc), (lf, df) = _both_losses(np.array([0.3, 2.9, 4.0]), t, np.float64)
+    assert df.shape == (3,)
+    np.testing.assert_allclose(lf.data, lc.data, rtol=1e-12)
+    np.testing.assert_allclose(df, dc, rtol=1e-12)
+
+
+def test_fused_softmax_with_loss_keeps_the_log_guard():
+    # the true class 1000 below the others: its probability underflows to 0, and both
+    # losses are log(tiny) for that row, not inf
+    scores = np.array([[0.0, 1000.0, 0.0], [1.0, 2.0, 3.0]])
+    (lc, _), (lf, df) = _both_losses(scores, [0, 2], np.float64)
+    assert np.isfinite(lf.data)
+    np.testing.assert_allclose(lf.data, lc.data, rtol=1e-12)
+    # (y − t)/N still; the composite's graph loses this row's slope (exp's 0 times
+    # log's 1/tiny), which is the one place the two differ
+    np.testing.assert_allclose(df[0], [-0.5, 0.5, 0.0], atol=1e-15)
+
+
+@pytest.mark.parametrize("labels", ["one_hot", "integer"])
+def test_fused_softmax_with_loss_second_derivative_equals_the_composite(labels):
+    rng = np.random.default_rng(8)
+    scores = rng.normal(size=(4, 3))
+    idx = np.array([2, 0, 1, 1])
+    t = _one_hot(idx, 3) if labels == "one_hot" else idx
+    v = rng.normal(size=(4, 3))
+    hv = []
+    for fused in (False, True):
+        x = Tensor(scores, requires_grad=True)
+        (g,) = grad(F.softmax_with_loss(x, t, fused=fused), [x], create_graph=True)
+        (h,) = grad((g * v).sum(), [x])
+        hv.append(h.data)
+    np.testing.assert_allclose(hv[1], hv[0], rtol=1e-10, atol=1e-15)
+
+
+def test_fused_softmax_with_loss_refuses_what_it_does_not_compute():
+    with pytest.raises(TypeError, match="fused=False"):
+        F.softmax_with_loss([Value(0.5), Value(1.0)], 0, fused=True)
+    with pytest.raises(ValueError, match="fused=False"):
+        F.softmax_with_loss(_tensor(), [0, 1], delta=1e-7, fused=True)
+    with pytest.raises(ValueError, match="labels must lie in"):
+        F.softmax_with_loss(_tensor(), [0, 3], fused=True)
+
+
 # ----------------------------------------------------------------------------- structure
 
 def _tensor(shape=(2, 3)):

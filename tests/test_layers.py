@@ -171,6 +171,22 @@ def test_affine_gradients_numerically(rng):
         np.testing.assert_allclose(got, numerical_gradient(f, arr), rtol=1e-7, atol=1e-9)
 
 
+def test_a_layer_given_a_node_records_onto_its_graph(rng):
+    """forward(node) extends the previous layer's graph (a network's one graph); its
+    backward still walks from its own output to its own input."""
+    W, b = rng.normal(size=(2 * 3, 4)), rng.normal(size=4)
+    x, dout = rng.normal(size=(5, 2, 3)), rng.normal(size=(5, 4))
+    relu, affine = Relu(), Affine(W, b)
+    h = relu.forward(x)
+    out = affine.forward(relu.graph)
+    np.testing.assert_allclose(out, h.reshape(5, -1) @ W + b, rtol=1e-14)
+    assert "relu" in ops(affine.graph) and affine.x.shape == (5, 6)
+    dx = affine.backward(dout)
+    assert dx.shape == (5, 2, 3)
+    np.testing.assert_allclose(dx, (dout @ W.T).reshape(5, 2, 3), rtol=1e-14)
+    np.testing.assert_allclose(affine.dW, h.reshape(5, -1).T @ dout, rtol=1e-14)
+
+
 # ============================================================================ losses
 
 @pytest.mark.parametrize("one_hot", [False, True])
@@ -189,6 +205,21 @@ def test_softmax_with_loss(rng, one_hot):
     # dout is honoured (the book's layer ignores it)
     np.testing.assert_allclose(layer.backward(2.5), 2.5 * expected, rtol=1e-9, atol=1e-15)
     assert layer.graph.scope[0][0] == "softmax_with_loss" and "exp" in ops(layer.graph)
+
+
+@pytest.mark.parametrize("one_hot", [False, True])
+def test_fused_softmax_with_loss_equals_the_books_graph(rng, one_hot):
+    x = rng.normal(size=(6, 4)) * 3
+    labels = np.array([0, 3, 1, 2, 2, 0])
+    t = np.eye(4)[labels] if one_hot else labels
+    book, fused = SoftmaxWithLoss(), SoftmaxWithLoss(fused=True)
+    assert fused.forward(x, t) == pytest.approx(book.forward(x, t), rel=1e-12)
+    assert ops(fused.graph) == ["softmax_cross_entropy_fused"]
+    assert "exp" in ops(book.graph)  # the default stays appendix A's graph, to draw
+    np.testing.assert_allclose(fused.y, book.y, rtol=1e-14)
+    for dout in (1, 2.5):
+        np.testing.assert_allclose(fused.backward(dout), book.backward(dout), rtol=1e-12,
+                                   atol=1e-16)
 
 
 def test_softmax_with_loss_single_sample():

@@ -69,6 +69,20 @@ def test_gradient_equals_the_numpy_reference(data):
     np.testing.assert_allclose(net.predict(x), ref.predict(x), rtol=1e-14)
 
 
+def test_fused_loss_is_the_default_and_changes_no_number(data):
+    x, t = data
+    fused = TwoLayerNet(5, 4, 3, weight_init_std=0.5, seed=3)
+    book = TwoLayerNet(5, 4, 3, weight_init_std=0.5, seed=3, fused_loss=False)
+    assert fused.lastLayer.fused and not book.lastLayer.fused
+    assert fused.loss(x, t) == pytest.approx(book.loss(x, t), rel=1e-12)
+    assert max_diff(fused.gradient(x, t), book.gradient(x, t)) < 1e-15
+    assert fused.lastLayer.graph.op.name == "softmax_cross_entropy_fused"
+    assert book.lastLayer.graph.op.name == "mul"  # appendix A's graph ends in × (−1/N)
+    deep = [MultiLayerNet(5, [4, 3], 3, seed=2, fused_loss=f) for f in (True, False)]
+    assert deep[0].lastLayer.fused and not deep[1].lastLayer.fused
+    assert max_diff(deep[0].gradient(x, t), deep[1].gradient(x, t)) < 1e-15
+
+
 def test_accuracy_records_no_graph(data):
     x, t = data
     net = TwoLayerNet(5, 4, 3)
@@ -176,6 +190,35 @@ def test_multi_layer_net_batchnorm_and_dropout(data):
     a = drop.predict(x, train_flg=True)
     assert not np.array_equal(a, drop.predict(x))  # test mode: no units dropped
     assert set(drop.gradient(x, t)) == {"W1", "b1", "W2", "b2"}
+
+
+def _books_backward(net, x, t):
+    """The book's gradient(): lastLayer.backward(1), then each layer's backward in
+    reverse, every layer walking the graph it recorded by itself."""
+    net.loss(x, t, train_flg=True)
+    dout = net.lastLayer.backward(1)
+    for layer in reversed(net.layers.values()):
+        dout = layer.backward(dout)
+    return net._collect_grads()
+
+
+@pytest.mark.parametrize("make", [
+    lambda: TwoLayerNet(5, 4, 3, weight_init_std=0.5, seed=3),
+    lambda: TwoLayerNet(5, 4, 3, weight_init_std=0.5, seed=3, fused_loss=False),
+    lambda: MultiLayerNet(5, [4, 4], 3, activation="tanh", use_batchnorm=True,
+                          weight_decay_lambda=0.1, seed=1),
+    lambda: MultiLayerNet(5, [4], 1, output="sigmoid", seed=1),
+], ids=["two-layer", "two-layer-appendix-a", "multi-batchnorm", "multi-sigmoid"])
+def test_one_walk_equals_the_books_layer_by_layer_backward(make, data):
+    x, t = data
+    one, book = make(), make()
+    if isinstance(one.lastLayer, SigmoidWithLoss):
+        t = t % 2  # 0/1 labels
+    grads = one.gradient(x, t)
+    assert max_diff(grads, _books_backward(book, x, t)) < 1e-15
+    assert all(grads[k].dtype == one.params[k].dtype for k in grads)
+    # the layers' own attributes are set as the book's backward sets them
+    np.testing.assert_array_equal(one.layers["Affine1"].db, grads["b1"])
 
 
 def test_multi_layer_net_learns_spiral():

@@ -126,3 +126,11 @@ def test_the_graphgrad_command(tmp_path, capsys):
                  "--out", str(tmp_path)])
     assert code == 0
     assert "train acc, test acc | " in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("hidden", ["30", "20,20"])
+def test_trains_with_the_fused_loss(hidden):
+    _, net = train.build_network(parse("--dataset", "xor", "--hidden", hidden), 2, 2)
+    net.gradient(np.ones((4, 2)), np.array([0, 1, 1, 0]))
+    # the loss is one fused node: the fast path
+    assert net.lastLayer.graph.op.name == "softmax_cross_entropy_fused"
