@@ -9,7 +9,7 @@ import numbers
 import numpy as np
 
 from autograd import functions as F
-from autograd.graph import Node, apply, current_scope
+from autograd.graph import Node, _apply, apply, current_scope
 from autograd.primitives import (
     ADD,
     BROADCAST_TO,
@@ -114,10 +114,11 @@ class Tensor(Node):
         if type(other) is Tensor:
             shape, other_shape = self.data.shape, other.data.shape
             if other_shape == shape:
-                return apply(ADD, self, other)  # the common case: no coercion, no broadcast
+                return _apply(ADD, self, other, None)  # the common case: no coercion, no broadcast
             if len(other_shape) < len(shape) and shape[len(shape) - len(other_shape):] \
                     == other_shape:  # x·W + b: the bias gains leading axes only
-                return apply(ADD, self, apply(BROADCAST_TO, other, shape=shape))
+                return _apply(ADD, self, _apply(BROADCAST_TO, other, None, {"shape": shape}),
+                              None)
         return _binary(ADD, self, other)
 
     def __radd__(self, other):  # other + self
@@ -125,7 +126,7 @@ class Tensor(Node):
 
     def __mul__(self, other):
         if type(other) is Tensor and other.data.shape == self.data.shape:
-            return apply(MUL, self, other)
+            return _apply(MUL, self, other, None)
         return _binary(MUL, self, other)
 
     def __rmul__(self, other):  # other * self
@@ -154,7 +155,7 @@ class Tensor(Node):
     def __matmul__(self, other):
         if type(other) is Tensor and self.data.ndim == 2 == other.data.ndim \
                 and self.data.shape[1] == other.data.shape[0]:
-            return apply(MATMUL, self, other)  # x·W, both 2-D and aligned: nothing to check
+            return _apply(MATMUL, self, other, None)  # x·W, both 2-D and aligned: nothing to check
         return matmul(self, _coerce(other, self))
 
     def __rmatmul__(self, other):
@@ -162,16 +163,16 @@ class Tensor(Node):
 
     # ------------------------------------------------------------------ functions
     def exp(self):
-        return apply(EXP, self)
+        return _apply(EXP, self, None, None)
 
     def log(self):
-        return apply(LOG, self)
+        return _apply(LOG, self, None, None)
 
     def reciprocal(self):
-        return apply(RECIPROCAL, self)
+        return _apply(RECIPROCAL, self, None, None)
 
     def relu(self):
-        return apply(RELU, self)
+        return _apply(RELU, self, None, None)
 
     def sigmoid(self):
         return F.sigmoid(self)
@@ -255,7 +256,7 @@ def _binary(prim, a, b):
             a = apply(BROADCAST_TO, a, shape=shape)
         if sb != shape:
             b = apply(BROADCAST_TO, b, shape=shape)
-    return apply(prim, a, b)
+    return _apply(prim, a, b, None)
 
 
 def matmul(x, w):
@@ -273,7 +274,7 @@ def matmul(x, w):
     if x2.shape[1] != w2.shape[0]:
         raise ValueError(f"matmul: shapes {x.shape} and {w.shape} are not aligned "
                          f"({x2.shape[1]} != {w2.shape[0]})")
-    out = apply(MATMUL, x2, w2)
+    out = _apply(MATMUL, x2, w2, None)
     if xv and wv:
         return out.reshape(())
     if xv:
