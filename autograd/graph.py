@@ -464,11 +464,21 @@ class Step:
         return f"Step({self.index}, {op} {_name(self.node)}, upstream={self.upstream!r})"
 
 
-def _seed(node, grad):
+def _seed(node, grad, keep_node=False):
+    """The raw seed gradient for `node`, checked; a seed given as a node is kept as the
+    node itself when `keep_node` (create_graph: the result then depends on it too)."""
     if not node.requires_grad:
         raise RuntimeError(
             f"backward() on {_name(node)}: no graph was recorded for it (it was computed "
             "under no_grad(), or from inputs none of which requires grad)")
+    if isinstance(grad, Node):
+        raw = node._seed(grad.data)  # checks kind and shape
+        if not keep_node:
+            return raw
+        if type(grad) is not type(node):
+            raise TypeError(f"the seed for a {type(node).__name__} output must be a "
+                            f"{type(node).__name__}, got a {type(grad).__name__}")
+        return grad
     return node._seed(grad)
 
 
@@ -508,7 +518,7 @@ def grad(outputs, inputs, create_graph=False, grad_outputs=None):
         grad_outputs = (None,) * len(outputs)
     elif isinstance(grad_outputs, Node) or not isinstance(grad_outputs, (list, tuple)):
         grad_outputs = (grad_outputs,)
-    seeds = [_seed(o, g) for o, g in zip(outputs, grad_outputs)]
+    seeds = [_seed(o, g, create_graph) for o, g in zip(outputs, grad_outputs)]
     if create_graph:
         seeds = [s if isinstance(s, Node) else o._like(s) for o, s in zip(outputs, seeds)]
     wanted = {x: None for x in inputs}

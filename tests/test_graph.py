@@ -312,6 +312,24 @@ def test_backward_accumulates_exactly_what_the_steps_say():
     np.testing.assert_allclose(t.grad, got[t], rtol=1e-14)
 
 
+def test_seeds_given_as_nodes():
+    x = Value(3.0)
+    y = x * x
+    (g,) = grad(y, [x], grad_outputs=Value(2.0))  # a Value seed, as its raw number
+    assert g.data == 12.0
+    y.backward(Value(0.5))
+    assert x.grad == 3.0
+    # with create_graph the seed stays a node: d/dv of (v · dy/dx) = dy/dx
+    v = Value(2.0)
+    (g,) = grad(y, [x], grad_outputs=v, create_graph=True)
+    assert g.data == 12.0
+    (dv,) = grad(g, [v])
+    assert dv.data == 6.0
+    t = Tensor([1.0, 2.0], requires_grad=True)
+    with pytest.raises(TypeError, match="seed for a Tensor output must be a Tensor"):
+        grad((t * t).sum(), [t], grad_outputs=Value(1.0), create_graph=True)
+
+
 def test_parents_are_read_only():
     x = Value(2.0)
     y = x * x
