@@ -257,12 +257,13 @@ def _count(roots):
     meets a node another walk has restamped stops with an error instead of mixing the two.
     """
     token = _Walk()
-    for r in roots:
-        if r._walk is not token:
-            r._walk, r._left, r._pending = token, 0, None
+    # each root once: a root given twice would count its inputs' edges twice, and they
+    # would never become ready
+    stack = list(dict.fromkeys(roots))
+    for r in stack:
+        r._walk, r._left, r._pending = token, 0, None
     # depth first; a node's first newly met input is visited next without a trip through
     # the stack (a chain never touches it: an emptied list is reallocated on every push)
-    stack = list(roots)
     if not stack:
         return token
     pop, push = stack.pop, stack.append

@@ -312,6 +312,15 @@ def test_backward_accumulates_exactly_what_the_steps_say():
     np.testing.assert_allclose(t.grad, got[t], rtol=1e-14)
 
 
+def test_grad_of_an_output_given_twice_is_summed():
+    x = Value(3.0)
+    y = x * x
+    (g,) = grad([y, y], [x])  # as PyTorch: the gradients of both outputs, added
+    assert g.data == 12.0
+    (g,) = grad([y, y * 2.0], [x])  # one output an ancestor of the other
+    assert g.data == 18.0
+
+
 def test_seeds_given_as_nodes():
     x = Value(3.0)
     y = x * x
