@@ -155,9 +155,9 @@ def _one_hot(t, shape):
 def _row(y, t):
     """One sample (1-D scores) as a batch of one; a 1-D one-hot label becomes its row."""
     y = y.reshape(1, -1)
-    if not np.isscalar(t) and np.ndim(t.data if isinstance(t, Node) else t) == 1 \
-            and np.size(t.data if isinstance(t, Node) else t) == y.shape[1]:
-        t = np.reshape(t.data if isinstance(t, Node) else t, (1, -1))
+    raw = t.data if isinstance(t, Node) else t
+    if not np.isscalar(t) and np.ndim(raw) == 1 and np.size(raw) == y.shape[1]:
+        t = np.reshape(raw, (1, -1))
     return y, t
 
 
