@@ -18,19 +18,16 @@ from autograd.graph import (
     DomainError,
     GraphgradWarning,
     Node,
-    Step,
-    backward_steps,
     composite,
     detect_anomaly,
     enable_grad,
-    grad,
     is_grad_enabled,
     no_grad,
-    toposort,
 )
 from autograd.primitives import PRIMITIVES
 from autograd.tensor import Tensor
 from autograd.value import Value
+from autograd.walk import Step, backward_steps, grad, toposort
 
 __version__ = "0.1.0"
 

@@ -12,10 +12,11 @@
 import numpy as np
 
 from autograd import functions as F
-from autograd.graph import grad, no_grad
+from autograd.graph import no_grad
 from autograd.layers import AddLayer, MulLayer
 from autograd.tensor import Tensor
 from autograd.value import Value
+from autograd.walk import grad
 
 __all__ = ["buy_apple", "buy_apple_orange", "mazur_network", "mazur_step", "MAZUR",
            "eshikaku_232", "xor_data", "binary_mlp", "train_binary_mlp", "predict_binary_mlp"]

@@ -13,7 +13,7 @@ import numbers
 import numpy as np
 
 from autograd.graph import Node, apply, composite
-from autograd.primitives import EXP, LOG, RECIPROCAL, RELU, SOFTMAX_CROSS_ENTROPY_FUSED
+from autograd.primitives import EXP, LOG, RECIPROCAL, RELU, SOFTMAX_CROSS_ENTROPY_FUSED, TANH
 
 __all__ = ["exp", "log", "reciprocal", "relu", "neg", "sub", "div", "mean", "sigmoid",
            "tanh", "softmax", "cross_entropy_error", "softmax_with_loss", "DELTA"]
@@ -31,7 +31,9 @@ def _node(x, like=None):
     if like is not None:
         return like._like(np.asarray(x, dtype=like.data.dtype) if like._array else float(x))
     if isinstance(x, numbers.Real):
-        return Value(x)
+        c = Value(x)
+        c.requires_grad = False
+        return c
     return Tensor(x)
 
 
@@ -49,6 +51,10 @@ def reciprocal(x):
 
 def relu(x):
     return apply(RELU, _node(x))
+
+
+def tanh(x):
+    return apply(TANH, _node(x))
 
 
 @composite("neg")
@@ -76,20 +82,21 @@ def mean(x, axis=None, keepdims=False):
 
 @composite("sigmoid")
 def sigmoid(x):
-    """1 / (1 + exp(−x)): the ×(−1) → exp → +1 → 1/x graph of the book's figure 5-19.
+    """1 / (1 + exp(−x)): the ×(−1) → exp → +1 → 1/x graph of the book's figure 5-19,
+    its output named y (figure 5-20).
 
-    For x < −709 exp(−x) overflows to inf; the value is still 0 but the gradient
-    through exp becomes 0·inf = nan (detect_anomaly() points at it)."""
+    For x < −709 exp(−x) overflows to inf and the value is 0; the gradient stays finite
+    (0, as the true one) because exp's rule passes an upstream of exactly 0 on as 0."""
     x = _node(x)
-    return reciprocal(exp(x * -1) + 1)
+    return _named(reciprocal(exp(x * -1) + 1), "y")
 
 
-@composite("tanh")
-def tanh(x):
-    """tanh(x) = 2·sigmoid(2x) − 1: a rescaled sigmoid, which keeps exp from
-    overflowing for large positive x."""
-    x = _node(x)
-    return sigmoid(x * 2) * 2 - 1
+def _named(node, name):
+    """Give a composite's output the name the book gives it (S, y1, L), when the node is
+    the composite's own (an input handed back unchanged keeps the user's name)."""
+    if node.name is None and node.op is not None:
+        node.name = name
+    return node
 
 
 def _is_values(x):
@@ -113,13 +120,14 @@ def softmax(a, axis=-1, shift=True):
         s = e[0]
         for v in e[1:]:
             s = s + v
+        _named(s, "S")
         r = reciprocal(s)  # appendix A: one 1/S node feeding every × node
-        return [v * r for v in e]
+        return [_named(v * r, f"y{k}") for k, v in enumerate(e, 1)]
     a = _node(a)
     if shift:
         a = a - a.data.max(axis=axis, keepdims=True)
     e = exp(a)
-    return e * reciprocal(e.sum(axis=axis, keepdims=True))
+    return _named(e * reciprocal(_named(e.sum(axis=axis, keepdims=True), "S")), "y")
 
 
 def _labels(t, shape):
@@ -175,14 +183,14 @@ def cross_entropy_error(y, t, delta=DELTA):
         for yk, tk in zip(y, t):  # appendix A: log, × t_k, then one + chain
             term = (log(yk + delta) if delta else log(yk)) * tk
             total = term if total is None else total + term
-        return total * -1
+        return _named(total * -1, "L")
     y = _node(y)
     if y.ndim == 1:
         y, t = _row(y, t)
     tk = _one_hot(t, y.shape)
     logy = log(y + delta) if delta else log(y)
     n = y.shape[0]
-    return (logy * tk).sum() * (-1.0 / n)
+    return _named((logy * tk).sum() * (-1.0 / n), "L")
 
 
 @composite("softmax_with_loss")

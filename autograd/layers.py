@@ -19,9 +19,10 @@ import numbers
 import numpy as np
 
 from autograd import functions as F
-from autograd.graph import grad, no_grad
+from autograd.graph import no_grad
 from autograd.tensor import Tensor
 from autograd.value import Value
+from autograd.walk import grad
 
 __all__ = ["MulLayer", "AddLayer", "Relu", "Sigmoid", "Tanh", "Affine", "SoftmaxWithLoss",
            "SigmoidWithLoss", "Dropout", "BatchNormalization"]

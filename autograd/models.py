@@ -22,7 +22,7 @@ from collections import OrderedDict
 import numpy as np
 
 from autograd.gradcheck import numerical_gradient as _numerical_gradient
-from autograd.graph import grad, no_grad
+from autograd.graph import no_grad
 from autograd.layers import (
     Affine,
     BatchNormalization,
@@ -34,6 +34,7 @@ from autograd.layers import (
     Tanh,
 )
 from autograd.tensor import Tensor
+from autograd.walk import grad
 
 __all__ = ["TwoLayerNet", "MultiLayerNet", "ACTIVATIONS"]
 

@@ -19,15 +19,21 @@ PRIMITIVES = {}
 
 
 class Primitive:
+    """One op, stated once: `forward(*data, **params)` on raw floats or arrays; its
+    derivative rule `backward(g, out, *inputs, **params)`, one gradient per input; the
+    `label` drawn in its circle and the `formula` of its local derivative; `sample(rng)`,
+    inputs and params inside its domain for the numerical check; an optional `domain`
+    hook (prim, input nodes, output data); `scalar`: also defined on Value."""
+
     __slots__ = ("name", "forward", "backward", "label", "formula", "domain", "sample",
                  "scalar")
 
-    def __init__(self, name, forward, backward, label, formula, sample, domain=None,
+    def __init__(self, name, *, forward, backward, label, formula, sample, domain=None,
                  scalar=True):
         self.name, self.forward, self.backward = name, forward, backward
         self.label, self.formula, self.sample = label, formula, sample
         self.domain = domain
-        self.scalar = scalar  # also defined on Value (Python floats)
+        self.scalar = scalar
 
     def __repr__(self):
         return f"<primitive {self.name}>"
@@ -72,13 +78,14 @@ def _nonpositive_inputs(limit):
 # saves a Python call on the commonest scalar ops.
 
 ADD = register(Primitive(
-    "add", operator.add, lambda g, out, x, y: (g, g),
-    "+", "∂z/∂x = 1, ∂z/∂y = 1", _any(2)))
+    "add", forward=operator.add, backward=lambda g, out, x, y: (g, g),
+    label="+", formula="∂z/∂x = 1, ∂z/∂y = 1", sample=_any(2)))
 
 
 MUL = register(Primitive(
-    "mul", operator.mul, lambda g, out, x, y: (g * y, g * x),  # the inputs swapped
-    "×", "∂z/∂x = y, ∂z/∂y = x", _any(2)))
+    "mul", forward=operator.mul,
+    backward=lambda g, out, x, y: (g * y, g * x),  # the inputs swapped
+    label="×", formula="∂z/∂x = y, ∂z/∂y = x", sample=_any(2)))
 
 
 def _exp(x):
@@ -90,9 +97,32 @@ def _exp(x):
     return np.exp(x)
 
 
+def _exp_rule(g, out, x):
+    # exp is its own derivative: g·y.  Where exp overflowed (y = ∞) and nothing flows back
+    # (g = 0: sigmoid far left is 1/(1 + ∞) = 0), 0·∞ would be nan; the true product is 0
+    if type(out) is float:
+        d = g * out
+        return (0.0,) if d != d and g == 0.0 else (d,)
+    if type(out) is np.ndarray and type(g) is np.ndarray and np.isinf(out).any():
+        with np.errstate(invalid="ignore"):
+            return (np.where(g == 0, 0.0, g * out),)
+    return (g * out,)
+
+
 EXP = register(Primitive(
-    "exp", _exp, lambda g, out, x: (g * out,),  # exp is its own derivative
-    "exp", "∂y/∂x = exp(x) = y", _any(1)))
+    "exp", forward=_exp, backward=_exp_rule,
+    label="exp", formula="∂y/∂x = exp(x) = y", sample=_any(1)))
+
+
+def _tanh(x):
+    if type(x) is float:
+        return math.tanh(x)  # finite over the whole float range: ±1 far out
+    return np.tanh(x)
+
+
+TANH = register(Primitive(
+    "tanh", forward=_tanh, backward=lambda g, out, x: (g * (1 - out * out),),
+    label="tanh", formula="∂y/∂x = 1 − tanh²(x) = 1 − y²", sample=_any(1)))
 
 
 def _log(x):
@@ -105,8 +135,9 @@ def _log(x):
 
 
 LOG = register(Primitive(
-    "log", _log, lambda g, out, x: (g / x,),
-    "log", "∂y/∂x = 1/x", _positive((3, 4)), _nonpositive_inputs("positive")))
+    "log", forward=_log, backward=lambda g, out, x: (g / x,),
+    label="log", formula="∂y/∂x = 1/x", sample=_positive((3, 4)),
+    domain=_nonpositive_inputs("positive")))
 
 
 def _reciprocal(x):
@@ -119,13 +150,19 @@ def _reciprocal(x):
 
 
 RECIPROCAL = register(Primitive(
-    "reciprocal", _reciprocal, lambda g, out, x: (-g * out * out,),  # the book's -y²
-    "1/x", "∂y/∂x = -1/x² = -y²", _positive((3, 4)), _nonpositive_inputs("zero")))
+    "reciprocal", forward=_reciprocal,
+    backward=lambda g, out, x: (-g * out * out,),  # the book's -y²
+    label="1/x", formula="∂y/∂x = -1/x² = -y²", sample=_positive((3, 4)),
+    domain=_nonpositive_inputs("zero")))
 
 
 def _pow(x, *, p):
     if type(x) is float:
-        y = x ** p
+        try:
+            y = x ** p
+        except OverflowError:  # ±inf, as numpy gives for arrays (and exp for scalars)
+            odd = isinstance(p, int) and p % 2 == 1
+            return -math.inf if x < 0 and odd else math.inf
         if isinstance(y, complex):
             raise ValueError(f"{x!r} ** {p!r} is not a real number")
         return y
@@ -145,8 +182,8 @@ def _pow_domain(prim, inputs, out):
 
 
 POW = register(Primitive(
-    "pow", _pow, lambda g, out, x, *, p: (g * p * x ** (p - 1),),
-    "^", "∂y/∂x = p·x^(p−1)", _pow_sample, _pow_domain))
+    "pow", forward=_pow, backward=lambda g, out, x, *, p: (g * p * x ** (p - 1),),
+    label="^", formula="∂y/∂x = p·x^(p−1)", sample=_pow_sample, domain=_pow_domain))
 
 
 def _relu(x):
@@ -170,8 +207,8 @@ def _relu_sample(rng):
 
 
 RELU = register(Primitive(
-    "relu", _relu, lambda g, out, x: (g * _step_mask(x),),
-    "ReLU", "∂y/∂x = 1 if x > 0 else 0", _relu_sample))
+    "relu", forward=_relu, backward=lambda g, out, x: (g * _step_mask(x),),
+    label="ReLU", formula="∂y/∂x = 1 if x > 0 else 0", sample=_relu_sample))
 
 
 # ============================================================================ reductions and shape
@@ -198,8 +235,9 @@ def _sum_sample(rng):
 
 
 SUM = register(Primitive(
-    "sum", _sum, _sum_rule, "Σ", "∂y/∂x_i = 1 (the gradient is copied to every input)",
-    _sum_sample, scalar=False))
+    "sum", forward=_sum, backward=_sum_rule,
+    label="Σ", formula="∂y/∂x_i = 1 (the gradient is copied to every input)",
+    sample=_sum_sample, scalar=False))
 
 
 def _sum_to(x, *, shape):
@@ -211,9 +249,10 @@ def _sum_to(x, *, shape):
 
 
 SUM_TO = register(Primitive(
-    "sum_to", _sum_to, lambda g, out, x, *, shape: (broadcast_to(g, x.shape),),
-    "Σ", "∂y/∂x_i = 1 (summed over the broadcast axes)",
-    lambda rng: ((rng.normal(size=(2, 3, 4)),), {"shape": (3, 1)}), scalar=False))
+    "sum_to", forward=_sum_to,
+    backward=lambda g, out, x, *, shape: (broadcast_to(g, x.shape),),
+    label="Σ", formula="∂y/∂x_i = 1 (summed over the broadcast axes)",
+    sample=lambda rng: ((rng.normal(size=(2, 3, 4)),), {"shape": (3, 1)}), scalar=False))
 
 
 def _broadcast_to(x, *, shape):
@@ -228,9 +267,10 @@ def _broadcast_to(x, *, shape):
 
 
 BROADCAST_TO = register(Primitive(
-    "broadcast_to", _broadcast_to, lambda g, out, x, *, shape: (sum_to(g, x.shape),),
-    "bcast", "∂y/∂x = Σ over the copies",
-    lambda rng: ((rng.normal(size=(3, 1)),), {"shape": (2, 3, 4)}), scalar=False))
+    "broadcast_to", forward=_broadcast_to,
+    backward=lambda g, out, x, *, shape: (sum_to(g, x.shape),),
+    label="bcast", formula="∂y/∂x = Σ over the copies",
+    sample=lambda rng: ((rng.normal(size=(3, 1)),), {"shape": (2, 3, 4)}), scalar=False))
 
 
 def _reshape(x, *, shape):
@@ -238,9 +278,9 @@ def _reshape(x, *, shape):
 
 
 RESHAPE = register(Primitive(
-    "reshape", _reshape, lambda g, out, x, *, shape: (g.reshape(x.shape),),
-    "reshape", "∂y/∂x = 1 (values unchanged, only the shape)",
-    lambda rng: ((rng.normal(size=(3, 4)),), {"shape": (2, 6)}), scalar=False))
+    "reshape", forward=_reshape, backward=lambda g, out, x, *, shape: (g.reshape(x.shape),),
+    label="reshape", formula="∂y/∂x = 1 (values unchanged, only the shape)",
+    sample=lambda rng: ((rng.normal(size=(3, 4)),), {"shape": (2, 6)}), scalar=False))
 
 
 def _transpose(x, *, axes=None):
@@ -252,8 +292,9 @@ def _transpose_rule(g, out, x, *, axes=None):
 
 
 TRANSPOSE = register(Primitive(
-    "transpose", _transpose, _transpose_rule, "T", "∂y/∂x = 1 (axes permuted back)",
-    lambda rng: ((rng.normal(size=(2, 3, 4)),), {"axes": (1, 2, 0)}), scalar=False))
+    "transpose", forward=_transpose, backward=_transpose_rule,
+    label="T", formula="∂y/∂x = 1 (axes permuted back)",
+    sample=lambda rng: ((rng.normal(size=(2, 3, 4)),), {"axes": (1, 2, 0)}), scalar=False))
 
 
 # ============================================================================ linear algebra
@@ -263,9 +304,11 @@ def _matmul(x, w):
 
 
 MATMUL = register(Primitive(
-    "matmul", _matmul, lambda g, out, x, w: (g @ w.T, x.T @ g),  # the book's (5.13)
-    "dot", "∂L/∂X = ∂L/∂Y·Wᵀ, ∂L/∂W = Xᵀ·∂L/∂Y",
-    lambda rng: ((rng.normal(size=(3, 4)), rng.normal(size=(4, 2))), {}), scalar=False))
+    "matmul", forward=_matmul,
+    backward=lambda g, out, x, w: (g @ w.T, x.T @ g),  # the book's (5.13)
+    label="dot", formula="∂L/∂X = ∂L/∂Y·Wᵀ, ∂L/∂W = Xᵀ·∂L/∂Y",
+    sample=lambda rng: ((rng.normal(size=(3, 4)), rng.normal(size=(4, 2))), {}),
+    scalar=False))
 
 
 # ============================================================================ fused kernels
@@ -336,8 +379,9 @@ def _softmax_cross_entropy_sample(rng):
 
 
 SOFTMAX_CROSS_ENTROPY_FUSED = register(Primitive(
-    "softmax_cross_entropy_fused", _softmax_cross_entropy, _softmax_cross_entropy_rule,
-    "Softmax-with-Loss", "∂L/∂x = (y − t)/N", _softmax_cross_entropy_sample, scalar=False))
+    "softmax_cross_entropy_fused", forward=_softmax_cross_entropy,
+    backward=_softmax_cross_entropy_rule, label="Softmax-with-Loss",
+    formula="∂L/∂x = (y − t)/N", sample=_softmax_cross_entropy_sample, scalar=False))
 
 
 # Shape helpers that work on raw arrays and on Tensor nodes: the sum/broadcast rules use

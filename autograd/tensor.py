@@ -23,6 +23,7 @@ from autograd.primitives import (
     RESHAPE,
     SUM,
     SUM_TO,
+    TANH,
     TRANSPOSE,
 )
 
@@ -48,6 +49,8 @@ def _to_array(data, dtype=None):
                         f"({type(data).__name__})")
     if dtype is None:
         dtype = arr.dtype if arr.dtype.type in _FLOATS else np.float64
+    elif np.dtype(dtype).kind not in "fiub":
+        raise TypeError(f"Tensor needs a numeric dtype, got {np.dtype(dtype)}")
     # no copy when already a float array: Tensor(W) shares W, as the book's layers do
     return arr.astype(dtype, copy=False)
 
@@ -61,23 +64,39 @@ class Tensor(Node):
     __array_priority__ = 1000  # ndarray + Tensor calls Tensor.__radd__, not numpy's loop
 
     def __init__(self, data, requires_grad=False, name=None, dtype=None):
-        self._leaf(_to_array(data, dtype), name, bool(requires_grad))
+        data = _to_array(data, dtype)
+        if requires_grad and data.dtype.type not in _FLOATS:
+            raise TypeError(f"a Tensor that requires grad needs a float dtype (float64 or "
+                            f"float32), got {data.dtype}: gradients of integers are not "
+                            "defined")
+        self._leaf(data, name, bool(requires_grad))
+
+    def _check_data(self, value):
+        data = _to_array(value, None if self.op is None else self._data.dtype)
+        if self.requires_grad and data.dtype.type not in _FLOATS:
+            raise TypeError(f"a Tensor that requires grad needs float data, got {data.dtype}")
+        return data
 
     def _seed(self, grad):
         if grad is None:
-            if self.data.size != 1:
+            if self._data.size != 1:
                 raise RuntimeError(
-                    f"backward() on a Tensor of shape {self.data.shape} needs grad=, the "
+                    f"backward() on a Tensor of shape {self._data.shape} needs grad=, the "
                     "upstream gradient (same shape); only a one-element output is "
                     "seeded with 1 by default")
             return np.ones_like(self.data)
-        g = _to_array(grad, self.data.dtype)
-        if g.shape != self.data.shape:
+        g = _to_array(grad, self._data.dtype)
+        if g.shape != self._data.shape:
             raise ValueError(f"backward(grad=...) got shape {g.shape}, the output has "
-                             f"shape {self.data.shape}")
+                             f"shape {self._data.shape}")
         return g
 
     def _accumulate(self, g):
+        if self.grad is not None and np.shape(self.grad) != np.shape(g):
+            raise ValueError(f"backward: the gradient of {self.name or 'a leaf'} has shape "
+                             f"{np.shape(g)} but .grad already holds shape "
+                             f"{np.shape(self.grad)} (was .data given a new shape?); "
+                             "reset .grad = None first")
         g = g if self.grad is None else self.grad + g
         if type(g) is not np.ndarray:
             g = np.asarray(g)
@@ -88,10 +107,10 @@ class Tensor(Node):
         self.grad = g
 
     # ------------------------------------------------------------------ array-like
-    shape = property(lambda self: self.data.shape)
-    ndim = property(lambda self: self.data.ndim)
-    size = property(lambda self: self.data.size)
-    dtype = property(lambda self: self.data.dtype)
+    shape = property(lambda self: self._data.shape)
+    ndim = property(lambda self: self._data.ndim)
+    size = property(lambda self: self._data.size)
+    dtype = property(lambda self: self._data.dtype)
     T = property(lambda self: self.transpose())
 
     def __len__(self):
@@ -112,7 +131,7 @@ class Tensor(Node):
     # ------------------------------------------------------------------ operators
     def __add__(self, other):
         if type(other) is Tensor:
-            shape, other_shape = self.data.shape, other.data.shape
+            shape, other_shape = self._data.shape, other._data.shape
             if other_shape == shape:
                 return _apply(ADD, self, other, None)  # the common case: no coercion, no broadcast
             if len(other_shape) < len(shape) and shape[len(shape) - len(other_shape):] \
@@ -125,7 +144,7 @@ class Tensor(Node):
         return _binary(ADD, other, self)
 
     def __mul__(self, other):
-        if type(other) is Tensor and other.data.shape == self.data.shape:
+        if type(other) is Tensor and other._data.shape == self._data.shape:
             return _apply(MUL, self, other, None)
         return _binary(MUL, self, other)
 
@@ -153,8 +172,8 @@ class Tensor(Node):
         return apply(POW, self, p=int(p) if isinstance(p, numbers.Integral) else float(p))
 
     def __matmul__(self, other):
-        if type(other) is Tensor and self.data.ndim == 2 == other.data.ndim \
-                and self.data.shape[1] == other.data.shape[0]:
+        if type(other) is Tensor and self._data.ndim == 2 == other._data.ndim \
+                and self._data.shape[1] == other._data.shape[0]:
             return _apply(MATMUL, self, other, None)  # x·W, both 2-D and aligned: nothing to check
         return matmul(self, _coerce(other, self))
 
@@ -178,7 +197,7 @@ class Tensor(Node):
         return F.sigmoid(self)
 
     def tanh(self):
-        return F.tanh(self)
+        return _apply(TANH, self, None, None)
 
     def sum(self, axis=None, keepdims=False):
         if isinstance(axis, list):
@@ -193,9 +212,9 @@ class Tensor(Node):
         try:
             shape = self.data.reshape(shape).shape  # a view: validates and resolves -1
         except ValueError:
-            raise ValueError(f"reshape: cannot reshape shape {self.data.shape} "
+            raise ValueError(f"reshape: cannot reshape shape {self._data.shape} "
                              f"into {shape}") from None
-        if shape == self.data.shape:
+        if shape == self._data.shape:
             return self
         return apply(RESHAPE, self, shape=shape)
 
@@ -216,7 +235,7 @@ class Tensor(Node):
         try:
             np.broadcast_to(self.data, shape)  # a view: only validates
         except ValueError:
-            raise ValueError(f"broadcast_to: cannot broadcast shape {self.data.shape} "
+            raise ValueError(f"broadcast_to: cannot broadcast shape {self._data.shape} "
                              f"to {shape}") from None
         return apply(BROADCAST_TO, self, shape=shape)
 
@@ -236,13 +255,13 @@ def _coerce(x, like):
         return x
     if isinstance(x, Node):
         raise TypeError(f"cannot combine a Tensor with a {type(x).__name__}")
-    return Tensor(x, dtype=like.data.dtype)
+    return Tensor(x, dtype=like._data.dtype)
 
 
 def _binary(prim, a, b):
     a = _coerce(a, b) if not isinstance(a, Tensor) else a
     b = _coerce(b, a) if not isinstance(b, Tensor) else b
-    sa, sb = a.data.shape, b.data.shape
+    sa, sb = a._data.shape, b._data.shape
     if sa != sb:
         try:
             shape = np.broadcast_shapes(sa, sb)

@@ -4,10 +4,14 @@ import numbers
 import numpy as np
 
 from autograd import functions as F
-from autograd.graph import Node, _apply, apply
-from autograd.primitives import ADD, EXP, LOG, MUL, POW, RECIPROCAL, RELU
+from autograd.graph import Node, _apply, _new, apply
+from autograd.primitives import ADD, EXP, LOG, MUL, POW, RECIPROCAL, RELU, TANH
 
 __all__ = ["Value"]
+
+# micrograd's `_op` strings, for code that reads them (its draw_dot, the lecture's cells)
+_MICROGRAD_OPS = {"add": "+", "mul": "*", "relu": "ReLU", "tanh": "tanh", "exp": "exp",
+                  "log": "log", "reciprocal": "**-1"}
 
 
 def _to_float(x):
@@ -24,15 +28,26 @@ def _to_float(x):
 class Value(Node):
     """A scalar in the graph: `.data` a float, `.grad` a float (0.0 before backward).
 
-    Code written for micrograd's Value runs unchanged: `a * b + c`, `.relu()`,
-    `.backward()`, `.grad`, `p.grad = 0`, `p.data -= lr * p.grad`.
+    Code written for micrograd's Value runs unchanged: `Value(2.0, label='a')`, `a * b + c`,
+    `.relu()`, `.tanh()`, `.backward()`, `.grad`, `p.grad = 0`, `p.data -= lr * p.grad`,
+    and the graph as micrograd exposes it: `._prev`, `._op`, `._backward()`, `.label`.
+    A plain number in an expression is a constant: it gets no gradient.
     """
 
     __slots__ = ()
     _grad_zero = 0.0
 
-    def __init__(self, data, name=None):
-        self._leaf(_to_float(data), name, True)
+    def __init__(self, data, _children=(), _op="", label=None, *, name=None):
+        if isinstance(_children, str) and name is None:  # Value(2.0, "x"): the name
+            _children, name = (), _children
+        if _children or _op:
+            raise TypeError("Value(data, _children, _op): graphgrad records the graph "
+                            "itself; build nodes with operators (a + b, a.tanh()) and give "
+                            "only data and a name or label")
+        self._leaf(_to_float(data), name if name is not None else (label or None), True)
+
+    def _check_data(self, value):
+        return _to_float(value)
 
     def _seed(self, grad):
         return 1.0 if grad is None else _to_float(grad)
@@ -42,7 +57,7 @@ class Value(Node):
 
     def __repr__(self):
         name = f", name={self.name!r}" if self.name else ""
-        return f"Value(data={self.data}, grad={self.grad}{name})"
+        return f"Value(data={self._data}, grad={self.grad}{name})"
 
     # `type(other) is Value` first: the scalar hot path skips the coercion call
     def __add__(self, other):
@@ -94,11 +109,42 @@ class Value(Node):
     def relu(self):
         return _apply(RELU, self, None, None)
 
+    def tanh(self):
+        return _apply(TANH, self, None, None)
+
     def sigmoid(self):
         return F.sigmoid(self)
 
-    def tanh(self):
-        return F.tanh(self)
+    # ------------------------------------------------------------------ micrograd's view
+    @property
+    def _prev(self):
+        """micrograd's set of inputs (empty for a leaf)."""
+        return set(self.parents)
+
+    @property
+    def _op(self):
+        """micrograd's operation string: '' for a leaf, '+', '*', '**2', 'ReLU', 'tanh'."""
+        op = self.op
+        if op is None:
+            return ""
+        if op.name == "pow":
+            return f"**{self.params['p']}"
+        return _MICROGRAD_OPS.get(op.name, op.name)
+
+    def _backward(self):
+        """This node's local step, as micrograd's: upstream `.grad` times the local
+        derivative, added into each input's `.grad` (a leaf has nothing to do).  Called
+        in reverse topological order it gives what backward() gives; backward() is the
+        walk that does so."""
+        op = self.op
+        if op is None:
+            return
+        parents = self.parents
+        sent = op.backward(self.grad, self._data, *[p._data for p in parents],
+                           **(self.params or {}))
+        for p, g in zip(parents, sent):
+            if p.requires_grad:
+                p.grad = p.grad + g
 
 
 def _exponent(p):
@@ -107,10 +153,13 @@ def _exponent(p):
 
 
 def _coerce(x):
-    """A number becomes a constant leaf, made here so it carries the current scope."""
+    """A number becomes a constant leaf (no gradient), made here so it carries the current
+    scope: the 2 and 1 of `x * 2 + 1`, the −1 of sigmoid."""
     if isinstance(x, Value):
         return x
     if isinstance(x, Node):
         raise TypeError(f"cannot combine a Value with a {type(x).__name__}; "
                         "use Tensor for both")
-    return Value(x)
+    c = _new(Value)
+    c._leaf(_to_float(x), None, False)
+    return c

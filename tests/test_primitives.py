@@ -128,24 +128,26 @@ def test_the_table_has_the_architecture_primitives():
 
 
 def test_a_primitive_without_sample_fails_the_check():
-    lonely = Primitive("lonely", lambda x: x, lambda g, out, x: (g,), "id", "∂y/∂x = 1",
-                       None)
+    lonely = Primitive("lonely", forward=lambda x: x, backward=lambda g, out, x: (g,),
+                       label="id", formula="∂y/∂x = 1", sample=None)
     with pytest.raises(AssertionError, match="no sample"):
         _sample(lonely)
 
 
 def test_a_name_registers_once():
     with pytest.raises(ValueError, match="already registered"):
-        register(Primitive("add", None, None, "+", "", None))
+        register(Primitive("add", forward=None, backward=None, label="+", formula="",
+                           sample=None))
 
 
 def test_the_check_catches_a_rule_that_is_not_differentiable_on_nodes():
     # sin's rule below hands back cos(x) as raw numbers, so create_graph cannot see that
     # it depends on x: the first derivative is right, the second is caught wrong
-    sin = Primitive("sin_for_test", lambda x: np.sin(x) if isinstance(x, np.ndarray)
-                    else math.sin(x),
-                    lambda g, out, x: (g * _cos(x),), "sin", "∂y/∂x = cos x",
-                    lambda rng: ((rng.normal(size=(2, 3)),), {}), scalar=True)
+    sin = Primitive("sin_for_test",
+                    forward=lambda x: np.sin(x) if isinstance(x, np.ndarray) else math.sin(x),
+                    backward=lambda g, out, x: (g * _cos(x),), label="sin",
+                    formula="∂y/∂x = cos x",
+                    sample=lambda rng: ((rng.normal(size=(2, 3)),), {}), scalar=True)
     xs, params = _sample(sin)
     with pytest.raises(AssertionError, match="second derivative"):
         _check(sin, xs, params, Tensor)
@@ -214,3 +216,45 @@ def test_tensor_inside_domain_is_silent():
         Tensor([0.5, 2.0]).log()
         Tensor([0.5, -2.0]).reciprocal()
         Tensor([0.0, 2.0]) ** 2
+
+
+def test_tanh_is_one_node_with_derivative_one_minus_y_squared():
+    x = Tensor(np.linspace(-4, 4, 17), requires_grad=True)
+    y = x.tanh()
+    assert y.op.name == "tanh" and y.parents == (x,)  # one node, as micrograd draws it
+    np.testing.assert_allclose(y.data, np.tanh(x.data), rtol=1e-12, atol=1e-15)
+    y.sum().backward()
+    np.testing.assert_allclose(x.grad, 1 - y.data ** 2, rtol=1e-12, atol=1e-15)
+    v = Value(-0.3)
+    w = v.tanh()
+    w.backward()
+    assert w.data == pytest.approx(math.tanh(-0.3), rel=1e-14)
+    assert v.grad == pytest.approx(1 - w.data ** 2, rel=1e-14)
+
+
+@pytest.mark.parametrize("x", [-1e308, -1000.0, -20.0, -1e-300, 0.0, 1e-300, 20.0, 1000.0,
+                               1e308])
+def test_tanh_is_exact_and_finite_over_the_float_range(x):
+    v = Value(x)
+    y = v.tanh()
+    y.backward()
+    assert y.data == math.tanh(x)
+    assert math.isfinite(v.grad) and v.grad == pytest.approx(1 - math.tanh(x) ** 2, abs=1e-300)
+    t = Tensor(np.array([x]), requires_grad=True)
+    t.tanh().sum().backward()
+    assert np.isfinite(t.grad).all() and t.grad[0] == pytest.approx(v.grad, abs=1e-300)
+
+
+@pytest.mark.parametrize("x", [-1e308, -800.0, -745.0, -709.5, -30.0, 0.0, 30.0, 800.0])
+def test_sigmoid_gradient_is_finite_where_the_true_one_is(x):
+    # the book's graph is kept (×(−1), exp, +1, 1/x); far left exp overflows to inf and
+    # its rule meets an upstream of exactly 0: 0·∞ must give the true 0, not nan
+    v = Value(x)
+    y = v.sigmoid()
+    y.backward()
+    true = math.exp(-abs(x)) / (1 + math.exp(-abs(x))) ** 2
+    assert math.isfinite(v.grad) and v.grad == pytest.approx(true, rel=1e-12, abs=1e-300)
+    t = Tensor(np.array([x, 0.5]), requires_grad=True)
+    t.sigmoid().sum().backward()
+    assert np.isfinite(t.grad).all() and t.grad[0] == pytest.approx(true, rel=1e-12,
+                                                                     abs=1e-300)

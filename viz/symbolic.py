@@ -282,7 +282,7 @@ class SymbolicGraph:
         if node.op is None:
             s._link(())
             s.op, s.params = None, None
-            s.data = self._symbol(name) if name else _number(node.data)
+            s._data = self._symbol(name) if name else _number(node.data)
             if name:
                 self.leaves.setdefault(name, node)
             self._literal[node] = s.data
@@ -294,7 +294,7 @@ class SymbolicGraph:
         s.op = _Relu(prim) if prim.name == "relu" else prim
         s.params = {k: _param(v) for k, v in node.params.items()} if node.params else None
         forward = _FORWARD[prim.name]
-        s.data = forward(*[p.data for p in s.parents], **(s.params or {}))
+        s._data = forward(*[p.data for p in s.parents], **(s.params or {}))
         if name:
             self._literal[node] = self._symbol(name)
         else:

@@ -37,7 +37,7 @@ def test_draw_to_a_dot_file(capsys, tmp_path):
     code, out, err = run(capsys, "draw", "sigmoid(w*x + b)", "--at", "w=2", "x=1", "b=-1",
                          "-o", str(path), "--collapse", "sigmoid")
     assert code == 0 and err == ""
-    assert "f = 0.731059" in out and "∂f/∂w = 0.196612" in out and f"wrote {path}" in out
+    assert "y = 0.731059" in out and "∂y/∂w = 0.196612" in out and f"wrote {path}" in out
     src = path.read_text(encoding="utf-8")
     assert "label=<sigmoid>" in src and "cluster" not in src
 
