@@ -1,10 +1,11 @@
 """The notebooks: each one runs top to bottom in a fresh kernel, and the stored copies are
-what notebooks/build.py generates, executed, and small.
+what notebooks/sync.py makes of their text sources, executed, and small.
 
-A notebook is run from the cells of build.py (not from the stored .ipynb), in a python3
-kernel of this very interpreter, with notebooks/ as the working directory, as a reader would
-run it.  Cells assert the book's numbers, so a regression anywhere in the engine, the layers
-or the renderer that changes what a notebook shows fails here.
+A notebook is run from its text source (`NN_name.md`, not the stored .ipynb), in a python3
+kernel of this very interpreter, with the notebook's folder as the working directory, as a
+reader would run it.  Cells assert the book's numbers, so a regression anywhere in the engine,
+the layers or the renderer that changes what a notebook shows fails here.  Every notebook
+folder (notebooks/, notebooks/ja/) is found and checked the same way.
 """
 import importlib.util
 import json
@@ -16,63 +17,191 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 NB_DIR = ROOT / "notebooks"
 
-nbformat = pytest.importorskip("nbformat", reason="nbformat is needed to build the notebooks")
+nbformat = pytest.importorskip("nbformat", reason="nbformat is needed to run the notebooks")
+pytest.importorskip("jupytext", reason="jupytext reads the notebooks' text sources")
 
 
-def _load_build():
-    spec = importlib.util.spec_from_file_location("graphgrad_notebooks_build",
-                                                  NB_DIR / "build.py")
+def _load_sync():
+    spec = importlib.util.spec_from_file_location("graphgrad_notebooks_sync",
+                                                  NB_DIR / "sync.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
 
 
-build = _load_build()
-NAMES = list(build.NOTEBOOKS)
+sync = _load_sync()
+SOURCES = sync.sources()
+IDS = [sync.name_of(s) for s in SOURCES]
+
+
+def _need_a_kernel():
+    pytest.importorskip("nbclient", reason="nbclient is needed to run the notebooks")
+    pytest.importorskip("ipykernel", reason="ipykernel is needed to run the notebooks")
 
 
 def test_notebooks_are_numbered_in_order():
-    assert NAMES == sorted(NAMES)
-    assert [int(n[:2]) for n in NAMES] == list(range(1, len(NAMES) + 1))
+    assert SOURCES, "no notebooks/NN_*.md found"
+    for folder in sync.folders():
+        numbers = [int(s.name[:2]) for s in SOURCES if s.parent == folder]
+        assert numbers == list(range(1, len(numbers) + 1)), f"{folder} is numbered {numbers}"
 
 
-def test_stored_notebooks_match_the_build_script():
-    stale = build.check()
-    assert not stale, (f"notebooks out of step with notebooks/build.py: {stale}; "
-                       "regenerate with: python notebooks/build.py --execute")
+def test_stored_notebooks_match_their_text_sources():
+    stale = sync.check()
+    assert not stale, (f"notebooks out of step with their .md sources: {stale}; "
+                       "regenerate with: python notebooks/sync.py NAME")
+
+
+def _assert_executed(path):
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    assert "widgets" not in nb["metadata"], f"{path.name} stores widget state"
+    for cell in nb["cells"]:
+        if cell["cell_type"] != "code":
+            continue
+        assert cell["execution_count"] is not None, f"{path.name}: a cell was not run"
+        assert "execution" not in cell["metadata"], f"{path.name} stores timings"
+        for out in cell["outputs"]:
+            assert out["output_type"] != "error", f"{path.name} stores an error"
 
 
 def test_stored_notebooks_are_executed_and_small():
-    total = 0
-    for name in NAMES:
-        path = build.path_of(name)
-        size = path.stat().st_size
-        total += size
-        assert size <= build.MAX_NOTEBOOK_BYTES, f"{path.name} is {size} bytes"
-        nb = json.loads(path.read_text(encoding="utf-8"))
-        assert "widgets" not in nb["metadata"], f"{path.name} stores widget state"
-        for cell in nb["cells"]:
-            if cell["cell_type"] != "code":
-                continue
-            assert cell["execution_count"] is not None, f"{path.name}: a cell was not run"
-            assert "execution" not in cell["metadata"], f"{path.name} stores timings"
-            for out in cell["outputs"]:
-                assert out["output_type"] != "error", f"{path.name} stores an error"
-    folder = sum(p.stat().st_size for p in NB_DIR.rglob("*") if p.is_file()
-                 and "__pycache__" not in p.parts and ".ipynb_checkpoints" not in p.parts)
-    assert folder <= build.MAX_FOLDER_BYTES, f"notebooks/ holds {folder} bytes"
-    assert total <= folder
+    for folder in sync.folders():
+        total = 0
+        for source in (s for s in SOURCES if s.parent == folder):
+            path = sync.ipynb_of(source)
+            size = path.stat().st_size
+            total += size
+            assert size <= sync.MAX_NOTEBOOK_BYTES, f"{path.name} is {size} bytes"
+            _assert_executed(path)
+        held = sync.folder_bytes(folder)
+        assert held <= sync.MAX_FOLDER_BYTES, f"{folder} holds {held} bytes"
+        assert total <= held
+    assert not sync.too_big()
 
 
-@pytest.mark.parametrize("name", NAMES)
-def test_notebook_runs_top_to_bottom(name):
-    pytest.importorskip("nbclient", reason="nbclient is needed to run the notebooks")
-    pytest.importorskip("ipykernel", reason="ipykernel is needed to run the notebooks")
+@pytest.mark.parametrize("source", SOURCES, ids=IDS)
+def test_notebook_runs_top_to_bottom(source):
+    _need_a_kernel()
     for module in ("matplotlib", "sympy"):
         pytest.importorskip(module, reason=f"the notebooks use {module}")
     if shutil.which("dot") is None:
         pytest.skip("Graphviz's dot program is missing: the notebooks draw graphs")
-    nb = build.build(name)
-    build.execute(nb, timeout=300)  # raises CellExecutionError, naming the cell, on error
+    nb = sync.read(source)
+    sync.execute(nb, source.parent, timeout=300)  # raises CellExecutionError, naming the cell
     ran = [c for c in nb.cells if c.cell_type == "code"]
     assert ran and all(c.execution_count for c in ran)
+
+
+# ---------------------------------------------------------------- the script itself, on a
+# made-up tree with a second folder, as notebooks/ja/ will be
+
+MD = """\
+---
+kernelspec:
+  display_name: Python 3
+  language: python
+  name: python3
+---
+
+# A title
+
+```{code-cell}
+import os
+print(os.getcwd())
+```
+
+Some text.
+
+```{code-cell}
+x = 6 * 7
+x
+```
+"""
+
+
+def _tree(tmp_path):
+    (tmp_path / "ja").mkdir()
+    for path in (tmp_path / "01_first.md", tmp_path / "ja" / "01_first.md"):
+        path.write_text(MD, encoding="utf-8")
+    return tmp_path
+
+
+def test_sources_are_found_in_every_folder_and_read_verbatim(tmp_path):
+    root = _tree(tmp_path)
+    assert [sync.name_of(s, root) for s in sync.sources(root)] == ["01_first", "ja/01_first"]
+    nb = sync.read(root / "ja" / "01_first.md")
+    assert sync.cells_of(nb) == [
+        ("markdown", "# A title"), ("code", "import os\nprint(os.getcwd())"),
+        ("markdown", "Some text."), ("code", "x = 6 * 7\nx")]
+    assert sync.select(["ja/"], root) == [root / "ja" / "01_first.md"]
+    assert sync.select([str(root / "ja")], root) == [root / "ja" / "01_first.md"]
+    with pytest.raises(ValueError, match="matches 'nope'"):
+        sync.select(["nope"], root)
+
+
+def test_check_names_missing_stale_and_orphaned_notebooks(tmp_path, capsys):
+    root = _tree(tmp_path)
+    assert sync.check(root) == {"01_first": "no .ipynb", "ja/01_first": "no .ipynb"}
+    for source in sync.sources(root):
+        nbformat.write(sync.read(source), sync.ipynb_of(source))
+    assert sync.check(root) == {}
+    assert sync.main(["--check", "--root", str(root)]) == 0
+
+    source = root / "ja" / "01_first.md"
+    source.write_text(MD.replace("6 * 7", "6 * 9"), encoding="utf-8")
+    nbformat.write(sync.read(source), root / "ja" / "02_orphan.ipynb")
+    assert sync.check(root) == {"ja/01_first": "cells differ from the .md",
+                                "ja/02_orphan": "no .md text source"}
+    capsys.readouterr()
+    assert sync.main(["--check", "--root", str(root)]) == 1
+    out = capsys.readouterr().out
+    assert "stale: ja/01_first.ipynb" in out and "stale: ja/02_orphan.ipynb" in out
+    assert "stale: 01_first.ipynb" not in out
+
+
+def test_clean_replaces_live_only_outputs_and_drops_run_metadata():
+    nb = nbformat.v4.new_notebook(metadata={"widgets": {"state": {}}})
+    cell = nbformat.v4.new_code_cell("stepper", metadata={
+        "execution": {"iopub.status.busy": "2026-12-01T08:31:00.000000Z"}})
+    cell.outputs = [
+        nbformat.v4.new_output("display_data", data={
+            sync.WIDGET_VIEW: {"model_id": "x"}, "text/plain": "Stepper(...)"}),
+        nbformat.v4.new_output("display_data", data={"text/html": "<iframe srcdoc='...'>"}),
+        nbformat.v4.new_output("display_data", data={
+            "image/svg+xml": "<svg/>", "text/plain": "<graphviz.graphs.Digraph at 0x7f1c>"}),
+        nbformat.v4.new_output("stream", text="<object at 0x1> stays in printed text\n")]
+    nb.cells = [cell]
+    sync.clean(nb)
+    assert "widgets" not in nb.metadata and "execution" not in cell.metadata
+    live, player, picture, printed = cell.outputs
+    assert live.data == player.data == {"text/plain": sync.LIVE_ONLY_NOTE}
+    assert picture.data == {"image/svg+xml": "<svg/>",
+                            "text/plain": "<graphviz.graphs.Digraph>"}
+    assert printed.text == "<object at 0x1> stays in printed text\n"
+
+
+def test_running_writes_an_executed_notebook_run_in_its_own_folder(tmp_path, capsys):
+    _need_a_kernel()
+    root = _tree(tmp_path)
+    assert sync.main(["ja/", "--root", str(root)]) == 0
+    assert not (root / "01_first.ipynb").exists()  # only what was asked for
+    path = root / "ja" / "01_first.ipynb"
+    _assert_executed(path)
+    nb = nbformat.read(path, as_version=4)
+    cwd, answer = (c.outputs for c in nb.cells if c.cell_type == "code")
+    assert Path(cwd[0].text.strip()).resolve() == (root / "ja").resolve()
+    assert answer[0].data["text/plain"] == "42"
+    assert sync.check(root) == {"01_first": "no .ipynb"}
+    assert "1 of 1 notebooks run" in capsys.readouterr().out
+
+
+def test_a_failing_cell_is_reported_and_leaves_the_stored_notebook_alone(tmp_path, capsys):
+    _need_a_kernel()
+    (tmp_path / "01_broken.md").write_text(
+        MD.replace("x = 6 * 7", "x = 6 / 0"), encoding="utf-8")
+    stored = tmp_path / "01_broken.ipynb"
+    stored.write_text("the last good run", encoding="utf-8")
+    assert sync.main(["--root", str(tmp_path)]) == 1
+    out, err = capsys.readouterr()
+    assert "FAILED" in out and "ZeroDivisionError" in out and "failed: 01_broken" in err
+    assert stored.read_text(encoding="utf-8") == "the last good run"
