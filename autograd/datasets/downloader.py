@@ -12,8 +12,8 @@ that case:
   ``sha256sum``), and :func:`check_file` compares a cached file with that record when it
   is used; a damaged file is moved aside to ``NAME.bad`` with a warning saying so, and
   fetched again;
-- an interrupted download is kept as ``NAME.part`` and resumed with an HTTP Range
-  request.
+- an interrupted download is kept as ``NAME.part`` (or, for a process that was killed,
+  as its temporary file) and resumed with an HTTP Range request.
 
 ``tqdm`` (the progress bar) and ``filelock`` are imported when a download starts, so
 importing the engine needs neither.
@@ -304,12 +304,28 @@ def _try_urls(urls, tmp, label, expected, validate, timeout, show):
     return None, errors, bad_digest
 
 
-def _adopt_partial(part, tmp):
-    """Take over the partial file an interrupted download left, to resume it."""
-    try:
-        os.replace(part, tmp)
-    except FileNotFoundError:
-        pass
+def _adopt_partial(dest, part, tmp):
+    """Take over what earlier downloads left, to resume it: NAME.part, or the temporary
+    file of a process killed before it could tidy up (under the lock, no live process
+    is writing one).  The longest is kept, the others deleted."""
+    leftovers = [p for p in dest.parent.glob(f"{dest.name}.*.part") if p != tmp]
+    sizes = {}
+    for p in [part, *leftovers]:
+        try:
+            sizes[p] = p.stat().st_size
+        except FileNotFoundError:
+            pass
+    if not sizes:
+        return
+    keep = max(sizes, key=sizes.get)
+    for p in sizes:
+        try:
+            if p == keep:
+                os.replace(p, tmp)
+            else:
+                p.unlink()
+        except FileNotFoundError:
+            pass
 
 
 def _keep_partial(tmp, part):
@@ -360,7 +376,7 @@ def download(url_list, dest, sha256, progress=True, timeout=30.0, *, validate=No
             move_aside(dest, problem)
         part = dest.with_name(dest.name + ".part")
         tmp = dest.with_name(f"{dest.name}.{os.getpid()}.{secrets.token_hex(4)}.part")
-        _adopt_partial(part, tmp)
+        _adopt_partial(dest, part, tmp)
         try:
             actual, errors, bad_digest = _try_urls(urls, tmp, dest.name, expected,
                                                    validate, timeout, show)

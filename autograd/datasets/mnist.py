@@ -79,12 +79,16 @@ _SHARED_TEST_DIR = Path(__file__).resolve().parents[3] / "shared" / "datasets" /
 
 
 class MNISTNotFoundError(FileNotFoundError):
-    """The MNIST files were not found on disk and could not be downloaded."""
+    """The MNIST files were not found on disk and could not be downloaded.
 
-    def __init__(self, message, searched=(), target=None):
+    ``searched``: the directories looked in; ``target``: where the files should go;
+    ``reason``: why they are not there, in one sentence."""
+
+    def __init__(self, message, searched=(), target=None, reason=None):
         super().__init__(message)
         self.searched = list(searched)
         self.target = target
+        self.reason = reason
 
 
 class MNISTData(NamedTuple):
@@ -379,7 +383,8 @@ def _load_full(candidates, download, fetch_options):
 
     def not_found(reason):
         return MNISTNotFoundError(_not_found(report, target, names, reason),
-                                  [d for d, _ in candidates if d is not None], target)
+                                  [d for d, _ in candidates if d is not None], target,
+                                  reason)
 
     if directory is None and not download:
         raise not_found("Not downloading them (download=False).")
@@ -412,7 +417,8 @@ def _test_split(candidates, path, n_train, seed, conversions):
 
     def not_found(reason):
         return MNISTNotFoundError(_not_found(report, target, names, reason),
-                                  [d for d, _ in candidates if d is not None], target)
+                                  [d for d, _ in candidates if d is not None], target,
+                                  reason)
 
     if directory is None:
         raise not_found("No directory holds both t10k files.")
@@ -444,7 +450,8 @@ def load_mnist_with_fallback(path=None, *, download=False, n_train=8000, seed=0,
     if path is not None:
         path = Path(path).expanduser()
         if not path.is_dir():
-            raise MNISTNotFoundError(f"{path}: no such directory", [path], path)
+            raise MNISTNotFoundError(f"{path}: no such directory", [path], path,
+                                     "no such directory")
         full_dirs = split_dirs = [(path, "path argument")]
     else:
         full_dirs = _candidates(None)

@@ -210,3 +210,26 @@ def test_validate_refuses_content_without_a_digest(tmp_path, server):
         ds.download(server.url() + "f.gz", tmp_path / "f.gz", None, progress=False,
                     validate=must_be_gzip)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["f.gz.lock"]
+
+
+def test_a_killed_download_is_resumed_by_the_next_process(tmp_path, server):
+    body = np.random.default_rng(6).bytes(600_000)
+    server.serve("mnist", "f.gz", body)
+    server.rate = 400_000
+    dest = tmp_path / "cache" / "f.gz"
+    first = _start(server.url() + "f.gz", dest, sha(body))
+    _wait_for_part(dest.parent)
+    time.sleep(0.5)
+    first.kill()  # no time to tidy up: its temporary file stays behind
+    first.communicate()
+    [left] = [p for p in dest.parent.iterdir() if p.suffix == ".part"]
+    done = left.stat().st_size
+    assert 0 < done < len(body)
+    server.rate = None
+    second = _start(server.url() + "f.gz", dest, sha(body))
+    out, err = second.communicate(timeout=60)
+    assert second.returncode == 0, err
+    assert dest.read_bytes() == body
+    assert server.requests[-1][1].get("Range") == f"bytes={done}-"
+    assert sorted(p.name for p in dest.parent.iterdir()) == ["f.gz", "f.gz.lock",
+                                                             "f.gz.sha256"]
