@@ -21,6 +21,7 @@ importing the engine needs neither.
 
 from __future__ import annotations
 
+import glob
 import hashlib
 import http.client
 import os
@@ -308,7 +309,8 @@ def _adopt_partial(dest, part, tmp):
     """Take over what earlier downloads left, to resume it: NAME.part, or the temporary
     file of a process killed before it could tidy up (under the lock, no live process
     is writing one).  The longest is kept, the others deleted."""
-    leftovers = [p for p in dest.parent.glob(f"{dest.name}.*.part") if p != tmp]
+    pattern = glob.escape(dest.name) + ".*.part"
+    leftovers = [p for p in dest.parent.glob(pattern) if p != tmp]
     sizes = {}
     for p in [part, *leftovers]:
         try:

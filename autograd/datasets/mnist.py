@@ -19,6 +19,7 @@ import numpy as np
 
 from autograd.datasets.downloader import (
     ChecksumError,
+    _note,
     _progress_enabled,
     cache_lock,
     check_file,
@@ -226,10 +227,11 @@ def _read(path, magic):
 class _Source:
     """One directory the files are read from; ``fetch(name)`` downloads a missing or
     damaged file into it (None: nothing is downloaded); ``not_found(reason)`` makes the
-    MNISTNotFoundError to raise."""
+    MNISTNotFoundError to raise; ``note(message)`` tells the user about a wait."""
 
-    def __init__(self, directory, fetch, not_found):
+    def __init__(self, directory, fetch, not_found, note=None):
         self.directory, self.fetch, self.not_found = directory, fetch, not_found
+        self.note = note
 
     def read(self, name, magic):
         path = _locate(self.directory, name)
@@ -251,7 +253,7 @@ class _Source:
 
     def _replace(self, name, magic):
         # another process may be fixing the same file: look again under its lock
-        with cache_lock(self.directory / name):
+        with cache_lock(self.directory / name, self.note):
             path = _locate(self.directory, name)
             if path is not None:
                 try:
@@ -389,7 +391,8 @@ def _load_full(candidates, download, fetch_options):
     if directory is None and not download:
         raise not_found("Not downloading them (download=False).")
     fetch = _fetcher(target, not_found, **fetch_options) if download else None
-    source = _Source(target, fetch, not_found)
+    note = _note(_progress_enabled(fetch_options["progress"]))
+    source = _Source(target, fetch, not_found, note)
     return source.pair(names[0], names[1]), source.pair(names[2], names[3])
 
 
@@ -410,6 +413,9 @@ def load_mnist_test_split(
     return _test_split(candidates, path, n_train, seed, (normalize, flatten, one_hot_label))
 
 
+_NO_T10K = "No directory holds both t10k files."
+
+
 def _test_split(candidates, path, n_train, seed, conversions):
     names = [MNIST_FILES["test_img"], MNIST_FILES["test_label"]]
     directory, report = _search(candidates, names)
@@ -421,7 +427,7 @@ def _test_split(candidates, path, n_train, seed, conversions):
                                   reason)
 
     if directory is None:
-        raise not_found("No directory holds both t10k files.")
+        raise not_found(_NO_T10K)
     images, labels = _Source(directory, None, not_found).pair(*names)
     n_train = _check_int("n_train", n_train, 1)
     if n_train >= len(images):
@@ -469,8 +475,10 @@ def load_mnist_with_fallback(path=None, *, download=False, n_train=8000, seed=0,
                          f"{len(test[0]):,} test", True)
     try:
         train, test = _test_split(split_dirs, path, n_train, seed, conversions)
-    except MNISTNotFoundError:
-        raise first from None
+    except MNISTNotFoundError as e:
+        if e.reason == _NO_T10K:  # neither set is here: the full set's error says more
+            raise first from None
+        raise
     return MNISTData(train, test, f"MNIST: the 60,000 training images were not found; "
                      f"using the 10,000 test images split {len(train[0]):,} train / "
                      f"{len(test[0]):,} test (seed {seed})", False)

@@ -203,3 +203,21 @@ def test_data_dir_is_the_only_place_looked_at(tmp_path, mnist_dir, monkeypatch):
     assert err == (f"graphgrad train: error: MNIST files not found in {tmp_path / 'empty'}"
                    "; --download fetches the full set (the two t10k files alone are "
                    "enough)\n")
+
+
+def test_a_damaged_mnist_file_is_named_and_moved_aside(tmp_path, capsys):
+    from autograd.datasets.downloader import write_record
+    from tests.datasets.helpers import NAMES, synthetic_mnist, write_mnist
+    from viz.cli import main
+
+    data = write_mnist(tmp_path / "mnist", synthetic_mnist(n_test=20), names=NAMES[2:])
+    write_record(data / NAMES[3], "0" * 64)  # not the digest the file has now
+    code = main(["train", "--data-dir", str(data), "--out", str(tmp_path / "out"),
+                 "--no-progress"])
+    _, err = capsys.readouterr()
+    warning, error = err.splitlines()
+    assert code == 2
+    assert warning.startswith(f"graphgrad train: warning: {data / NAMES[3]} is damaged")
+    assert warning.endswith(f"moved it to {data / NAMES[3]}.bad")
+    assert error.startswith(f"graphgrad train: error: MNIST files not found in {data}: ")
+    assert "has been moved to" in error and (data / f"{NAMES[3]}.bad").exists()
