@@ -220,7 +220,9 @@ def _compute(args):
     if args.steps and not recorded:
         raise CommandError("--steps: the expression has no variables, so there is no "
                            "backward pass to step through")
-    if root.name is None:  # (the expression "x" is the variable x itself)
+    # the expression "x" is the variable x itself; sigmoid names its output y, which
+    # must not read as a variable y
+    if root.name is None or (root.op is not None and root.name in expression.variables):
         root.name = output_name(expression.variables)
     lines = [f"{root.name} = {_g(root.data)}"]
     if recorded and not args.no_grad:
