@@ -10,7 +10,8 @@ Jupyter, importing viz makes Values and Tensors display as their graph (see
 viz.render.enable_notebook).
 """
 from viz.dot import draw, svg_id, to_digraph
-from viz.model import View, build, format_number
+from viz.model import View, build
+from viz.numbers import format_number
 from viz.render import (
     DotNotFoundError,
     disable_notebook,

@@ -200,8 +200,7 @@ def _steps(root, path, options, report):
         return _fail("--steps: the expression has no variables, so there is no backward "
                      "pass to step through")
     try:
-        from viz import stepper
-        export = stepper.export_steps
+        from viz.html import export_steps as export
     except (ImportError, AttributeError):
         print("graphgrad draw: --steps needs viz.stepper, which is not in this build; "
               "skipped", file=sys.stderr)

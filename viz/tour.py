@@ -68,7 +68,7 @@ def run_tour(args):
 def _stepper(out):
     """The appendix-A backward pass as an HTML player, when viz.stepper is present."""
     try:
-        from viz.stepper import export_html
+        from viz.html import export_html
     except ImportError:
         print("(the step-by-step HTML player needs viz.stepper, not in this build: "
               "skipped)", file=sys.stderr)

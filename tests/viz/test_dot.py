@@ -7,9 +7,10 @@ import pytest
 
 import viz
 from autograd import Tensor, Value
+from autograd.examples import appendix_a, apple_orange
 from viz.dot import COLORS, svg_id, to_digraph
-from viz.figures import appendix_a, apple_orange
 from viz.model import build
+from viz.stepper import edge_states
 
 RED = COLORS["grad"]
 
@@ -121,7 +122,7 @@ def test_rankdir_tb_puts_value_left_and_gradient_right():
 
 def test_stepper_hooks():
     view = build(apple_orange())
-    states, partial = view.edge_states(0)
+    states = edge_states(view, shown={0}, current={0})  # the root's step on screen
     g = to_digraph(view, highlight=view.root_id, edge_states=states,
                    edge_grads={"n7->n8": "6.5e2"}, notes={view.root_id: "∂z/∂x = y"})
     src = g.source
@@ -138,7 +139,7 @@ def test_stepper_hooks():
 
 def test_pending_frames_keep_the_layout_text():
     view = build(apple_orange())
-    before = to_digraph(view, edge_states=view.edge_states(-1)[0]).source
+    before = to_digraph(view, edge_states=edge_states(view)).source  # before any step
     after = to_digraph(view).source
     # only colours, weights and classes differ: every text, so every size, stays
     styling = r'(?:COLOR|color)=(?:"[^"]*"|[\w#]+)|<B>|</B>|penwidth=[\d.]+|class="[^"]*"'

@@ -18,9 +18,9 @@ from xml.etree import ElementTree
 import numpy as np
 import pytest
 
+from autograd.examples import book_sigmoid
 from viz.html import export_frames, export_gif, export_html, export_steps, player_html
 from viz.stepper import frames
-from viz.symbolic import book_sigmoid
 
 PIL = pytest.importorskip("PIL")
 from PIL import Image  # noqa: E402
