@@ -46,27 +46,34 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 
 def _printable(text):
-    """Text without control characters (Graphviz's HTML-label parser rejects them; a
-    tab reads as a space); each other one shows as U+FFFD, so nothing vanishes unseen."""
-    return _CONTROL.sub("\ufffd", str(text).replace("\t", " "))
+    """Text with one kind of line break and no control characters (Graphviz's HTML-label
+    parser rejects them; a tab reads as a space); each other one shows as U+FFFD, so
+    nothing vanishes unseen."""
+    text = str(text).replace("\r\n", "\n").replace("\r", "\n").replace("\t", " ")
+    return _CONTROL.sub("\ufffd", text)
 
 
 def _esc(text):
-    """Text for a Graphviz HTML label (<...>): markup characters as entities."""
-    return html.escape(_printable(text), quote=True)
+    """Text for a Graphviz HTML label (<...>): markup characters as entities, backslashes
+    doubled (dot substitutes \\N, \\G ... even there), line breaks as <BR/>."""
+    text = html.escape(_printable(text), quote=True).replace("\\", "\\\\")
+    return text.replace("\n", "<BR/>")
 
 
 def _html(text):
     return f"<{_esc(text)}>"
 
 
-def dot_text(text):
+def dot_text(text, *, tooltip=False):
     """Text for a plain (quoted) DOT attribute such as a caption or a tooltip, shown as
     written: never read as an HTML label (graphviz would pass '<...>' through raw, so a
-    title could add nodes), backslashes doubled (no \\N or \\G substitution), newlines
-    as line breaks; the graphviz package escapes the quotes."""
-    text = _printable(text).replace("\\", "\\\\").replace("\r\n", "\n")
-    return graphviz.nohtml(text.replace("\r", "\n").replace("\n", "\\n"))
+    title could add nodes), '&' as an entity (dot reads entities in every string),
+    backslashes doubled (no \\N or \\G substitution; a tooltip is unescaped twice, so
+    there they are doubled twice), line breaks as \\n; the graphviz package escapes the
+    quotes."""
+    text = _printable(text).replace("&", "&amp;")
+    text = text.replace("\\", "\\\\\\\\" if tooltip else "\\\\")
+    return graphviz.nohtml(text.replace("\n", "\\n"))
 
 
 def _edge_table(value, grad, *, vertical, state, rule_color):
@@ -141,7 +148,7 @@ def _graph(name, rankdir, fontsize, title):
 def _node(vn, st):
     """One drawn node: (DOT name, attributes)."""
     attrs = {"id": st.svg("node", vn.id), "class": vn.kind,
-             "tooltip": dot_text(vn.tooltip or vn.label)}
+             "tooltip": dot_text(vn.tooltip or vn.label, tooltip=True)}
     if vn.kind == "op":
         attrs.update(shape="circle", label=_html(true_minus(vn.label)), width="0.42",
                      margin="0.02")

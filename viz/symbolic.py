@@ -47,7 +47,7 @@ __all__ = ["ONE_HOT", "StepText", "SymbolicGraph", "SymbolicStep", "SymbolicValu
 
 # Rewriting (cancel, factor, simplify) is tried only on expressions up to this many
 # operations: the book's steps are far below it, a deep network's far above, and there
-# the rewrites take seconds per expression while making nothing readable.
+# the rewrites grow slow without making anything readable.
 REWRITE_LIMIT = 60
 SIMPLIFY_LIMIT = 40
 
@@ -385,7 +385,7 @@ class SymbolicGraph:
         syms = sorted({s for _, s in self._named}, key=str)
         for c in list(forms[1:]):
             if sp.count_ops(c) > REWRITE_LIMIT:
-                continue  # cancel/factor on a long expression take seconds
+                continue  # cancel/factor grow slow on long expressions
             forms.append(self._fold(sp.cancel(c)))
             forms.append(self._fold(sp.factor(c)))
             if syms:
