@@ -37,6 +37,11 @@ def payload(request):
 
 
 @pytest.fixture
+def payloads():
+    return list(PAYLOADS)
+
+
+@pytest.fixture
 def payload_graph():
     """named(leaf, weight, product, output) -> a small graph with those node names:
     out = (leaf × weight + 1).exp(), the intermediate product named too."""

@@ -422,17 +422,16 @@ def test_hostile_text_stays_text_in_the_page(payload, payload_graph):
 
 @pytest.mark.skipif(CHROMIUM is None, reason="Chromium not installed (/usr/bin/chromium)")
 @needs_dot
-def test_hostile_names_in_headless_chromium(payload_graph, tmp_path):
+def test_hostile_names_in_headless_chromium(payloads, payload_graph, tmp_path):
     """Every payload of the table at once, as node names and in the title: the page
     still steps, frame after frame, and no element, handler or script of theirs exists."""
-    from tests.viz.conftest import PAYLOADS
-    names = PAYLOADS + [p + "!" for p in PAYLOADS]
+    names = payloads + [p + "!" for p in payloads]
     graphs = {"clean": payload_graph(),
               "hostile": payload_graph(*["".join(names[k::4]) for k in range(4)])}
     seen = {}
     for which, y in graphs.items():
         fs = frames(y, symbolic=False)
-        title = "t" if which == "clean" else " | ".join(PAYLOADS)
+        title = "t" if which == "clean" else " | ".join(payloads)
         path = export_html(fs, tmp_path / f"{which}.html", title=title)
         (tmp_path / which).mkdir()
         seen[which] = _step_through(path, tmp_path / which, fs)
