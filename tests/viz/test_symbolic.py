@@ -150,3 +150,24 @@ def test_to_text_is_the_books_notation():
     assert to_text(sp.exp(-y)) == "exp(−y)"
     assert to_text(1 / (y + g)) == "1/(g + y)" and to_text(1 / (2 * y)) == "1/(2·y)"
     assert to_text(y ** -2) == "1/y²"
+
+
+def test_the_shadow_graph_is_made_by_apply_with_the_engines_own_rules():
+    from autograd import PRIMITIVES, no_grad
+    from viz.symbolic import SymbolicValue
+    x, w = Value(1.5, name="x"), Value(-2.0, name="w")
+    out = ((x * w).relu() + (x * w).tanh()).exp()
+    with no_grad():  # the shadow graph is recorded all the same
+        sg = symbolic(out)
+    assert [s.node for s in sg.steps] == [s.node for s in backward_steps(out)]
+    for s in sg.steps:
+        shadow = s._shadow
+        assert type(shadow) is SymbolicValue and shadow.parents == tuple(
+            sg._shadow[p] for p in s.node.parents)
+        if s.node.op is not None:
+            rule = shadow.op.backward
+            assert (rule is PRIMITIVES[s.node.op.name].backward) == (s.node.op.name != "relu")
+    g = sg.gradient(sg.leaves["x"])
+    out.backward()
+    assert float(g.subs({sg.symbols["x"]: 1.5, sg.symbols["w"]: -2.0})) == pytest.approx(
+        x.grad)
