@@ -37,9 +37,8 @@ def add_parser(sub):
 
 def apple_orange():
     """Figure 5-17 with every intermediate named: (price, [leaves and intermediates])."""
-    from autograd import toposort
-    from viz import figures
-    price = figures.apple_orange()
+    from autograd import examples, toposort
+    price = examples.apple_orange()
     by_name = {n.name: n for n in toposort(price)}
     return price, [by_name[name] for name in NAMES]
 
@@ -105,10 +104,10 @@ def run(args):
 
 def _stepper(out):
     """The appendix-A backward pass as an HTML player."""
-    from viz import figures
+    from autograd import examples
     from viz.html import export_html
     with atomic_path(out / STEPPER) as tmp:
-        export_html(figures.appendix_a(), tmp,
+        export_html(examples.appendix_a(), tmp,
                     title="Appendix A: Softmax-with-Loss, backward step by step")
     return STEPPER, "the same graph's backward pass, step by step (open in a browser)"
 
