@@ -26,12 +26,13 @@ COLORS = {
     "grad": "#d62728",  # the book's red for gradients
     "pending": "#b0b0b0",
     "active": "#e8710a",  # the step being computed
+    "summing": "#1f6fb4",  # the branches whose gradients the step adds up
     "highlight_fill": "#fff1d6",
     "composite_fill": "#f3f3f3",
     "cluster": "#8c8c8c",
     "constant": "#555555",
 }
-STATES = ("done", "pending", "active")
+STATES = ("done", "pending", "active", "summing")
 FONT = "DejaVu Sans,Helvetica,Arial,sans-serif"
 
 _BAD_ID = re.compile(r"[^A-Za-z0-9_-]")
@@ -92,8 +93,8 @@ def _edge_table(value, grad, *, vertical, state, rule_color):
     if grad is not None:
         if state == "pending":
             color, text = "transparent", _esc(true_minus(grad))
-        elif state == "active":
-            color, text = COLORS["active"], f"<B>{_esc(true_minus(grad))}</B>"
+        elif state in ("active", "summing"):
+            color, text = COLORS[state], f"<B>{_esc(true_minus(grad))}</B>"
         else:
             color, text = COLORS["grad"], _esc(true_minus(grad))
         cells.append(f'<TD{pad}><FONT COLOR="{color}">{text}</FONT></TD>')
@@ -174,10 +175,10 @@ def _edge(i, e, st):
     """One edge, drawn through its label node (value, rule, gradient): returns the label
     node's statement (None for a bare arrow) and the DOT edges."""
     state = st.states.get(e.key, "done")
-    color = {"pending": COLORS["pending"], "active": COLORS["active"]}.get(
-        state, COLORS["value"])
+    color = {"pending": COLORS["pending"], "active": COLORS["active"],
+             "summing": COLORS["summing"]}.get(state, COLORS["value"])
     line = {"color": color}
-    if state == "active":
+    if state in ("active", "summing"):
         line["penwidth"] = "2.2"
     src, dst = st.name(e.src), st.name(e.dst)
     if e.kind == "constant":
@@ -281,8 +282,9 @@ def to_digraph(view: View, *, rankdir="LR", show_grads=None, highlight=None,
         node whose backward step is being computed.
     edge_states: edge key -> 'done' (gradient shown in red), 'pending' (line grey, no
         gradient yet: its text is kept invisible, so every frame has the same layout) or
-        'active' (being computed: orange line, gradient bold orange).  Edges not listed
-        are 'done'.  `viz.stepper.edge_states` gives the states after some steps.
+        'active' (being computed: orange line, gradient bold orange) or 'summing' (a
+        branch whose gradient the step adds up: blue, bold).  Edges not listed are 'done'.
+        `viz.stepper.edge_states` gives the states after some steps.
     edge_grads: edge key -> gradient text to show instead of the final one (a partial
         sum while several steps feed one edge).
     notes: view node id -> text written beside the node (e.g. the local derivative).
