@@ -608,13 +608,12 @@ def _node_block(r, w, sv, slots, sums, several=False):
     w.p(_forward_line(r, node) if not several else
         f"At {r.name(node)}: " + _forward_line(r, node)[len("Forward: "):])
     _upstream(r, w, node, step.upstream, sums)
-    formulas = _split_formula(minus(step.formula), len(node.parents))
     local, scalar = step.local, _is_scalar(step.upstream)
     for i in slots:
         target = r.name(node.parents[i])
         where = f"∂{_wrap(r.name(node))}/∂{_wrap(target)}"
         label = "local" + (f" {where}" if len(where) <= 30 else "") + \
-            (f" ({formulas[i]})" if r.sg is None else "")
+            (f" ({_local_formula(r, node, i)})" if r.sg is None else "")
         sym_local, sent = _sent_text(r, step, i)
         w.row(label, _num(view, local[i]) if scalar else "(array)", sym_local)
         numeric = _num(view, step.grads[i])
@@ -625,16 +624,36 @@ def _node_block(r, w, sv, slots, sums, several=False):
 
 
 def _node_caption(r, sv, slots):
-    """One line under the picture: upstream × local = sent (formula), or what goes where."""
+    """One line under the picture: upstream (each branch added up, where several) × local
+    = sent (formula), or what goes where."""
     view, step, node = r.view, sv.step, sv.step.node
     label = view.node(sv.node_id).label
+    up = _factor(view, step.upstream)
+    parts = sorted(r.into.get(node, ()), key=lambda p: r.order[p[0].node_id])
+    if len(parts) > 1 and _is_scalar(step.upstream):
+        grads = [p.step.grads[s] for p, s in parts]
+        up = f"({_num(view, grads[0])}" + "".join(f" + {_factor(view, g)}"
+                                                  for g in grads[1:]) + ")"
     if len(slots) == 1 and _is_scalar(step.upstream):
         i = slots[0]
-        formula = _split_formula(minus(step.formula), len(node.parents))[i]
-        return (f"{label}: {_factor(view, step.upstream)} × {_factor(view, step.local[i])} = "
+        formula = _local_formula(r, node, i)
+        return (f"{label}: {up} × {_factor(view, step.local[i])} = "
                 f"{_num(view, step.grads[i])} → {r.name(node.parents[i])}  ({formula})")
     return f"{label}: upstream {_num(view, step.upstream)} → " + ", ".join(
         f"{r.name(node.parents[i])}: {_num(view, step.grads[i])}" for i in slots)
+
+
+def _local_formula(r, node, i):
+    """The local derivative towards input i as a formula: the primitive's own for one
+    input (∂y/∂x = −1/x² = −y²); for × and +, in the graph's names (the formula's x and
+    y would clash with them: sigmoid's input is x, its output y)."""
+    op = node.op.name
+    if op == "mul":
+        return f"∂z/∂x = {r.name(node.parents[1 - i])}" if i == 0 else \
+            f"∂z/∂y = {r.name(node.parents[0])}"
+    if op == "add":
+        return "∂z/∂x = 1" if i == 0 else "∂z/∂y = 1"
+    return _split_formula(minus(node.op.formula), len(node.parents))[i]
 
 
 def _sent_text(r, step, i):
