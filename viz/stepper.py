@@ -347,12 +347,16 @@ def _symbolic_graph(root, view, symbolic, given, seed_name):
     return make(root, **options)
 
 
-def _seed_name(root):
-    """The book's name for the gradient arriving at `root`, when root is the output of a
-    composite that declares one (sigmoid: dout)."""
+def _seed_name(root, view):
+    """The book's name for the gradient arriving at `root` (sigmoid: dout), when the
+    graph is one call of a composite that declares it: the book's figure 5-20, where an
+    upstream ∂L/∂y comes from above.  A bigger graph starts from its own output, 1."""
     if root.op is None or not root.scope:
         return None
-    for step in declared_steps(root.scope[-1][0]) or ():
+    call = root.scope[-1]
+    if any(call not in sv.step.node.scope for sv in view.steps if sv.step.node.op is not None):
+        return None
+    for step in declared_steps(call[0]) or ():
         if step.get("upstream"):
             return step["upstream"]
     return None
@@ -439,7 +443,7 @@ def frames(root, *, expand=None, collapse=None, depth=None, symbolic=None, given
                  seed=seed, fmt=fmt, preview=preview)
     found = units(view)
     inferred = _one_hot(view, found) if given is None else None
-    seed_name = _seed_name(root)
+    seed_name = _seed_name(root, view)
     sg = _symbolic_graph(root, view, symbolic, given if given is not None else inferred,
                          seed_name)
     if sg is not None:

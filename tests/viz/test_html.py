@@ -439,8 +439,10 @@ def test_widget_stepper_buttons_and_slider():
     from viz.widgets import Stepper
     s = Stepper(book_sigmoid(1.0), symbolic=False)
     assert s.counter.value == "step 1 / 6" and s.prev_button.disabled
+    assert s.heading.value == "<b>Forward pass</b>"
     s.next_button.click()
     assert s.index == 1 and s.slider.value == 1 and "−y²" in s.view.value
+    assert s.heading.value == "<b>Step 1</b>"  # sigmoid's steps, section 5.5.2
     s.slider.value = 5
     assert s.index == 5 and s.next_button.disabled and "All gradients" in s.view.value
     s.prev()
