@@ -163,7 +163,7 @@ def _value_lines(item, st, label=None):
         lines = ([(item.name, "name")] if item.name else []) + [(item.value, "")]
     else:
         lines = _sym_lines([item.value_sym])
-        if labels == "both" and item.value != item.value_sym:
+        if labels == "both" and true_minus(item.value) != item.value_sym:
             lines.append((item.value, "small"))
     return [ln for ln in lines if true_minus(ln[0]) != true_minus(label or "")] \
         if label is not None else lines
@@ -179,7 +179,7 @@ def _grad_lines(item, st, key):
     if labels == "numbers" or item.grad_sym is None:
         return [("" if number is None else number, "")]
     lines = _sym_lines(item.grad_sym)
-    if labels == "both" and number is not None and number not in item.grad_sym:
+    if labels == "both" and number is not None and true_minus(number) not in item.grad_sym:
         lines.append((number, "small"))
     return lines
 
@@ -391,7 +391,8 @@ def _edges(st, body, parent):
     outputs of a collapsed composite stand in one column, first on top, as the book
     writes y1, y2, y3 (left to itself dot may stack them in any order)."""
     view = st.view
-    cluster_of = {vn.id: vn.cluster for vn in view.nodes}
+    homes = _constant_homes(view)  # a constant drawn beside its op: its edge label too
+    cluster_of = {vn.id: homes.get(vn.id, vn.cluster) for vn in view.nodes}
     edges, fanout = [], {}  # source box -> its label nodes
     trunks = {}  # fork key -> its label node's name
     for j, fork in enumerate(view.forks if st.forks else ()):
@@ -498,7 +499,10 @@ def to_digraph(view: View, *, rankdir="LR", show_grads=None, highlight=None,
                 fontsize, prefix, highlight, edge_states or {}, edge_grads or {}, notes or {},
                 view.labels != "numbers" if forks is None else bool(forks),
                 lanes(view) if rankdir in ("TB", "BT") else {})
-    g = _graph(name, rankdir, fontsize, _caption(view, title, legend))
+    caption = _caption(view, title, legend)
+    if caption and st.vertical:
+        caption = "\n" + caption  # in TB the last arrow ends just above the caption
+    g = _graph(name, rankdir, fontsize, caption)
     # the statements of each cluster (None: top level), emitted nested at the end
     body = {None: [], **{c.id: [] for c in view.clusters}}
     children = {}

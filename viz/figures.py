@@ -63,11 +63,12 @@ def _labels(values, prefix):
 
 
 def _draw(node, o, upstream=None, **options):
-    """viz.draw with a figure's labels and rankdir (`o`); the book's symbols for the
-    gradient arriving at the output (∂L/∂y) when it is not 1."""
+    """viz.draw with a figure's labels, rankdir and caption (`o`); the book's symbol for
+    the gradient arriving at the output (∂L/∂y) when it is not 1."""
     if o["labels"] != "numbers" and upstream is not None:
         options["upstream"] = upstream
-    return draw(node, labels=o["labels"], rankdir=o["rankdir"], legend=True, **options)
+    return draw(node, labels=o["labels"], rankdir=o["rankdir"], legend=True,
+                title=o.get("title"), **options)
 
 
 def _scalar_pair(op, x, y, upstream, o):
@@ -193,7 +194,9 @@ def figure(name, labels="numbers", rankdir="LR"):
     if labels != "numbers" and not f.scalar:
         raise ValueError(f"figure {name!r} is a graph of arrays: it has numbers only "
                          "(labels='numbers')")
-    return f.make({"labels": labels, "rankdir": rankdir})
+    book = f.reproduces(labels) if labels != "numbers" else ""
+    title = f"figure {book} of Deep Learning from Scratch" if book else None
+    return f.make({"labels": labels, "rankdir": rankdir, "title": title})
 
 
 def write_figure(name, outdir, formats=("svg", "png"), dpi=DPI, labels="numbers",

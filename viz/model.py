@@ -618,6 +618,11 @@ def _relation_texts(sg):
     return [f"{sg.book_text(lhs)} = {sg.book_text(rhs)}" for lhs, rhs in sg.given]
 
 
+def sp_ops(expr):
+    """The number of operations in a sympy expression (sympy.count_ops)."""
+    return expr.count_ops() if hasattr(expr, "count_ops") else 0
+
+
 class _Algebra:
     """The gradients' forms, a step at a time in the engine's order, as the book derives
     them (figures 5-20, A-5): what an op sends along an edge is its upstream's form times
@@ -707,6 +712,8 @@ class _Algebra:
             if key not in self.forms:
                 continue
             last = self.forms[key][-1]
+            if sp_ops(last) <= 2:
+                continue  # y1 − t1: nothing shorter to find (and simplify() is slow)
             best = sg.final_form(leaf, given=False)
             if best is not None and sg.given:
                 reduced = sg.with_given(best)
