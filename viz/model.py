@@ -560,7 +560,7 @@ def _symbolic_graph():
 
 
 def _one_hot(view):
-    """'t1 + t2 + t3 = 1' for labels given to cross_entropy_error as named leaves that
+    """t1 + t2 + t3 = 1 for labels given to cross_entropy_error as named leaves that
     hold a one-hot vector (the relation is then true of the drawn numbers)."""
     groups = {}
     for n in view._node_ids:
@@ -571,10 +571,13 @@ def _one_hot(view):
             if p.op is None and p.name:
                 groups.setdefault(frame, {})[p] = None
     relations = []
+    sp = _symbolic_graph().sp
     for labels in groups.values():
         values = [p.data for p in labels]
         if len(values) > 1 and set(values) <= {0.0, 1.0} and sum(values) == 1:
-            relations.append(" + ".join(p.name for p in labels) + " = 1")
+            # made as sympy objects: the names are data, never parsed
+            terms = [sp.Symbol(p.name, real=True) for p in labels]
+            relations.append(sp.Eq(sp.Add(*terms), 1))
     return relations
 
 

@@ -117,6 +117,47 @@ def _number(v):
     return sp.Rational(text) if len(text) <= 10 else sp.Float(v)
 
 
+class _SympyOps:
+    """viz.cli.expr's ops interface building sympy expressions, the graph's symbols for
+    the names."""
+
+    def __init__(self, symbol):
+        self.symbol = symbol
+
+    def const(self, number):
+        return _number(number)
+
+    def var(self, name, _value):
+        return self.symbol(name)
+
+    add, sub, mul = operator.add, operator.sub, operator.mul
+    div, pow = operator.truediv, operator.pow
+
+    def neg(self, a):
+        return -a
+
+    def pos(self, a):
+        return a
+
+    def exp(self, a):
+        return sp.exp(a)
+
+    def log(self, a):
+        return sp.log(a)
+
+    def reciprocal(self, a):
+        return 1 / a
+
+    def relu(self, a):
+        return sp.Max(a, 0)
+
+    def sigmoid(self, a):
+        return 1 / (1 + sp.exp(-a))
+
+    def tanh(self, a):
+        return sp.tanh(a)
+
+
 def exact(v):
     """A number as sympy writes it exactly where it is short (−1, 1.1, 1e-7)."""
     return _number(v)
@@ -418,14 +459,21 @@ class SymbolicGraph:
         for rel in given:
             if isinstance(rel, str):
                 lhs, _, rhs = rel.partition("=")
-                lhs = sp.sympify(lhs, locals=self.symbols)
-                rhs = sp.sympify(rhs or "0", locals=self.symbols)
+                lhs, rhs = self._parse(lhs), self._parse(rhs or "0")
             elif isinstance(rel, sp.Eq):
                 lhs, rhs = rel.lhs, rel.rhs
             else:
-                lhs, rhs = (sp.sympify(x, locals=self.symbols) for x in rel)
+                lhs, rhs = (self._parse(x) if isinstance(x, str) else sp.sympify(x)
+                            for x in rel)
             out.append((lhs, rhs))
         return out
+
+    def _parse(self, text):
+        """A side of a relation, read by viz.cli.expr's whitelist (names, numbers,
+        + − × ÷ **, exp/log...): sympify would run the text as Python."""
+        from viz.cli.expr import parse
+        expr = parse(text.strip())
+        return expr.evaluate(dict.fromkeys(expr.variables), _SympyOps(self._symbol))
 
     def duplicate_names(self):
         """Names that two different nodes carry (their symbols would be confused)."""
@@ -479,8 +527,10 @@ class SymbolicGraph:
             forms.append(self._fold(base.subs(self._reverse)))
         syms = sorted({s for _, s in self._named}, key=str)
         for c in list(forms[1:]):
-            if sp.count_ops(c) > REWRITE_LIMIT:
-                continue  # cancel/factor grow slow on long expressions
+            if sp.count_ops(c) > REWRITE_LIMIT or c.has(sp.Float):
+                # cancel/factor grow slow on long expressions, and crawl (minutes) on
+                # computed floats: softmax_with_loss's log guard, its max shift
+                continue
             forms.append(self._fold(sp.cancel(c)))
             forms.append(self._fold(sp.factor(c)))
             if syms:
@@ -542,7 +592,7 @@ class SymbolicGraph:
         leave the book's terms (sigmoid's y(1 − y) becomes 1/(4cosh²(x/2))), so the
         unsimplified form competes too."""
         g = self.gradient(node)
-        if sp.count_ops(g) > SIMPLIFY_LIMIT:
+        if sp.count_ops(g) > SIMPLIFY_LIMIT or g.has(sp.Float):
             return self.reduce(g)
         return min((self.reduce(g), self.reduce(sp.simplify(g))), key=self._size)
 

@@ -221,3 +221,47 @@ def test_final_form_skips_what_would_crawl():
 def test_names_two_nodes_share_are_found():
     x, y = Value(1.0, name="x"), Value(2.0, name="x")
     assert symbolic(x * y).duplicate_names() == ["x"]
+
+
+def test_relations_are_read_by_a_whitelist_never_run():
+    from viz.cli.expr import ExprError
+    loss = appendix_a(labels="variables")
+    with pytest.raises(ExprError):
+        symbolic(loss, given="__import__('os').getcwd() = 1")
+    with pytest.raises(ExprError):
+        symbolic(loss, given={"t1.real": 1})
+    sg = symbolic(loss, given=[("t1 + t2 + t3", "1")])
+    assert sg.given == [(sum(sg.symbols[f"t{k}"] for k in (1, 2, 3)), 1)]
+
+
+def test_label_names_become_symbols_as_data():
+    """The one-hot relation is made from the labels' names as sympy objects: a name that
+    reads as Python stays a name."""
+    from viz.model import build
+    names = ["__import__('os')", "t2", "t3"]
+    a = [Value(v, name=f"a{k}") for k, v in enumerate([0.3, 2.9, 4.0], 1)]
+    t = [Value(v, name=n) for v, n in zip([0.0, 0.0, 1.0], names)]
+    for tk in t:
+        tk.requires_grad = False
+    from autograd import softmax_with_loss
+    loss = softmax_with_loss(a, t, delta=0, shift=False)
+    loss.backward()
+    view = build(loss, labels="symbols")
+    assert view.notes and "__import__('os') + t2 + t3 = 1" in view.notes[0]
+
+
+def test_the_guarded_softmax_with_loss_still_has_its_algebra():
+    """softmax_with_loss's log guard (a computed float) stays in the expressions; cancel
+    and factor are not tried on them (they took minutes), and the gradient is right."""
+    from autograd import softmax_with_loss
+    a = [Value(v, name=f"a{k}") for k, v in enumerate([0.3, 2.9, 4.0], 1)]
+    t = [Value(v, name=f"t{k}") for k, v in enumerate([0.0, 0.0, 1.0], 1)]
+    for tk in t:
+        tk.requires_grad = False
+    loss = softmax_with_loss(a, t)
+    loss.backward()
+    sg = symbolic(loss, given=ONE_HOT)
+    values = {sg.symbols[n]: node.data for n, node in sg.quantities.items()}
+    for ak in a:
+        g = sg.simplified_gradient(ak)
+        assert float(g.subs(values)) == pytest.approx(ak.grad, rel=1e-9)
