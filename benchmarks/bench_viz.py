@@ -1,8 +1,9 @@
-"""The showcase's speed: `graphgrad tour` (what `./run demo` runs) and its appendix-A stepper.
+"""The showcase's speed: `graphgrad tour` (what `./run demo` runs), its appendix-A stepper,
+and the appendix-A drawing with symbolic labels against the same drawing with numbers.
 
     python -m benchmarks.bench_viz [--quick] [--profile]
 
-Rows (medians; the two stepper rows interleaved in one process, their ratio printed):
+Rows (medians; each pair interleaved in one process, their ratio printed):
 
   tour           `python -m viz.cli tour -o DIR` in a fresh process, wall clock: the
                  interpreter, the imports, the price, the drawings (dot) and the
@@ -11,8 +12,20 @@ Rows (medians; the two stepper rows interleaved in one process, their ratio prin
   stepper        viz.cli.tour.stepper_frames() and the HTML player of them (dot renders
                  every frame): the book's six steps with numbers and symbols, against the
                  same frames with numbers only (symbolic=False): what the algebra costs.
+  dot text       viz.draw(appendix_a(labels="constants"), labels=...).source: the graph
+                 built and differentiated, the view, the algebra (sympy, for symbols) and
+                 the DOT text.  CPU time of this process.
+  svg            the same, then Graphviz's `dot -Tsvg` (a child process: wall time).
+
+Each drawing sample starts from a fresh graph, so nothing is cached between samples: a
+symbolic drawing builds its shadow graph and simplifies every edge anew, as a user's
+call does.
 """
+import cProfile
+import io
 import os
+import pstats
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -21,6 +34,7 @@ import time
 from benchmarks.common import check, fmt_time, header, interleave, median, parse_args, ratio, table
 
 TOUR_GOAL_S = 15.0
+LABELS = ("numbers", "symbols")
 
 
 def bench_tour(repeats):
@@ -54,11 +68,55 @@ def bench_stepper(repeats):
                       clock=time.perf_counter)  # dot runs in child processes
 
 
+def dot_text(labels):
+    import viz
+    from autograd.examples import appendix_a
+    return lambda: viz.draw(appendix_a(labels="constants"), labels=labels).source
+
+
+def svg(labels):
+    import viz
+    from autograd.examples import appendix_a
+    return lambda: viz.to_svg(viz.draw(appendix_a(labels="constants"), labels=labels))
+
+
+def _drawing_row(name, fns, repeats, clock):
+    for fn in fns.values():  # warm up: imports (sympy), dot's first start
+        fn()
+    t = interleave(fns, repeats, clock=clock)
+    return [name, fmt_time(median(t["numbers"])), fmt_time(median(t["symbols"])),
+            f"{ratio(t['symbols'], t['numbers']):.1f}x"]
+
+
+def drawing_rows(repeats):
+    rows = [_drawing_row("dot text", {lab: dot_text(lab) for lab in LABELS}, repeats,
+                         time.process_time)]
+    if shutil.which("dot"):
+        rows.append(_drawing_row("svg", {lab: svg(lab) for lab in LABELS}, repeats,
+                                 time.perf_counter))
+    else:
+        print("Graphviz's dot not found: the svg row is skipped\n")
+    return rows
+
+
+def profile():
+    from viz.cli.tour import stepper_frames
+    for what, fn in (("the tour's stepper", stepper_frames),
+                     ("the symbolic drawing", dot_text("symbols"))):
+        prof = cProfile.Profile()
+        prof.runcall(fn)
+        out = io.StringIO()
+        pstats.Stats(prof, stream=out).sort_stats("cumulative").print_stats(18)
+        print(f"-- profile: {what}\n{out.getvalue()}")
+
+
 def main(argv=None):
     args = parse_args(__doc__.split("\n")[0], argv)
-    header("bench_viz: the tour and its appendix-A stepper", args.quick)
-    print("clock: wall time (the tour and dot run in child processes)\n")
-    tour_reps, step_reps = (1, 2) if args.quick else (5, 7)
+    header("bench_viz: the tour, its appendix-A stepper, the appendix-A drawing",
+           args.quick)
+    print("clock: wall time for the tour, the stepper and svg (dot runs in child "
+          "processes); CPU time for dot text\n")
+    tour_reps, step_reps, draw_reps = (1, 2, 3) if args.quick else (5, 7, 15)
     tour = bench_tour(tour_reps)
     steps = bench_stepper(step_reps)
     t = median(tour)
@@ -69,15 +127,11 @@ def main(argv=None):
     table([["stepper appendix-A", fmt_time(s), fmt_time(n),
             f"{ratio(steps['symbols'], steps['numbers']):.2f}x"]],
           ["row", "symbols", "numbers only", "symbols / numbers"])
+    table(drawing_rows(draw_reps), ["appendix A", "numbers", "symbols", "symbols / numbers"])
     if args.profile:
-        import cProfile
-        import pstats
-
-        from viz.cli.tour import stepper_frames
-        prof = cProfile.Profile()
-        prof.runcall(stepper_frames)
-        pstats.Stats(prof).sort_stats("cumulative").print_stats(20)
+        profile()
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())
