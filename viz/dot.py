@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import graphviz
 
+from viz.i18n import font_family, language, translator
 from viz.model import View, build
 from viz.numbers import true_minus
 
@@ -33,7 +34,7 @@ COLORS = {
     "constant": "#555555",
 }
 STATES = ("done", "pending", "active", "summing")
-FONT = "DejaVu Sans,Helvetica,Arial,sans-serif"
+FONT = font_family("en")  # the Latin families; a Japanese drawing names CJK ones first
 SMALL = 11  # the point size of a number written under its expression
 
 _BAD_ID = re.compile(r"[^A-Za-z0-9_-]")
@@ -217,12 +218,13 @@ def _check(rankdir, edge_states):
             raise ValueError(f"edge state for {key!r} must be one of {STATES}, got {state!r}")
 
 
-def _graph(name, rankdir, fontsize, caption):
+def _graph(name, rankdir, fontsize, caption, lang="en"):
+    font = font_family(lang)
     g = graphviz.Digraph(name)
     g.attr(rankdir=rankdir, nodesep="0.25", ranksep="0.22", bgcolor="white",
-           fontname=FONT, fontsize=str(fontsize), newrank="true")
-    g.attr("node", fontname=FONT, fontsize=str(fontsize), margin="0.04,0.02")
-    g.attr("edge", fontname=FONT, arrowsize="0.7", penwidth="1.1")
+           fontname=font, fontsize=str(fontsize), newrank="true")
+    g.attr("node", fontname=font, fontsize=str(fontsize), margin="0.04,0.02")
+    g.attr("edge", fontname=font, arrowsize="0.7", penwidth="1.1")
     if caption:
         g.attr(label=dot_text(caption), labelloc="b", labeljust="c")
     return g
@@ -234,27 +236,29 @@ LEGEND_RECIPROCAL = "/ is 1/x (the book's figure 5-19)"
 LEGEND_MARKS = "a small − or ÷ by an arrowhead: the input subtracted, the divisor"
 
 
-def legend(view, always=False):
+def legend(view, always=False, lang=None):
     """The legend lines a drawing of `view` needs: '/' against '÷' where both kinds of
-    division appear (or, with `always`, wherever '/' does), and the marks of − and ÷."""
+    division appear (or, with `always`, wherever '/' does), and the marks of − and ÷;
+    in `lang` (None: the view's language)."""
+    _ = translator(lang or view.lang)
     ops = {vn.label for vn in view.nodes if vn.kind == "op"}
     lines = []
     if "/" in ops and "÷" in ops:
-        lines.append(LEGEND_DIVISION)
+        lines.append(_(LEGEND_DIVISION))
     elif "/" in ops and always:
-        lines.append(LEGEND_RECIPROCAL)
+        lines.append(_(LEGEND_RECIPROCAL))
     if any(e.mark for e in view.edges):
-        lines.append(LEGEND_MARKS)
+        lines.append(_(LEGEND_MARKS))
     return lines
 
 
-def _caption(view, title, legend_option):
+def _caption(view, title, legend_option, lang):
     """The title, then what the model says must be said (a relation it used), then the
     legend (legend_option: None for the lines needed, True for '/' always, False none)."""
     lines = [title] if title else []
     lines += view.notes
     if legend_option is not False:
-        lines += legend(view, always=legend_option is True)
+        lines += legend(view, always=legend_option is True, lang=lang)
     return "\n".join(lines)
 
 
@@ -466,7 +470,7 @@ def _align(g, st):
 def to_digraph(view: View, *, rankdir="LR", show_grads=None, highlight=None,
                edge_states=None, edge_grads=None, notes=None, title=None,
                fontsize=14, align_inputs=True, name="graphgrad", prefix="", forks=None,
-               legend=None):
+               legend=None, lang=None):
     """Render a `viz.model.View` as a `graphviz.Digraph`.
 
     rankdir: 'LR' (the book's left-to-right) or 'TB'.  In TB the value sits left of the
@@ -495,6 +499,8 @@ def to_digraph(view: View, *, rankdir="LR", show_grads=None, highlight=None,
     align_inputs: put the input variables in one column (row, for TB) at the start.
     name, prefix: the graph's name, and a prefix for every DOT node name and SVG id
         (to put several graphs side by side as clusters of one Digraph).
+    lang: the legend's language and the fonts named ('ja': a CJK family first, so no
+        glyph is drawn as a box); None: the view's (viz.model.build's lang=).
 
     SVG ids: node 'node-<id>', edge label 'edge-<key>' via svg_id(); classes 'op',
     'variable', 'constant', 'composite', 'output', and the edge state.
@@ -505,10 +511,11 @@ def to_digraph(view: View, *, rankdir="LR", show_grads=None, highlight=None,
                 fontsize, prefix, highlight, edge_states or {}, edge_grads or {}, notes or {},
                 view.labels != "numbers" if forks is None else bool(forks),
                 lanes(view) if rankdir in ("TB", "BT") else {})
-    caption = _caption(view, title, legend)
+    lang = language(lang or view.lang)
+    caption = _caption(view, title, legend, lang)
     if caption and st.vertical:
         caption = "\n" + caption  # in TB the last arrow ends just above the caption
-    g = _graph(name, rankdir, fontsize, caption)
+    g = _graph(name, rankdir, fontsize, caption, lang)
     # the statements of each cluster (None: top level), emitted nested at the end
     body = {None: [], **{c.id: [] for c in view.clusters}}
     children = {}
@@ -589,7 +596,7 @@ def _common(a, b, parent):
 
 def draw(node, *, expand=None, collapse=None, depth=None, grads="auto", seed=None,
          rankdir="LR", fmt=None, preview=True, title=None, labels="numbers", upstream=None,
-         given=None, **render_options):
+         given=None, lang=None, **render_options):
     """The book-style graph of the computation that produced `node`, as a
     graphviz.Digraph (`.source` is DOT text; in Jupyter it displays itself).
 
@@ -605,8 +612,10 @@ def draw(node, *, expand=None, collapse=None, depth=None, grads="auto", seed=Non
     one −/÷/mean op, and gradients shown once backward() has run).
     rankdir, title and `render_options` (highlight=, edge_states=, forks=, legend=
     ...): see to_digraph.
+    lang: 'en' or 'ja' (None: $GRAPHGRAD_LANG, else the locale's, else English): the
+        captions, legend and tooltips, and a CJK font named first for 'ja'.
     """
     view = build(node, expand=expand, collapse=collapse, depth=depth, grads=grads,
                  seed=seed, fmt=fmt, preview=preview, labels=labels, upstream=upstream,
-                 given=given)
+                 given=given, lang=lang)
     return to_digraph(view, rankdir=rankdir, title=title, **render_options)

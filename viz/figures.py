@@ -4,7 +4,8 @@ Each figure builds its graph with the engine (Values and Tensors, never hand-dra
 edges; the book's graphs themselves come from autograd.examples), runs backward, and
 draws it with viz.draw, so the numbers on the edges are the ones the engine computed.
 Figure numbers are those of "Deep Learning from Scratch" (ゼロから作るDeep Learning),
-chapter 5 and appendix A.
+chapter 5 and appendix A.  With lang='ja' the captions are Japanese and the shopping
+graphs carry the book's Japanese names (リンゴ, リンゴの個数, 消費税 ...).
 """
 from __future__ import annotations
 
@@ -14,15 +15,16 @@ from pathlib import Path
 import graphviz
 import numpy as np
 
-from autograd import Tensor, Value, grad
+from autograd import Tensor, Value, grad, toposort
 from autograd.examples import appendix_a, apple, apple_orange, book_sigmoid
 from viz.dot import draw, to_digraph
+from viz.i18n import language, translations, translator
 from viz.model import build
 from viz.render import save
 
 # apple, apple_orange and appendix_a are autograd.examples', named here for the tour
-__all__ = ["FIGURES", "Figure", "apple", "apple_orange", "appendix_a", "figure", "names",
-           "write_figure"]
+__all__ = ["FIGURES", "Figure", "apple", "apple_orange", "appendix_a", "book_names",
+           "figure", "names", "write_figure"]
 
 DPI = 110  # PNG resolution: sharp on screen, small enough for a README
 LABELS = ("numbers", "symbols", "both")
@@ -68,7 +70,7 @@ def _draw(node, o, upstream=None, **options):
     if o["labels"] != "numbers" and upstream is not None:
         options["upstream"] = upstream
     return draw(node, labels=o["labels"], rankdir=o["rankdir"], legend=True,
-                title=o.get("title"), **options)
+                title=o.get("title"), lang=o.get("lang", "en"), **options)
 
 
 def _scalar_pair(op, x, y, upstream, o):
@@ -90,14 +92,17 @@ def _relu(o):
     """Two panels: x > 0 passes the upstream gradient on, x <= 0 stops it."""
     g = graphviz.Digraph("relu")
     g.attr(rankdir=o["rankdir"], bgcolor="white")
+    lang = o.get("lang", "en")
+    _ = translator(lang)
     # declared bottom panel first: dot stacks sibling clusters upwards in LR
-    for x, tag in ((-1.0, "x ≤ 0: nothing passes"), (2.0, "x > 0: the gradient passes")):
+    for x, tag in ((-1.0, _("x ≤ 0: nothing passes")), (2.0, _("x > 0: the gradient passes"))):
         xv = Value(x, name="x")
         y = xv.relu()
         y.name = "y"
         name = "cluster_pos" if x > 0 else "cluster_neg"
         upstream = "∂L/∂y" if o["labels"] != "numbers" else None
-        view = build(y, grads=True, seed=1.3, labels=o["labels"], upstream=upstream)
+        view = build(y, grads=True, seed=1.3, labels=o["labels"], upstream=upstream,
+                     lang=lang)
         panel = to_digraph(view, name=name, prefix=name[8:] + "_", rankdir=o["rankdir"])
         panel.attr(label=tag, pencolor="transparent", labeljust="l", labelloc="t")
         g.subgraph(panel)
@@ -146,11 +151,39 @@ def _sigmoid_grad(o):
     return _draw(gx, o, grads=True)
 
 
+# the intermediate prices of the shopping graphs: the book's code names them
+# (apple_price ...), its figures 5-16 and 5-17 write only their numbers
+_UNNAMED_IN_THE_BOOK = ("apple_price", "orange_price", "all_price")
+
+
+# the catalogue's context of the names (msgctxt): "orange" the fruit, not the colour
+BOOK_NAMES = "the book's names"
+
+
+def book_names(lang):
+    """English name -> the name the book's figures give the shopping graphs' quantities in
+    `lang` (ja: リンゴ, リンゴの個数, 消費税, みかん, みかんの個数, 支払金額)."""
+    def name(english):
+        return translations(lang).pgettext(BOOK_NAMES, english)
+    return {english: name(english) for english in
+            ("apple", "apple_num", "tax", "orange", "orange_num", "price")}
+
+
+def _shopping(price, o):
+    """A shopping graph named as the book's figures name it in the figure's language."""
+    lang = o.get("lang", "en")
+    if lang != "en":
+        names = book_names(lang)
+        for n in toposort(price):
+            n.name = None if n.name in _UNNAMED_IN_THE_BOOK else names.get(n.name, n.name)
+    return price
+
+
 FIGURES = {f.name: f for f in [
     Figure("apple", "5-14, 5-16", "price = apple × apple_num × tax, with gradients",
-           lambda o: _draw(apple(), o)),
+           lambda o: _draw(_shopping(apple(), o), o)),
     Figure("apple-orange", "5-15, 5-17", "apples and oranges with tax: 715",
-           lambda o: _draw(apple_orange(), o)),
+           lambda o: _draw(_shopping(apple_orange(), o), o)),
     Figure("add-node", "5-11", "the + node: 10 + 5, upstream 1.3 passes on unchanged",
            lambda o: _scalar_pair(lambda x, y: x + y, 10.0, 5.0, 1.3, o)),
     Figure("mul-node", "5-13", "the × node: 10 × 5, upstream 1.3 times the other input",
@@ -182,9 +215,10 @@ def names():
     return list(FIGURES)
 
 
-def figure(name, labels="numbers", rankdir="LR"):
+def figure(name, labels="numbers", rankdir="LR", lang=None):
     """The Digraph of figure `name` (see names()) with `labels` ('numbers', 'symbols'
-    or 'both'; symbols need sympy and a figure of scalars) and `rankdir`."""
+    or 'both'; symbols need sympy and a figure of scalars) and `rankdir`, captioned in
+    `lang` ('en', 'ja'; None: $GRAPHGRAD_LANG, the locale's, English)."""
     try:
         f = FIGURES[name]
     except KeyError:
@@ -194,16 +228,19 @@ def figure(name, labels="numbers", rankdir="LR"):
     if labels != "numbers" and not f.scalar:
         raise ValueError(f"figure {name!r} is a graph of arrays: it has numbers only "
                          "(labels='numbers')")
+    lang = language(lang)
     book = f.reproduces(labels) if labels != "numbers" else ""
-    title = f"figure {book} of Deep Learning from Scratch" if book else None
-    return f.make({"labels": labels, "rankdir": rankdir, "title": title})
+    _ = translator(lang)
+    title = _("figure {book} of Deep Learning from Scratch").format(book=book) if book \
+        else None
+    return f.make({"labels": labels, "rankdir": rankdir, "title": title, "lang": lang})
 
 
 def write_figure(name, outdir, formats=("svg", "png"), dpi=DPI, labels="numbers",
-                 rankdir="LR"):
+                 rankdir="LR", lang=None):
     """Write figure `name` as outdir/NAME.svg, NAME.png (and any of pdf, dot);
     returns the paths written."""
-    g = figure(name, labels, rankdir)
+    g = figure(name, labels, rankdir, lang)
     outdir = Path(outdir)
     return [save(g, outdir / f"{name}.{fmt}", dpi=dpi if fmt == "png" else None)
             for fmt in formats]

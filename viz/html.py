@@ -8,6 +8,8 @@ explanation under the graph; where a composite declares the book's steps, a row 
 headings (Step 1 … Step 6) above it, the current one marked.  `#step=k` in the URL opens
 frame k.  The graph is as wide as the window allows, but never so narrow that its
 smallest text drops below 11 px: a wider graph scrolls, to the nodes of the current step.
+The page speaks the frames' language (`lang=` of viz.stepper.frames, or of the exports
+here): its buttons, hints and `<html lang>` follow.
 
     export_steps(loss, "steps.html")    # .html / .gif / a folder (numbered .svg or .png)
 """
@@ -18,6 +20,7 @@ import json
 import re
 from pathlib import Path
 
+from viz.i18n import font_family, language, translator
 from viz.stepper import as_frames
 
 __all__ = ["embed_html", "export_frames", "export_gif", "export_html", "export_steps",
@@ -57,19 +60,50 @@ def _fill(template, values):
     return _SLOT.sub(lambda m: values[m.group(1)], template)
 
 
-def player_html(frames, *, title=None):
-    """The HTML player of `frames` (a list of viz.stepper.Frame) as one string."""
+def _css_fonts(lang):
+    return ", ".join(f'"{f}"' if " " in f else f for f in font_family(lang).split(","))
+
+
+def _chrome(lang, count):
+    """The page's own words (buttons, tooltips, the hint), escaped for HTML."""
+    _, esc = translator(lang), html.escape
+    colours = {state: f'<b class="{state}">{esc(word)}</b>' for state, word in (
+        ("active", _("orange")), ("summing", _("blue")), ("done", _("red")),
+        ("pending", _("grey")))}
+    hint = esc(_("← / → step through the backward pass. Under each edge its gradient: "
+                 "{active} being sent in this step, {summing} the branches this step adds "
+                 "up, {done} already sent, {pending} still to come."))
+    return {
+        "LANG": lang, "FONTS": _css_fonts(lang),
+        "FIRST_TIP": esc(_("first step (Home)")), "LAST_TIP": esc(_("last step (End)")),
+        "PREV_TIP": esc(_("previous step (←)")), "NEXT_TIP": esc(_("next step (→)")),
+        "PLAY_TIP": esc(_("play / pause")), "PREV": esc(_("◀ prev")),
+        "NEXT": esc(_("next ▶")), "PLAY": esc(_("▶ play")), "SLIDER": esc(_("step")),
+        "COUNTER": esc(_("step {k} / {n}").format(k=1, n=count)),
+        "HINT": hint.format(**colours),
+        "NOSCRIPT": esc(_("JavaScript is off: only the first frame is shown.")),
+        "UI_JSON": script_json({"play": _("▶ play"), "pause": _("⏸ pause"),
+                                "counter": _("step {k} / {n}")}),
+    }
+
+
+def player_html(frames, *, title=None, lang=None):
+    """The HTML player of `frames` (a list of viz.stepper.Frame) as one string; `lang`:
+    the page's language (None: the frames')."""
+    lang = language(lang or frames[0].lang)
     data = [{"title": f.title, "heading": f.heading, "html": f.html,
              "svg": inline_svg(f.svg()), "focus": f.svg_ids()} for f in frames]
-    title = title or "graphgrad: the backward pass, step by step"
+    _ = translator(lang)
+    title = title or _("graphgrad: the backward pass, step by step")
     return _fill(_TEMPLATE.read_text(encoding="utf-8"), {
         "TITLE": html.escape(title),
         "COUNT": str(len(data)),
         "MAX": str(len(data) - 1),
-        "HEADINGS": headings_html(frames),
+        "HEADINGS": headings_html(frames, lang),
         "FIRST_SVG": data[0]["svg"],  # dot's SVG: its text is escaped by dot
         "FIRST_HTML": data[0]["html"],  # built with every string escaped (viz.stepper)
         "FRAMES_JSON": script_json(data),
+        **_chrome(lang, len(data)),
     })
 
 
@@ -82,18 +116,22 @@ def heading_groups(frames):
             groups[-1][2] = f.index
         else:
             groups.append([f.heading, f.index, f.index])
-    declared = any(h not in ("", "Forward pass", "Result") for h, _, _ in groups)
+    # a step's heading (in any language) is the book's; the forward and result frames'
+    # ('Forward pass', 'Result') only frame them
+    declared = any(f.kind == "step" and f.heading for f in frames)
     return [tuple(g) for g in groups if g[0]] if declared else []
 
 
-def headings_html(frames):
+def headings_html(frames, lang=None):
     """The player's row of the book's steps, one button per heading (empty when none)."""
+    _ = translator(lang or (frames[0].lang if frames else None))
     buttons = "".join(
         f'<button type="button" data-frame="{a}" data-last="{b}" '
-        f'title="frames {a + 1}–{b + 1}">{html.escape(h)}</button>'
+        f'title="{html.escape(_("frames {first}–{last}").format(first=a + 1, last=b + 1))}"'
+        f'>{html.escape(h)}</button>'
         for h, a, b in heading_groups(frames))
-    return f'<nav id="headings" aria-label="the steps of the book">{buttons}</nav>' \
-        if buttons else ""
+    label = html.escape(_("the steps of the book"))
+    return f'<nav id="headings" aria-label="{label}">{buttons}</nav>' if buttons else ""
 
 
 def embed_html(page, *, height=640):
@@ -104,11 +142,13 @@ def embed_html(page, *, height=640):
             'sandbox="allow-scripts"></iframe>')
 
 
-def export_html(root, path, *, title=None, **options):
+def export_html(root, path, *, title=None, lang=None, **options):
     """Write the self-contained HTML player of `root`'s backward pass (or of a list of
-    frames) to `path`; `options` go to viz.stepper.frames.  Returns the path."""
+    frames) to `path`; `options` go to viz.stepper.frames.  `lang` ('en', 'ja'): the
+    narration's and the page's language (None: $GRAPHGRAD_LANG, the locale's, English;
+    frames made already keep their narration, the page takes `lang`).  Returns the path."""
     path = Path(path)
-    page = player_html(as_frames(root, **options), title=title)
+    page = player_html(as_frames(root, lang=lang, **options), title=title, lang=lang)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(page, encoding="utf-8")
     return path
@@ -134,11 +174,11 @@ def _png_images(frames, dpi, caption):
 
 
 def export_gif(root, path, *, duration=DURATION_MS, dpi=96, caption=True, loop=0,
-               **options):
+               lang=None, **options):
     """Write an animated GIF of the backward pass (one frame per Frame, each rendered to
     PNG by dot, captioned) to `path`.  `duration` is ms per step; the first and last
-    frames stay longer.  Returns the path."""
-    frames = as_frames(root, **options)
+    frames stay longer; `lang` as export_html.  Returns the path."""
+    frames = as_frames(root, lang=lang, **options)
     images = _png_images(frames, dpi, caption)
     durations = [duration] * len(images)
     durations[0] = max(duration, FIRST_MS)
@@ -152,12 +192,14 @@ def export_gif(root, path, *, duration=DURATION_MS, dpi=96, caption=True, loop=0
     return path
 
 
-def export_frames(root, directory, fmt="svg", *, dpi=96, caption=None, **options):
+def export_frames(root, directory, fmt="svg", *, dpi=96, caption=None, lang=None,
+                  **options):
     """Write every frame as a numbered file, step-00.svg, step-01.svg ... (fmt 'svg' or
-    'png') in `directory`.  PNGs carry the caption by default.  Returns the paths."""
+    'png') in `directory`.  PNGs carry the caption by default; `lang` as export_html.
+    Returns the paths."""
     if fmt not in ("svg", "png"):
         raise ValueError(f"fmt must be 'svg' or 'png', got {fmt!r}")
-    frames = as_frames(root, **options)
+    frames = as_frames(root, lang=lang, **options)
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     if caption is None:
@@ -174,7 +216,8 @@ def export_frames(root, directory, fmt="svg", *, dpi=96, caption=None, **options
 def export_steps(root, path, **options):
     """`graphgrad draw --steps PATH`: .html / .htm -> the HTML player, .gif -> an
     animation, a folder (no suffix, or ending in /) -> numbered SVG files (fmt='png'
-    for PNGs).  Returns the path (the list of files for a folder)."""
+    for PNGs); lang='ja' (an option like the others) speaks Japanese.  Returns the path
+    (the list of files for a folder)."""
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix in (".html", ".htm"):

@@ -23,8 +23,8 @@ import subprocess
 from functools import cache
 from pathlib import Path
 
-__all__ = ["LANGS", "ENV_VAR", "language", "translator", "font_family", "cjk_fonts",
-           "FONT_HINT"]
+__all__ = ["LANGS", "ENV_VAR", "language", "translator", "translations", "font_family",
+           "cjk_fonts", "FONT_HINT"]
 
 LANGS = ("en", "ja")
 ENV_VAR = "GRAPHGRAD_LANG"
@@ -115,6 +115,11 @@ def _cache_dir():
 def translator(lang=None):
     """`gettext` of the chosen language: `_ = translator(lang); _("Step {n}")`."""
     return _catalogue(language(lang)).gettext
+
+
+def translations(lang=None):
+    """The chosen language's gettext.NullTranslations (gettext, ngettext, ...)."""
+    return _catalogue(language(lang))
 
 
 def font_family(lang=None):

@@ -30,6 +30,7 @@ import numpy as np
 
 from autograd import Node, Value, backward_steps
 from autograd.graph import postorder
+from viz.i18n import language, translator
 from viz.numbers import constant_text, format_data, format_number, make_formatter
 
 __all__ = ["ARITHMETIC", "LABELS", "SYMBOLS_LIMIT", "Cluster", "StepView", "View",
@@ -145,7 +146,8 @@ class View:
     (empty without gradients); `format`: the number formatter of the edges;
     `forks`: ViewFork list; `labels`: 'numbers', 'symbols' or 'both'; `symbolic`: the
     viz.symbolic.SymbolicGraph behind symbolic labels (None for numbers); `notes`:
-    sentences a caption must say (where a relation such as t1 + t2 + t3 = 1 was used)."""
+    sentences a caption must say (where a relation such as t1 + t2 + t3 = 1 was used);
+    `lang`: the language of its tooltips and notes, and of the drawing's captions."""
 
     def __init__(self):
         self.nodes, self.edges, self.clusters, self.steps = [], [], [], []
@@ -159,6 +161,7 @@ class View:
         self.seed = None
         self.format = format_number
         self.preview = True
+        self.lang = "en"
         self._node_ids = {}  # engine node -> view node id
         self._edge_keys = {}  # (engine consumer, slot) -> edge key
         self._nodes_by_id = {}
@@ -273,6 +276,7 @@ class _Builder:
         self.parallel = {}  # (src, dst) -> edges so far (x*x draws two)
         self.operands = {}  # constant folded inside a − or ÷ box -> (mark, its value)
         self.consumers = {}  # engine node -> [(consumer, slot)], inside − / ÷ boxes
+        self._ = translator(view.lang)
 
     def is_opened(self, name, level):
         if self.collapse == "all" or name in self.collapse:
@@ -329,10 +333,11 @@ class _Builder:
         if vn is None:
             name = frame[0]
             arith = name in ARITHMETIC
+            _ = self._
             vn = self.boxes[frame] = self.new_node(
                 kind="op" if arith else "composite",
                 label=ARITHMETIC[name] if arith else name, cluster=cid, op=name,
-                composite=name, tooltip=f"{name} (collapsed)")
+                composite=name, tooltip=_("{name} (collapsed)").format(name=name))
             self.members[vn.id] = []
         return vn
 
@@ -369,10 +374,12 @@ class _Builder:
                              members=(n,))
 
     def close_boxes(self):
+        _ = self._
         for vn in self.boxes.values():
             vn.members = tuple(self.members[vn.id])  # a list while building: no O(n²)
             if vn.composite not in ARITHMETIC:
-                vn.tooltip = f"{vn.composite} (collapsed, {len(vn.members)} nodes inside)"
+                vn.tooltip = _("{name} (collapsed, {count} nodes inside)").format(
+                    name=vn.composite, count=len(vn.members))
 
     def edges_into(self, n):
         """Into an op each input slot is its own edge (x*x draws two arrows, one gradient
@@ -412,7 +419,8 @@ class _Builder:
         """The 'out' node after the root, and the edge carrying the result to it."""
         view = self.view
         view.root_id = view._node_ids[root]
-        out = ViewNode("out", "output", root.name or "", tooltip="output")
+        _ = self._
+        out = ViewNode("out", "output", root.name or "", tooltip=_("output"))
         view.nodes.append(out)
         view._nodes_by_id["out"] = out
         oe = ViewEdge(f"{view.root_id}->out", view.root_id, "out", "output",
@@ -462,7 +470,7 @@ def _role(n, composite):
 
 
 def build(root, *, expand=None, collapse=None, depth=None, grads="auto", seed=None,
-          fmt=None, preview=True, labels="numbers", upstream=None, given=None):
+          fmt=None, preview=True, labels="numbers", upstream=None, given=None, lang=None):
     """The view of the graph that computed `root`.
 
     expand, collapse: composite names (or 'all') to draw opened up as a labelled cluster,
@@ -485,9 +493,13 @@ def build(root, *, expand=None, collapse=None, depth=None, grads="auto", seed=No
     given: symbolic labels: relations the algebra may use ('t1 + t2 + t3 = 1', a list,
         or a dict); None finds the one-hot relation of labels fed to
         cross_entropy_error as named constants holding a one-hot vector; False: none.
+    lang: 'en' or 'ja' (None: $GRAPHGRAD_LANG, else the locale's): the language of the
+        tooltips and of the note saying where a relation was used; viz.dot draws the
+        view's captions in it too.
     """
     _check_options(root, depth, grads, labels, upstream)
     view = View()
+    view.lang = language(lang)
     view.root = root
     view.format = make_formatter(fmt)
     view.preview = preview
@@ -611,10 +623,12 @@ def _add_symbols(view, upstream, given):
     if view.grads:
         first = _Algebra(view, sg).run()
         if first:
+            _ = translator(view.lang)
             used = "; ".join(" = ".join(texts) for texts in first)
-            what = " (one-hot labels)" if auto else ""
-            view.notes.append(f"{' and '.join(t for t in _relation_texts(sg))}{what}: "
-                              f"used at {used}")
+            relations = _(" and ").join(_relation_texts(sg))
+            note = _("{relations} (one-hot labels): used at {used}") if auto else \
+                _("{relations}: used at {used}")
+            view.notes.append(note.format(relations=relations, used=used))
 
 
 def _relation_texts(sg):

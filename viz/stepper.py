@@ -33,10 +33,11 @@ import numpy as np
 from autograd import Value
 from autograd.graph import postorder
 from viz.dot import svg_id, to_digraph
+from viz.i18n import translator
 from viz.model import View, build
 from viz.numbers import constant_text, minus
 from viz.render import pipe
-from viz.steps import declared_steps, sends_into, units
+from viz.steps import declared_steps, sends_into, spoken, units
 
 __all__ = ["BranchSum", "Frame", "as_frames", "edge_states", "frames"]
 
@@ -72,7 +73,8 @@ class Frame:
     several nodes); `focus`: every view node the frame is about; `edge_states`: edge key
     -> 'done' | 'pending' | 'active' | 'summing'; `edge_grads`: edge key -> gradient text
     overriding the view's; `steps`: the engine step indices this frame replays; `rows`:
-    the explanation as data (label, numeric, symbolic); `sums`: its BranchSums.
+    the explanation as data (label, numeric, symbolic); `sums`: its BranchSums; `lang`:
+    the language its text is written in ('en', 'ja': ステップ1, 順伝播, 結果).
     """
 
     index: int
@@ -94,6 +96,7 @@ class Frame:
     description: str = ""
     focus: tuple = ()
     sums: list = field(default_factory=list, repr=False)
+    lang: str = "en"
 
     def digraph(self, *, caption=False, **options):
         """This frame as a graphviz.Digraph (viz.dot.to_digraph with the frame's
@@ -166,10 +169,11 @@ def _product(a, b):
 class _Writer:
     """Builds a frame's explanation as rows, then as text and HTML from the same rows."""
 
-    def __init__(self):
+    def __init__(self, _=None):
         # (kind, content): 'book' the step's line, 'p' a paragraph, 'row' (label, numeric,
-        # symbolic)
+        # symbolic), 'sum' a row adding up branches
         self.lines = []
+        self._ = _ or translator("en")
 
     def book(self, text):
         if text:
@@ -178,16 +182,16 @@ class _Writer:
     def p(self, text):
         self.lines.append(("p", text))
 
-    def row(self, label, numeric, symbolic=None):
-        self.lines.append(("row", (label, numeric, symbolic)))
+    def row(self, label, numeric, symbolic=None, total=False):
+        self.lines.append(("sum" if total else "row", (label, numeric, symbolic)))
 
     def rows(self):
-        return [c for k, c in self.lines if k == "row"]
+        return [c for k, c in self.lines if k in _ROWS]
 
     def text(self, title):
         out = [title]
         for kind, c in self.lines:
-            if kind != "row":
+            if kind not in _ROWS:
                 out.append(c)
                 continue
             label, numeric, sym = c
@@ -199,12 +203,12 @@ class _Writer:
 
     def html(self, title, heading=""):
         esc = _html.escape
-        has_sym = any(c[2] for k, c in self.lines if k == "row")
+        has_sym = any(c[2] for k, c in self.lines if k in _ROWS)
         parts = [f'<h3 class="frame-title">{esc(title)}</h3>']
         table = []
         for kind, c in self.lines:
-            if kind == "row":
-                table.append(c)
+            if kind in _ROWS:
+                table.append((kind, c))
                 continue
             if table:
                 parts.append(self._table(table, has_sym))
@@ -215,18 +219,21 @@ class _Writer:
             parts.append(self._table(table, has_sym))
         return "\n".join(parts)
 
-    @staticmethod
-    def _table(rows, has_sym):
-        esc = _html.escape
-        head = "<tr><th></th><th>numeric</th>" + ("<th>symbolic</th>" if has_sym else "")
+    def _table(self, rows, has_sym):
+        esc, _ = _html.escape, self._
+        head = f"<tr><th></th><th>{esc(_('numeric'))}</th>" + (
+            f"<th>{esc(_('symbolic'))}</th>" if has_sym else "")
         body = [head + "</tr>"]
-        for label, numeric, sym in rows:
-            cls = ' class="sum"' if label.startswith("sum") else ""
+        for kind, (label, numeric, sym) in rows:
+            cls = ' class="sum"' if kind == "sum" else ""
             cells = f'<th scope="row">{esc(label)}</th><td class="num">{esc(numeric)}</td>'
             if has_sym:
                 cells += f'<td class="sym">{esc(sym or "")}</td>'
             body.append(f"<tr{cls}>{cells}</tr>")
         return '<table class="step-table">' + "".join(body) + "</table>"
+
+
+_ROWS = ("row", "sum")
 
 
 # ----------------------------------------------------------------------------- names
@@ -379,14 +386,15 @@ def _one_hot(view, found):
     return None
 
 
-def as_frames(source, **options):
-    """A list of Frames: `source` itself when it is one (then no options apply), else
-    frames(source, **options)."""
+def as_frames(source, *, lang=None, **options):
+    """A list of Frames: `source` itself when it is one (then no options apply, and
+    `lang` is left to the caller: frames are written already), else
+    frames(source, lang=lang, **options)."""
     if isinstance(source, (list, tuple)) and source and isinstance(source[0], Frame):
         if options:
             raise TypeError(f"options {sorted(options)} apply to a node, not to frames")
         return list(source)
-    return frames(source, **options)
+    return frames(source, lang=lang, **options)
 
 
 class _Replay:
@@ -407,6 +415,15 @@ class _Replay:
         self.name = _Names(view)
         self.one_hot = None  # the one-hot relation frames() found, if it did
         self.headings = {}  # unit -> its heading, when it needs more than the declared one
+        self.lang = view.lang
+        self._ = translator(view.lang)
+
+    def writer(self):
+        return _Writer(self._)
+
+    def heading(self, unit):
+        """The unit's heading as the reader reads it (ステップ3; out_o1: Step 1)."""
+        return self.headings.get(unit, spoken(unit.heading, self._))
 
     def dname(self, node):
         """∂L/∂node, the node by its name or expression."""
@@ -422,11 +439,12 @@ class _Replay:
     def frame(self, index, count, kind, title, caption, w, node_id, states, **kw):
         return Frame(index, count, kind, title, caption, w.text(title), w.html(title),
                      node_id, states, rows=w.rows(), view=self.view, draw_options=self.draw,
-                     **kw)
+                     lang=self.lang, **kw)
 
 
 def frames(root, *, expand=None, collapse=None, depth=None, symbolic=None, given=None,
-           seed=None, fmt=None, preview=True, rankdir="LR", notes=True, **draw_options):
+           seed=None, fmt=None, preview=True, rankdir="LR", notes=True, lang=None,
+           **draw_options):
     """The backward pass of `root` as a list of Frames (see the module docstring).
 
     expand / collapse / depth / seed / fmt / preview: as viz.model.build (collapsed
@@ -438,9 +456,12 @@ def frames(root, *, expand=None, collapse=None, depth=None, symbolic=None, given
         relation of named labels that hold a one-hot vector (appendix A's t1, t2, t3).
     rankdir, notes (write the local derivative beside the stepped nodes) and
         draw_options: passed on to viz.dot.to_digraph when a frame is rendered.
+    lang: 'en' or 'ja' (None: $GRAPHGRAD_LANG, else the locale's, else English): the
+        narration, the book's headings and step texts (ステップ1 … ステップ6), and the
+        drawings' captions and fonts.
     """
     view = build(root, expand=expand, collapse=collapse, depth=depth, grads=True,
-                 seed=seed, fmt=fmt, preview=preview)
+                 seed=seed, fmt=fmt, preview=preview, lang=lang)
     found = units(view)
     inferred = _one_hot(view, found) if given is None else None
     seed_name = _seed_name(root, view)
@@ -466,41 +487,45 @@ def frames(root, *, expand=None, collapse=None, depth=None, symbolic=None, given
 
 def _forward_frame(r, count):
     """Frame 0: values only, every gradient still to come."""
-    view, w = r.view, _Writer()
+    view, w, _ = r.view, r.writer(), r._
     seed = _num(view, view.seed)
     start = f"∂{r.rname}/∂{r.rname} = {seed}"
     if r.seed_name:  # an upstream from above: the book's dout
-        start = f"{r.seed_name} = ∂L/∂{_wrap(r.name(r.root))} (here {seed})"
-    w.p("The forward pass: each edge carries its value (above the line). The backward "
-        f"pass starts at the output with {start} and sends gradients back along the "
-        "edges (red, below the line).")
+        start = _("{name} = {derivative} (here {value})").format(
+            name=r.seed_name, derivative=f"∂L/∂{_wrap(r.name(r.root))}", value=seed)
+    w.p(_("The forward pass: each edge carries its value (above the line). The backward "
+          "pass starts at the output with {start} and sends gradients back along the "
+          "edges (red, below the line).").format(start=start))
     if r.sg is not None and r.sg.given:
-        w.p("The algebra uses " + ", ".join(f"{r.sg.text(a)} = {r.sg.text(b)}"
-                                            for a, b in r.sg.given)
-            + (" (the labels t are one-hot)." if r.one_hot else "."))
+        relations = ", ".join(f"{r.sg.text(a)} = {r.sg.text(b)}" for a, b in r.sg.given)
+        said = _("The algebra uses {relations} (the labels t are one-hot).") if r.one_hot \
+            else _("The algebra uses {relations}.")
+        w.p(said.format(relations=relations))
     pending = {e.key: "pending" for e in view.edges}
-    title = f"Forward pass: {r.name(r.root)} = {_num(view, r.root.data)}"
+    title = _("Forward pass: {name} = {value}").format(name=r.name(r.root),
+                                                      value=_num(view, r.root.data))
     return r.frame(0, count, "forward", title, title, w, None, pending,
-                   heading="Forward pass")
+                   heading=_("Forward pass"))
 
 
 def _unit_frame(r, k, count, unit, shown, current, notes):
     """Frame k: a declared step, the arrival at a composite, or one drawn node."""
-    view, w, sums = r.view, _Writer(), []
+    view, w, sums, _ = r.view, r.writer(), [], r._
+    heading, text = r.heading(unit), spoken(unit.text, _)
     if unit.kind == "node":
         vn = view.node(unit.node_id)
         if vn.kind == "composite" or len(unit.stepviews) > 1:
             caption = _box_frame(r, unit.node_id, unit.stepviews, w)
             # x − y drawn as one op: called by what it computes, as an op would be
-            title = f"Backward: {_node_title(r, vn, vn.members[-1] if vn.kind == 'op' else None)}"
+            what = _node_title(r, vn, vn.members[-1] if vn.kind == "op" else None)
         else:
             sv = unit.stepviews[0]
-            caption = _node_block(r, w, sv, [s for _, s in unit.sends], sums)
-            title = f"Backward: {_node_title(r, vn, sv.step.node)}"
+            caption = _node_block(r, w, sv, [slot for _sv, slot in unit.sends], sums)
+            what = _node_title(r, vn, sv.step.node)
+        title = _("Backward: {what}").format(what=what)
         focus = (unit.node_id,)
     else:
-        heading = r.headings.get(unit, unit.heading)
-        w.book(unit.text)
+        w.book(text)
         if unit.kind == "arrives":
             _arrivals(r, w, unit, sums)
             targets = unit.outputs
@@ -508,10 +533,12 @@ def _unit_frame(r, k, count, unit, shown, current, notes):
             for sv, slots in _by_node(unit.sends):
                 _node_block(r, w, sv, slots, sums, several=len(unit.nodes) > 1)
             targets = unit.nodes
-        title = f"{heading}: {_unit_title(r, unit)}"
-        caption = f"{heading}: {unit.text}" if unit.text else title
+        title = _("{heading}: {what}").format(heading=heading, what=_unit_title(r, unit))
+        caption = _("{heading}: {what}").format(heading=heading, what=text) if text \
+            else title
         if len(unit.nodes) == 1:  # one node: its numbers say more under a picture
-            caption = f"{heading}: {_node_caption(r, *_by_node(unit.sends)[0])}"
+            caption = _("{heading}: {what}").format(
+                heading=heading, what=_node_caption(r, *_by_node(unit.sends)[0]))
         focus = tuple(dict.fromkeys(view.node_id(n) for n in targets))
     summing = {view.edge_key(sv.step.node, s) for b in sums
                for sv, s in r.into.get(b.node, ())}
@@ -520,8 +547,7 @@ def _unit_frame(r, k, count, unit, shown, current, notes):
     steps = tuple(sorted({sv.index for sv, _ in current}))
     return r.frame(k, count, "step", title, caption, w, node_id, states,
                    notes=_notes(r, unit) if notes else {}, steps=steps,
-                   heading=r.headings.get(unit, unit.heading), description=unit.text,
-                   focus=focus, sums=sums)
+                   heading=heading, description=text, focus=focus, sums=sums)
 
 
 def _headings(r, found):
@@ -537,7 +563,9 @@ def _headings(r, found):
             # the engine steps a call's output first: everything inside comes from it
             first = next(sv.step.node for sv in r.view.steps if sv.step.node.op is not None
                          and sv.step.node.scope and sv.step.node.scope[-1] == u.frame)
-            out[u] = f"{r.name(first)}: {u.heading}"
+            _ = r._
+            out[u] = _("{name}: {heading}").format(name=r.name(first),
+                                                   heading=spoken(u.heading, _))
     return out
 
 
@@ -564,29 +592,36 @@ def _notes(r, unit):
 
 
 def _node_title(r, vn, node=None):
+    _ = r._
     if vn.kind == "composite":
-        return f"the {vn.label} box"
-    name = f" {r.name(node)}" if node is not None else ""
-    return f"the {vn.label} node{name} ({vn.op})" if vn.label != vn.op else \
-        f"the {vn.label} node{name}"
+        return _("the {label} box").format(label=vn.label)
+    if node is None:
+        title = _("the {label} node ({op})") if vn.label != vn.op else _("the {label} node")
+    else:
+        title = _("the {label} node {name} ({op})") if vn.label != vn.op else \
+            _("the {label} node {name}")
+    return title.format(label=vn.label, op=vn.op, name="" if node is None else r.name(node))
 
 
 def _unit_title(r, unit):
     """'the × nodes y1, y2, y3 → 1/S': the stepped nodes, and where a step covers only
     some of their inputs, which ones."""
-    view = r.view
+    view, _ = r.view, r._
     if unit.kind == "arrives":
-        return "the gradients arriving at " + ", ".join(r.name(n) for n in unit.outputs)
+        return _("the gradients arriving at {names}").format(
+            names=", ".join(r.name(n) for n in unit.outputs))
     labels = list(dict.fromkeys(view.node(view.node_id(n)).label for n in unit.nodes))
     names = ", ".join(r.name(n) for n in unit.nodes)
     many = len(unit.nodes) > 1
     if len(names) > 48:  # long expressions: the count says enough beside the picture
-        names = str(len(unit.nodes)) if many else "…"
-        what = f"the {names} {labels[0]} nodes" if len(labels) == 1 and many else \
-            f"the {names} nodes"
+        count = str(len(unit.nodes)) if many else "…"
+        what = _("the {count} {label} nodes") if len(labels) == 1 and many else \
+            _("the {count} nodes")
     else:
-        what = f"the {labels[0]} node{'s' if many else ''} {names}" \
-            if len(labels) == 1 else f"the nodes {names}"
+        count = ""
+        what = (_("the {label} nodes {names}") if many else _("the {label} node {names}")) \
+            if len(labels) == 1 else _("the nodes {names}")
+    what = what.format(count=count, label=labels[0], names=names)
     # appendix A's steps 2 and 5: each "×" node sends to one of its inputs only
     partial = all(len(slots) < sum(p.requires_grad for p in sv.step.node.parents)
                   for sv, slots in _by_node(unit.sends))
@@ -596,34 +631,38 @@ def _unit_title(r, unit):
     return what
 
 
-def _forward_line(r, node):
-    view = r.view
+def _forward_line(r, node, at=False):
+    """'Forward: x = 1 → exp → exp(x) = 2.718.', or with `at` 'At exp(x): x = 1 → ...'
+    (one of several nodes of a step)."""
+    view, _ = r.view, r._
     ins = ", ".join(r.name.number(p) if p.op is None and not p.name else
                     f"{r.name(p)} = {_num(view, p.data)}" for p in node.parents)
     label = view.node(view.node_id(node)).label
-    return f"Forward: {ins} → {label} → {r.name(node)} = {_num(view, node.data)}."
+    line = _("At {name}: {inputs} → {label} → {name} = {value}.") if at else \
+        _("Forward: {inputs} → {label} → {name} = {value}.")
+    return line.format(inputs=ins, label=label, name=r.name(node),
+                       value=_num(view, node.data))
 
 
 def _node_block(r, w, sv, slots, sums, several=False):
     """One node's part of a frame: its forward value, the gradient arriving (each branch
     and their sum, when it feeds several nodes), then upstream × local = sent for each of
     the input `slots`.  Returns a one-line caption."""
-    view, step, node = r.view, sv.step, sv.step.node
-    w.p(_forward_line(r, node) if not several else
-        f"At {r.name(node)}: " + _forward_line(r, node)[len("Forward: "):])
+    view, step, node, _ = r.view, sv.step, sv.step.node, r._
+    w.p(_forward_line(r, node, at=several))
     _upstream(r, w, node, step.upstream, sums)
     local, scalar = step.local, _is_scalar(step.upstream)
     for i in slots:
         target = r.name(node.parents[i])
         where = f"∂{_wrap(r.name(node))}/∂{_wrap(target)}"
-        label = "local" + (f" {where}" if len(where) <= 30 else "") + \
+        label = _("local") + (f" {where}" if len(where) <= 30 else "") + \
             (f" ({_local_formula(r, node, i)})" if r.sg is None else "")
         sym_local, sent = _sent_text(r, step, i)
-        w.row(label, _num(view, local[i]) if scalar else "(array)", sym_local)
+        w.row(label, _num(view, local[i]) if scalar else _("(array)"), sym_local)
         numeric = _num(view, step.grads[i])
         if scalar:
             numeric = f"{_factor(view, step.upstream)} × {_factor(view, local[i])} = {numeric}"
-        w.row(f"sent to {target}", numeric, sent)
+        w.row(_("sent to {name}").format(name=target), numeric, sent)
     return _node_caption(r, sv, slots)
 
 
@@ -643,8 +682,10 @@ def _node_caption(r, sv, slots):
         formula = _local_formula(r, node, i)
         return (f"{label}: {up} × {_factor(view, step.local[i])} = "
                 f"{_num(view, step.grads[i])} → {r.name(node.parents[i])}  ({formula})")
-    return f"{label}: upstream {_num(view, step.upstream)} → " + ", ".join(
-        f"{r.name(node.parents[i])}: {_num(view, step.grads[i])}" for i in slots)
+    _ = r._
+    return _("{label}: upstream {value} → {sends}").format(
+        label=label, value=_num(view, step.upstream), sends=", ".join(
+            f"{r.name(node.parents[i])}: {_num(view, step.grads[i])}" for i in slots))
 
 
 def _local_formula(r, node, i):
@@ -679,16 +720,17 @@ def _sent_text(r, step, i):
 def _upstream(r, w, node, total, sums):
     """The gradient arriving at `node`: one row, or each branch and their sum."""
     parts = r.into.get(node, ())
-    sg, view = r.sg, r.view
+    sg, view, _ = r.sg, r.view, r._
     if node is r.root or len(parts) < 2:
-        w.row(f"upstream {r.dname(node)}", _num(view, total),
+        w.row(_("upstream {derivative}").format(derivative=r.dname(node)), _num(view, total),
               r.sym(sg.gradient(node)) if sg is not None else None)
         return
     # in the forward order of the branches (S's "+" before y3's "×"), as the book adds them
     parts = sorted(parts, key=lambda p: r.order[p[0].node_id])
     exprs = [sg.steps[sv.index].grads[s] if sg is not None else None for sv, s in parts]
     for (sv, s), e in zip(parts, exprs):
-        w.row(f"from {r.name(sv.step.node)}", _num(view, sv.step.grads[s]), r.sym(e))
+        w.row(_("from {name}").format(name=r.name(sv.step.node)),
+              _num(view, sv.step.grads[s]), r.sym(e))
     numbers = [sv.step.grads[s] for sv, s in parts]
     numeric = _num(view, numbers[0]) + "".join(f" + {_factor(view, g)}" for g in numbers[1:])
     symbolic, full = None, None
@@ -700,7 +742,8 @@ def _upstream(r, w, node, total, sums):
             if sg.text(form) not in forms:
                 forms.append(sg.text(form))
         symbolic = " = ".join(forms)
-    w.row(f"sum: upstream {r.dname(node)}", f"{numeric} = {_num(view, total)}", symbolic)
+    w.row(_("sum: upstream {derivative}").format(derivative=r.dname(node)),
+          f"{numeric} = {_num(view, total)}", symbolic, total=True)
     sums.append(BranchSum(node, r.name(node), tuple(
         (r.name(sv.step.node), g, e) for (sv, _), g, e in zip(parts, numbers, exprs)),
         total, full))
@@ -714,7 +757,9 @@ def _arrivals(r, w, unit, sums):
         if len(parts) == 1 and out is not r.root:
             (csv, s), sg = parts[0], r.sg
             sym = r.sym(sg.steps[csv.index].grads[s]) if sg is not None else None
-            w.row(f"{r.dname(out)} from {r.name(csv.step.node)}",
+            _ = r._
+            w.row(_("{derivative} from {name}").format(derivative=r.dname(out),
+                                                       name=r.name(csv.step.node)),
                   _num(r.view, csv.step.grads[s]), sym)
         else:
             _upstream(r, w, out, sv.step.upstream, sums)
@@ -722,17 +767,19 @@ def _arrivals(r, w, unit, sums):
 
 def _box_frame(r, gid, svs, w):
     """Explain a collapsed composite as one unit: what enters it, what leaves it."""
-    view, sg = r.view, r.sg
+    view, sg, _ = r.view, r.sg, r._
     vn = view.node(gid)
     ups = [e for e in view.edges if e.src == gid]
     outs = [e for e in view.edges if e.dst == gid and e.node is not None
             and e.node.requires_grad]  # nothing is sent to a constant
     if vn.kind == "composite":
-        w.p(f"{vn.label} is drawn as one box ({len(vn.members)} nodes inside, "
-            f"{len(svs)} backward steps): it steps as one unit.")
+        said = _("{label} is drawn as one box ({count} nodes inside, {steps} backward "
+                 "steps): it steps as one unit.")
     else:  # x − y, x ÷ y: a composite drawn as one op
-        w.p(f"{vn.label} ({vn.composite}) is made of {len(vn.members)} nodes and drawn as "
-            f"one: its {len(svs)} backward steps go as one unit.")
+        said = _("{label} ({composite}) is made of {count} nodes and drawn as one: its "
+                 "{steps} backward steps go as one unit.")
+    w.p(said.format(label=vn.label, composite=vn.composite, count=len(vn.members),
+                    steps=len(svs)))
 
     def sym_sum(e):
         if sg is None:
@@ -748,11 +795,7 @@ def _box_frame(r, gid, svs, w):
     else:
         up_txt, out_txt = [None] * len(ups), [None] * len(outs)
     for e, t in zip(ups, up_txt):
-        # an output of the box (y1 of softmax) may flow to several consumers
-        into = f" {r.dname(e.node)}" if e.node is not None and e.node.name else ""
-        if e.key != view.output_key and len(ups) > 1:
-            into += f" (from {view.node(e.dst).label or 'out'})"
-        w.row(f"upstream{into}", _num(view, e.grad_data), t)
+        w.row(_box_upstream(r, e, len(ups) > 1), _num(view, e.grad_data), t)
     single = (len(ups) == 1 and len(outs) == 1 and _is_scalar(ups[0].grad_data)
               and _is_scalar(outs[0].grad_data) and ups[0].grad_data != 0)
     for e, t in zip(outs, out_txt):
@@ -760,17 +803,31 @@ def _box_frame(r, gid, svs, w):
         numeric = _num(view, e.grad_data)
         if single:
             local = e.grad_data / ups[0].grad_data
-            w.row(f"local ∂{vn.label}/∂{_wrap(label)}", _num(view, local),
+            w.row(_("local") + f" ∂{vn.label}/∂{_wrap(label)}", _num(view, local),
                   sg and sg.text(sg.compact(out_sym[0] / up_sym[0])))
             numeric = f"{_factor(view, ups[0].grad_data)} × {_factor(view, local)} = {numeric}"
-        w.row(f"sent to {label}", numeric, t)
+        w.row(_("sent to {name}").format(name=label), numeric, t)
     if single:
         local = outs[0].grad_data / ups[0].grad_data
-        return (f"{vn.label} (one unit): {_factor(view, ups[0].grad_data)} × "
-                f"{_factor(view, local)} = {_num(view, outs[0].grad_data)} → "
-                f"{r.name(outs[0].node)}")
-    return f"{vn.label} (one unit) sends " + ", ".join(
-        f"{_num(view, e.grad_data)} → {r.name(e.node)}" for e in outs)
+        return _("{label} (one unit): {product} → {name}").format(
+            label=vn.label, name=r.name(outs[0].node), product=(
+                f"{_factor(view, ups[0].grad_data)} × {_factor(view, local)} = "
+                f"{_num(view, outs[0].grad_data)}"))
+    return _("{label} (one unit) sends {sends}").format(label=vn.label, sends=", ".join(
+        f"{_num(view, e.grad_data)} → {r.name(e.node)}" for e in outs))
+
+
+def _box_upstream(r, e, several):
+    """The label of a gradient entering a box: 'upstream ∂L/∂y1 (from ×)'; an output of
+    the box (y1 of softmax) may flow to several consumers."""
+    _, view = r._, r.view
+    named = e.node is not None and e.node.name
+    source = e.key != view.output_key and several
+    label = {(False, False): _("upstream"), (True, False): _("upstream {derivative}"),
+             (False, True): _("upstream (from {name})"),
+             (True, True): _("upstream {derivative} (from {name})")}[(bool(named), source)]
+    return label.format(derivative=r.dname(e.node) if named else "",
+                        name=view.node(e.dst).label or _("out") if source else "")
 
 
 # ----------------------------------------------------------------------------- the result
@@ -778,7 +835,7 @@ def _box_frame(r, gid, svs, w):
 def _final_frame(r, count, declared):
     """The last frame: each variable's gradient and, with the algebra, the result it
     amounts to (∂L/∂a_k = y_k − t_k), numbers put in."""
-    view, sg, w = r.view, r.sg, _Writer()
+    view, sg, w, _ = r.view, r.sg, r.writer(), r._
     leaf_steps = {sv.step.node: sv.step for sv in view.steps if sv.step.node.op is None}
     leaves = [vn.members[0] for vn in view.nodes  # in the forward order of the drawing
               if vn.kind == "variable" and vn.members[0] in leaf_steps]
@@ -788,7 +845,7 @@ def _final_frame(r, count, declared):
     results = []
     for k, node in enumerate(leaves, 1):
         g = leaf_steps[node].upstream
-        name = node.name or f"(input {k})"
+        name = node.name or _("(input {k})").format(k=k)
         numeric, sym = _num(view, g), None
         parts = sorted(r.into.get(node, ()), key=lambda p: r.order[p[0].node_id])
         if len(parts) > 1:  # a variable used more than once: its branches added up
@@ -803,16 +860,17 @@ def _final_frame(r, count, declared):
             results.append((name, sym))
         w.row(f"∂{r.rname}/∂{name}", numeric, sym)
     statement = _statement(r.rname, results)
-    title = f"Result: {statement}" if statement else "All gradients"
+    title = _("Result: {statement}").format(statement=statement) if statement else \
+        _("All gradients")
     if statement and declared:
-        w.p(f"The result: {statement}.")
-    w.p("Every gradient has been sent. A node used more than once adds up the gradients "
-        "of its edges.")
+        w.p(_("The result: {statement}.").format(statement=statement))
+    w.p(_("Every gradient has been sent. A node used more than once adds up the gradients "
+          "of its edges."))
     done = {e.key: "done" for e in view.edges}
-    caption = title if statement else \
-        "All gradients: " + ", ".join(f"{row[0]} = {row[1]}" for row in w.rows())
+    caption = title if statement else _("All gradients: {gradients}").format(
+        gradients=", ".join(f"{row[0]} = {row[1]}" for row in w.rows()))
     return r.frame(count - 1, count, "final", title, caption, w, None, done,
-                   steps=tuple(range(len(view.steps))), heading="Result")
+                   steps=tuple(range(len(view.steps))), heading=_("Result"))
 
 
 def _values(r):

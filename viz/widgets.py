@@ -3,6 +3,7 @@
     from viz.widgets import Stepper
     Stepper(loss)                      # a slider, ◀ prev / next ▶, the graph and the text
     Stepper(loss, collapse="sigmoid")  # options as viz.stepper.frames
+    Stepper(loss, lang="ja")           # ステップ1 …, 順伝播, the buttons in Japanese
 
 With ipywidgets the frames are shown in a live widget; the output also carries the
 self-contained HTML player, so a notebook rendered without a kernel (nbconvert, a
@@ -13,6 +14,7 @@ from __future__ import annotations
 import html
 
 from viz.html import embed_html, inline_svg, player_html
+from viz.i18n import language, translator
 from viz.stepper import as_frames
 
 __all__ = ["Stepper"]
@@ -44,11 +46,14 @@ class Stepper:
     VBox to display), `slider`, `prev_button`, `next_button`, `counter`, `heading` (the
     book's step shown: 'Step 3'), `view` (the HTML widget with the SVG and the
     explanation).  Methods: `show(k)`, `next()`,
-    `prev()`.
+    `prev()`.  `lang` ('en', 'ja'; None: $GRAPHGRAD_LANG, the locale's, English): the
+    narration's and the controls' language.
     """
 
-    def __init__(self, root, *, height=640, **options):
-        self.frames = as_frames(root, **options)
+    def __init__(self, root, *, height=640, lang=None, **options):
+        self.frames = as_frames(root, lang=lang, **options)
+        self.lang = language(lang or self.frames[0].lang)
+        self._ = translator(self.lang)
         self.index = 0
         self.height = height
         self._svg = {}
@@ -59,13 +64,13 @@ class Stepper:
             self.show(0)
 
     def _build(self, w):
-        n = len(self.frames)
-        self.prev_button = w.Button(description="◀ prev", tooltip="previous step",
+        n, _ = len(self.frames), self._
+        self.prev_button = w.Button(description=_("◀ prev"), tooltip=_("previous step"),
                                     layout=w.Layout(width="auto"))
-        self.next_button = w.Button(description="next ▶", tooltip="next step",
+        self.next_button = w.Button(description=_("next ▶"), tooltip=_("next step"),
                                     layout=w.Layout(width="auto"))
         self.slider = w.IntSlider(value=0, min=0, max=n - 1, step=1, readout=False,
-                                  continuous_update=True, description="step",
+                                  continuous_update=True, description=_("step"),
                                   layout=w.Layout(flex="1 1 auto"))
         self.counter = w.Label()
         self.heading = w.HTML()
@@ -91,11 +96,16 @@ class Stepper:
         if self.slider.value != k:
             self.slider.value = k  # its observer calls show(k) again, harmlessly
         f = self.frames[k]
-        self.counter.value = f"step {k + 1} / {len(self.frames)}"
+        _ = self._
+        self.counter.value = _("step {k} / {n}").format(k=k + 1, n=len(self.frames))
         self.heading.value = f"<b>{html.escape(f.heading)}</b>" if f.heading else ""
         self.prev_button.disabled = k == 0
         self.next_button.disabled = k == len(self.frames) - 1
-        self.view.value = (f'{_STYLE}<div class="gg-step"><div style="overflow:auto;'
+        # Japanese has no italics: the book's line upright, the text marked as Japanese
+        style, lang = (_STYLE, "") if self.lang == "en" else (
+            _STYLE + "<style>.gg-step p.book{font-style:normal}</style>",
+            f' lang="{self.lang}"')
+        self.view.value = (f'{style}<div class="gg-step"{lang}><div style="overflow:auto;'
                            f'max-width:100%">{self._frame_svg(k)}</div>{f.html}</div>')
 
     def next(self):
@@ -105,7 +115,7 @@ class Stepper:
         self.show(self.index - 1)
 
     def _repr_html_(self):
-        return embed_html(player_html(self.frames), height=self.height)
+        return embed_html(player_html(self.frames, lang=self.lang), height=self.height)
 
     def _repr_mimebundle_(self, include=None, exclude=None):
         bundle = {"text/plain": repr(self), "text/html": self._repr_html_()}

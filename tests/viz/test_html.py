@@ -14,6 +14,7 @@ import urllib.parse
 import urllib.request
 from html.parser import HTMLParser
 from io import BytesIO
+from pathlib import Path
 from xml.etree import ElementTree
 
 import numpy as np
@@ -281,6 +282,75 @@ def test_player_steps_in_headless_chromium(sigmoid_frames, tmp_path):
         rgb = np.asarray(shot.convert("RGB")).astype(int)
         reds = (rgb[..., 0] > 180) & (rgb[..., 1] < 90) & (rgb[..., 2] < 90)
         assert reds.sum() > 50
+    finally:
+        browser.quit()
+
+
+# each of リンゴ消費税 and U+E000 drawn alone on a canvas in the page's own font, as the
+# string of its dark pixels
+_GLYPHS = """(function () {
+  var font = getComputedStyle(document.body).fontFamily;
+  return Array.prototype.map.call("リンゴ消費税\\ue000", function (c) {
+    var cv = document.createElement("canvas"); cv.width = cv.height = 40;
+    var g = cv.getContext("2d"); g.fillStyle = "white"; g.fillRect(0, 0, 40, 40);
+    g.fillStyle = "black"; g.font = "28px " + font; g.fillText(c, 4, 32);
+    var d = g.getImageData(0, 0, 40, 40).data, bits = "";
+    for (var i = 0; i < d.length; i += 4) { bits += d[i] < 128 ? "1" : "0"; }
+    return bits;
+  });
+})()"""
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="Chromium not installed (/usr/bin/chromium)")
+def test_the_player_in_japanese_in_headless_chromium(tmp_path):
+    """Appendix A's stepper with lang='ja': the page says lang="ja", its buttons, counter
+    and hint are Japanese, the book's steps are ステップ1 … ステップ6, the narration says
+    上流から伝わった微分 × 局所的な微分 and 分岐した値の和, and the kana and kanji on screen
+    are drawn as glyphs (the screenshot is kept: GRAPHGRAD_SCREENSHOT_DIR=DIR saves it)."""
+    if shutil.which("dot") is None:
+        pytest.skip("Graphviz dot not found")
+    from viz import i18n
+    fs = frames(appendix_a(labels="constants"), lang="ja")
+    path = export_html(fs, tmp_path / "steps.html")
+    page = path.read_text(encoding="utf-8")
+    assert '<html lang="ja">' in page and "Noto Sans CJK JP" in page
+    (tmp_path / "profile").mkdir()
+    browser = _Browser(path.resolve().as_uri(), tmp_path / "profile")
+    try:
+        n = len(fs)
+        s0 = browser.state()
+        assert s0["counter"] == f"1 / {n} コマ"
+        assert "上流から伝わった微分 × 局所的な微分 = 下流へ流す値" in s0["text"]
+        chips = browser.js("Array.prototype.map.call(document.querySelectorAll("
+                           "'#headings button'), function (b) { return b.textContent; })")
+        assert chips == ["順伝播", "Cross Entropy Errorレイヤ"] + \
+            [f"ステップ{k}" for k in range(1, 7)] + ["結果"]
+        assert browser.js("document.getElementById('next').textContent") == "次へ ▶"
+        assert "1 コマずつ" in browser.js("document.querySelector('.hint').textContent")
+        step3 = chips.index("ステップ3")
+        browser.click(f"#headings button:nth-child({step3 + 1})")  # the book's step 3
+        browser.wait_for("document.querySelector('#headings button[aria-current=step]')"
+                         ".textContent === 'ステップ3'")
+        s3 = browser.state()
+        assert "分岐した値の和" in s3["text"] and "順伝播で複数に分岐した値は" in s3["text"]
+        assert s3["counter"].endswith(f" / {n} コマ")
+        browser.click("#play")
+        assert browser.js("document.getElementById('play').textContent") == "⏸ 一時停止"
+        browser.click("#play")
+        browser.resize(1280, 900)
+        png = browser.screenshot()
+        keep = os.environ.get("GRAPHGRAD_SCREENSHOT_DIR")
+        if keep:
+            Path(keep, "player-ja.png").write_bytes(png)
+        shot = Image.open(BytesIO(png)).convert("RGB")
+        rgb = np.asarray(shot).astype(int)
+        reds = (rgb[..., 0] > 180) & (rgb[..., 1] < 90) & (rgb[..., 2] < 90)
+        assert reds.sum() > 50  # the gradients on screen
+        if i18n.cjk_fonts():
+            # each character drawn in the page's font: glyphs of their own shapes, none the
+            # box (or blank) of a character no font has (U+E000, private use)
+            inks = browser.js(_GLYPHS)
+            assert len(set(inks)) == len(inks), inks
     finally:
         browser.quit()
 

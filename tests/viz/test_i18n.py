@@ -59,9 +59,18 @@ def test_every_catalogue_entry_is_translated_and_not_fuzzy():
     assert not bad, f"untranslated or fuzzy in {PO.name}: {bad}"
 
 
+_PLACEHOLDER = re.compile(r"{\w*}|%\(\w+\)[sdr]|%[sdr]")  # ours, and argparse's
+
+
+def _texts(x):
+    return [x] if isinstance(x, str) else list(x)
+
+
 def test_placeholders_survive_translation():
     for m in _entries():
-        assert set(re.findall(r"{\w*}", m.id)) == set(re.findall(r"{\w*}", m.string)), m.id
+        wanted = set(_PLACEHOLDER.findall(_texts(m.id)[-1]))
+        for text in _texts(m.string):
+            assert set(_PLACEHOLDER.findall(text)) == wanted, m.id
 
 
 def _messages_in_code():
@@ -82,6 +91,70 @@ def test_every_message_in_the_code_is_in_the_catalogue():
     ids = {m.id for m in _entries()}
     missing = sorted(_messages_in_code() - ids)
     assert not missing, f"messages without a Japanese entry in {PO.name}: {missing}"
+
+
+def _by_name():
+    """The texts translated at display time by name, not as a literal in `_()`: each
+    composite's declared steps (the engine declares them in English), the legend, the
+    install hint, the figures' descriptions, the tour's list of drawings, the notebooks'
+    placeholder for a live stepper."""
+    from autograd.graph import COMPOSITES
+    from viz import dot, figures, render
+    from viz.cli import tour
+    texts = [render.INSTALL_HINT, dot.LEGEND_DIVISION, dot.LEGEND_RECIPROCAL, dot.LEGEND_MARKS]
+    for comp in COMPOSITES.values():
+        for step in comp.steps or ():
+            texts += [step["heading"], step.get("text", "")]
+    for f in figures.FIGURES.values():
+        texts.append(f.about)
+        if re.search(r"[a-z]{2}", f.book):  # "the graph of 5-19 ..." (not "5-14, 5-16")
+            texts.append(f.book)
+    texts += [about for _name, about in tour.DRAWINGS]
+    sys_path = str(ROOT / "notebooks")
+    import sys
+    sys.path.insert(0, sys_path)
+    try:
+        import sync
+        texts.append(sync.LIVE_ONLY_NOTE)
+    except ImportError:  # nbformat / nbclient are the notebooks' own dependencies
+        pass
+    finally:
+        sys.path.remove(sys_path)
+    return [t for t in texts if t]
+
+
+def test_every_text_translated_by_name_is_translated():
+    from viz.steps import spoken
+    ja = i18n.translator("ja")
+    untranslated = [t for t in _by_name() if spoken(t, ja) == t]
+    assert not untranslated, f"no Japanese in {PO.name} for: {untranslated}"
+    # the book's six steps of appendix A, and sigmoid's four, by the catalogue's "Step {n}"
+    assert [spoken(f"Step {k}", ja) for k in (1, 6)] == ["ステップ1", "ステップ6"]
+
+
+def test_the_books_names_of_the_shopping_graph():
+    from viz.figures import book_names
+    assert book_names("ja") == {"apple": "リンゴ", "apple_num": "リンゴの個数", "tax": "消費税",
+                                "orange": "みかん", "orange_num": "みかんの個数",
+                                "price": "支払金額"}
+    assert book_names("en") == {k: k for k in book_names("en")}
+    # the fruit's context keeps it apart from the colour of the player's hint
+    assert i18n.translator("ja")("orange") == "オレンジ"
+
+
+def test_argparse_messages_are_in_the_catalogue():
+    """The argparse messages graphgrad's help and errors show are ones argparse asks its
+    gettext for, in this Python's argparse.py: a renamed one would go untranslated."""
+    import argparse
+    source = Path(argparse.__file__).read_text(encoding="utf-8")
+    asked = set(re.findall(r"""\b_\((['"])(.+?)\1\)""", source))
+    asked = {m for _q, m in asked}
+    for mid in ("usage: ", "options", "positional arguments",
+                "show this help message and exit", "the following arguments are required: %s",
+                "invalid choice: %(value)r (choose from %(choices)s)",
+                "argument %(argument_name)s: %(message)s", "unrecognized arguments: %s"):
+        assert mid in asked, mid
+        assert i18n.translator("ja")(mid) != mid, mid
 
 
 def test_the_catalogue_is_compiled_again_when_its_source_changes(tmp_path, monkeypatch):

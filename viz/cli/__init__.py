@@ -3,7 +3,9 @@
 Each command module has `add_parser(sub)` (its options, next to its code) and `run(args)`
 returning the exit code.  Paths and options are checked before any work; a failure is one
 line, `graphgrad COMMAND: error: ...`, and a non-zero exit, never a traceback
-(GRAPHGRAD_DEBUG=1 shows the traceback of an unexpected error).
+(GRAPHGRAD_DEBUG=1 shows the traceback of an unexpected error).  Every command takes
+`--lang ja` (before or after the command's name; $GRAPHGRAD_LANG sets the default): the
+help, the messages and what the command draws are then Japanese (viz.cli.lang).
 """
 import argparse
 import errno
@@ -14,6 +16,7 @@ import warnings
 from contextlib import contextmanager
 
 from viz.cli.files import EXIT_FAILED, CommandError
+from viz.cli.lang import LANGS, _, from_argv, speaking
 
 __all__ = ["COMMANDS", "build_parser", "main"]
 
@@ -27,16 +30,27 @@ class _Parser(argparse.ArgumentParser):
     """argparse, with its errors on one line (not after the whole usage block)."""
 
     def error(self, message):
-        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+        self.exit(2, _("{prog}: error: {message} (see {prog} --help)").format(
+            prog=self.prog, message=message) + "\n")
+
+
+def _lang_option(parser, default):
+    parser.add_argument("--lang", choices=LANGS, default=default,
+                        help=_("the language of the help, the messages and the drawings: "
+                               "en or ja (default: $GRAPHGRAD_LANG, else the locale's)"))
 
 
 def build_parser():
     parser = _Parser(
-        prog="graphgrad", description="An autograd engine whose chain rule you can see.")
+        prog="graphgrad", description=_("An autograd engine whose chain rule you can see."))
+    _lang_option(parser, None)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMANDS:
         module = importlib.import_module(f"viz.cli.{name}")
-        module.add_parser(sub).set_defaults(func=module.run)
+        p = module.add_parser(sub)
+        # after the command too; SUPPRESS: an absent one leaves the global option's value
+        _lang_option(p, argparse.SUPPRESS)
+        p.set_defaults(func=module.run)
     return parser
 
 
@@ -54,7 +68,8 @@ def _silence_stdout():
 def _warnings_as_lines(prog):
     """Warnings (a damaged cached file, an overflow) as one line each, not two."""
     def show(message, category, filename, lineno, file=None, line=None):
-        print(f"{prog}: warning: {message}", file=sys.stderr)
+        print(_("{prog}: warning: {message}").format(prog=prog, message=message),
+              file=sys.stderr)
 
     with warnings.catch_warnings():
         warnings.showwarning = show
@@ -67,17 +82,24 @@ def _run(args, prog):
         sys.stdout.flush()
         return code
     except CommandError as e:
-        print(f"{prog}: error: {e}", file=sys.stderr)
+        print(_("{prog}: error: {message}").format(prog=prog, message=e), file=sys.stderr)
         return e.code
     except KeyboardInterrupt:
-        print(f"{prog}: interrupted", file=sys.stderr)
+        print(_("{prog}: interrupted").format(prog=prog), file=sys.stderr)
         return 130
     except MemoryError:
-        print(f"{prog}: error: out of memory", file=sys.stderr)
+        print(_("{prog}: error: out of memory").format(prog=prog), file=sys.stderr)
         return EXIT_FAILED
 
 
 def main(argv=None):
+    """The `graphgrad` command; returns the exit code."""
+    argv = sys.argv[1:] if argv is None else list(argv)
+    with speaking(from_argv(argv)):
+        return _main(argv)
+
+
+def _main(argv):
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
@@ -94,8 +116,8 @@ def main(argv=None):
         if e.filename is not None or e.errno not in _STREAM_ERRORS:
             return _unexpected(prog, e)
         _silence_stdout()
-        print(f"{prog}: error: cannot write to standard output: {e.strerror}",
-              file=sys.stderr)
+        print(_("{prog}: error: cannot write to standard output: {reason}").format(
+            prog=prog, reason=e.strerror), file=sys.stderr)
         return EXIT_FAILED
     except Exception as e:
         return _unexpected(prog, e)
@@ -105,5 +127,6 @@ def _unexpected(prog, e):
     if os.environ.get("GRAPHGRAD_DEBUG"):
         raise e
     detail = f"{type(e).__name__}: {e}".splitlines()[0]
-    print(f"{prog}: error: {detail} (GRAPHGRAD_DEBUG=1 shows where)", file=sys.stderr)
+    print(_("{prog}: error: {message} (GRAPHGRAD_DEBUG=1 shows where)").format(
+        prog=prog, message=detail), file=sys.stderr)
     return EXIT_FAILED

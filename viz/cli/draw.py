@@ -16,6 +16,7 @@ from pathlib import Path
 from viz.cli import expr as E
 from viz.cli.files import EXIT_FAILED, CommandError, atomic_path, output_dir, output_file
 from viz.cli.files import dpi as check_dpi
+from viz.cli.lang import _, current
 
 FORMATS = (".svg", ".png", ".pdf", ".dot", ".gv")
 STEP_FORMATS = (".html", ".htm", ".gif")
@@ -27,44 +28,46 @@ OUTPUT_NAMES = ("f", "g", "h", "F", "out")
 
 def add_parser(sub):
     p = sub.add_parser(
-        "draw", help="draw an expression's graph, values and gradients",
-        description="Build the graph of EXPR at the given point, run backward, print the "
-                    "value and every gradient, and draw the graph in the book's style.",
-        epilog='examples:\n'
+        "draw", help=_("draw an expression's graph, values and gradients"),
+        description=_("Build the graph of EXPR at the given point, run backward, print the "
+                      "value and every gradient, and draw the graph in the book's style."),
+        epilog=_("examples:") + '\n'
                '  graphgrad draw "x*y + exp(x)" --at x=1 y=2 -o graph.svg\n'
                '  graphgrad draw "sigmoid(w*x + b)" --at w=2 x=1 b=-1 --collapse sigmoid '
                '-o s.png\n'
                '  graphgrad draw "tanh(x)" --at x=0.5 --steps tanh.html\n'
-               '  graphgrad draw "sigmoid(x)" --at x=1 --labels symbols -o s.svg\n'
-               'functions: ' + ", ".join(E.FUNCTIONS) + '; operators: + - * / **.\n'
-               'An expression starting with "-" needs a space first: draw " -x*y" --at x=1 y=2',
+               '  graphgrad draw "sigmoid(x)" --at x=1 --labels symbols -o s.svg\n' +
+               _("functions: {functions}; operators: + - * / **.").format(
+                   functions=", ".join(E.FUNCTIONS)) + "\n" +
+               _('An expression starting with "-" needs a space first: draw " -x*y" --at '
+                 'x=1 y=2'),
         formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("expr", metavar="EXPR", help='the expression, e.g. "x*y + exp(x)"')
+    p.add_argument("expr", metavar="EXPR", help=_('the expression, e.g. "x*y + exp(x)"'))
     p.add_argument("--at", nargs="+", action="extend", default=[], metavar="NAME=VALUE",
-                   help="the value of each variable, e.g. --at x=1 y=2")
+                   help=_("the value of each variable, e.g. --at x=1 y=2"))
     p.add_argument("-o", "--out", metavar="FILE",
-                   help="write the graph to FILE (.svg .png .pdf .dot); default: print "
-                        "the DOT text")
+                   help=_("write the graph to FILE (.svg .png .pdf .dot); default: print "
+                          "the DOT text"))
     p.add_argument("--expand", action="append", metavar="NAME|all",
-                   help="open composite NAME (sigmoid, tanh, sub, div ...) as a cluster; "
-                        "repeatable")
+                   help=_("open composite NAME (sigmoid, tanh, sub, div ...) as a cluster; "
+                          "repeatable"))
     p.add_argument("--collapse", action="append", metavar="NAME|all",
-                   help="draw composite NAME as one box; repeatable")
+                   help=_("draw composite NAME as one box; repeatable"))
     p.add_argument("--depth", type=int, metavar="N",
-                   help="collapse composites nested deeper than N")
-    p.add_argument("--no-grad", action="store_true", help="draw forward values only")
+                   help=_("collapse composites nested deeper than N"))
+    p.add_argument("--no-grad", action="store_true", help=_("draw forward values only"))
     p.add_argument("--rankdir", choices=["LR", "TB"], default="LR",
-                   help="left to right (the book's way, default) or top to bottom")
+                   help=_("left to right (the book's way, default) or top to bottom"))
     p.add_argument("--labels", choices=["numbers", "symbols", "both"], default="numbers",
-                   help="what the edges say: numbers (default), symbols (each value's and "
-                        "gradient's expression, in the variables' names; needs sympy) or "
-                        "both")
+                   help=_("what the edges say: numbers (default), symbols (each value's and "
+                          "gradient's expression, in the variables' names; needs sympy) or "
+                          "both"))
     p.add_argument("--digits", type=int, default=4, metavar="N",
-                   help="significant digits on the edges (default 4)")
-    p.add_argument("--dpi", type=int, metavar="N", help="PNG resolution")
+                   help=_("significant digits on the edges (default 4)"))
+    p.add_argument("--dpi", type=int, metavar="N", help=_("PNG resolution"))
     p.add_argument("--steps", metavar="FILE",
-                   help="also write the backward pass step by step: FILE.html (player) "
-                        "or FILE.gif (animation), or a folder of numbered frames")
+                   help=_("also write the backward pass step by step: FILE.html (player) "
+                          "or FILE.gif (animation), or a folder of numbered frames"))
     return p
 
 
@@ -87,13 +90,15 @@ def _check_composites(expand, collapse):
     for option, names in (("--expand", expand), ("--collapse", collapse)):
         unknown = [n for n in names or () if n != "all" and n not in known]
         if unknown:
-            raise CommandError(f"{option} {unknown[0]}: no composite of that name; the "
-                               f"composites are: all, {', '.join(known)}")
+            raise CommandError(_("{option} {name}: no composite of that name; the "
+                                 "composites are: all, {names}").format(
+                                     option=option, name=unknown[0], names=", ".join(known)))
     both = sorted(set(expand or ()) & set(collapse or ()))
     if both or ("all" in (collapse or ()) and expand):
         name = both[0] if both else "all"
-        raise CommandError(f"--collapse {name} and --expand {(expand or [name])[0]} "
-                           "contradict each other: name a composite in one of them")
+        raise CommandError(_("--collapse {name} and --expand {other} contradict each other: "
+                             "name a composite in one of them").format(
+                                 name=name, other=(expand or [name])[0]))
 
 
 def _check_steps(path):
@@ -102,32 +107,36 @@ def _check_steps(path):
     suffix = p.suffix.lower()
     if suffix in STEP_FORMATS:
         if suffix == ".gif" and importlib.util.find_spec("PIL") is None:
-            raise CommandError(f"--steps {path}: a GIF needs Pillow (pip install pillow)")
+            raise CommandError(_("--steps {path}: a GIF needs Pillow (pip install "
+                                 "pillow)").format(path=path))
         return output_file(p, "--steps", hint=" (.html, .gif)")
     if suffix == "" or p.is_dir():
         return output_dir(p, "--steps")
-    raise CommandError(f"--steps {path}: cannot tell what to write from the name; use "
-                       ".html, .gif, or a folder for numbered .svg frames")
+    raise CommandError(_("--steps {path}: cannot tell what to write from the name; use "
+                         ".html, .gif, or a folder for numbered .svg frames").format(path=path))
 
 
 def check_options(args):
     """Every option, before anything is computed or written."""
     if not 1 <= args.digits <= MAX_DIGITS:
-        raise CommandError(f"--digits must be between 1 and {MAX_DIGITS}, got {args.digits}")
+        raise CommandError(_("--digits must be between 1 and {most}, got {value}").format(
+            most=MAX_DIGITS, value=args.digits))
     if args.depth is not None and args.depth < 0:
-        raise CommandError(f"--depth must be 0 or more, got {args.depth}")
+        raise CommandError(_("--depth must be 0 or more, got {value}").format(
+            value=args.depth))
     check_dpi(args.dpi)
     _check_composites(args.expand, args.collapse)
     if args.labels != "numbers" and importlib.util.find_spec("sympy") is None:
-        raise CommandError(f"--labels {args.labels} needs sympy: pip install sympy")
+        raise CommandError(_("--labels {labels} needs sympy: pip install sympy").format(
+            labels=args.labels))
     if args.out:
-        output_file(args.out, "-o", FORMATS, hint=", e.g. graph.svg")
+        output_file(args.out, "-o", FORMATS, hint=_(", e.g. graph.svg"))
     if args.steps:
         _check_steps(args.steps)
         from viz.render import INSTALL_HINT, dot_available
         if not dot_available():
-            raise CommandError(f"--steps draws each step with Graphviz: {INSTALL_HINT}",
-                               EXIT_FAILED)
+            raise CommandError(_("--steps draws each step with Graphviz: {hint}").format(
+                hint=_(INSTALL_HINT)), EXIT_FAILED)
 
 
 # ----------------------------------------------------------------------------- the graph
@@ -221,12 +230,13 @@ def _compute(args):
     except E.ExprError as e:
         raise CommandError(str(e)) from None
     except (DomainError, ArithmeticError, ValueError, TypeError) as e:
-        raise CommandError(f"cannot compute {args.expr!r} at "
-                           f"{' '.join(args.at) or 'no point'}: {e}") from None
+        raise CommandError(_("cannot compute {expr} at {point}: {reason}").format(
+            expr=repr(args.expr), point=" ".join(args.at) or _("no point"),
+            reason=e)) from None
     recorded = root.requires_grad
     if args.steps and not recorded:
-        raise CommandError("--steps: the expression has no variables, so there is no "
-                           "backward pass to step through")
+        raise CommandError(_("--steps: the expression has no variables, so there is no "
+                             "backward pass to step through"))
     # the expression "x" is the variable x itself; sigmoid names its output y, which
     # must not read as a variable y
     if root.name is None or (root.op is not None and root.name in expression.variables):
@@ -236,14 +246,15 @@ def _compute(args):
         try:
             root.backward()
         except (DomainError, ArithmeticError) as e:
-            raise CommandError(f"the gradient is undefined at this point: {e}") from None
+            raise CommandError(_("the gradient is undefined at this point: {reason}").format(
+                reason=e)) from None
         lines += [f"∂{root.name}/∂{n} = {_g(variables[n].grad)}"
                   for n in expression.variables]
     if not math.isfinite(root.data):
-        lines.append("note: the value is not finite")
+        lines.append(_("note: the value is not finite"))
     unused = sorted(set(given) - set(expression.variables))
     if unused:
-        lines.append(f"note: not in the expression: {', '.join(unused)}")
+        lines.append(_("note: not in the expression: {names}").format(names=", ".join(unused)))
     return root, lines, recorded and not args.no_grad
 
 
@@ -261,12 +272,12 @@ def _write_image(g, path, dpi):
         dot_path = Path(path).with_suffix(".dot")
         with atomic_path(dot_path) as tmp:
             tmp.write_text(g.source, encoding="utf-8")
-        print(f"graphgrad draw: {e}\nwrote the DOT text to {dot_path} instead",
-              file=sys.stderr)
+        print(f"graphgrad draw: {_(str(e))}\n" + _("wrote the DOT text to {path} instead")
+              .format(path=dot_path), file=sys.stderr)
         return EXIT_FAILED
     with atomic_path(path) as tmp:
         tmp.write_bytes(data)
-    print(f"wrote {path}")
+    print(_("wrote {path}").format(path=path))
     return 0
 
 
@@ -274,12 +285,13 @@ def _write_steps(root, path, options, report):
     from viz.html import export_steps
     options = {k: v for k, v in options.items() if k in ("expand", "collapse", "depth")}
     p = Path(path)
+    options["lang"] = current()
     if p.suffix.lower() in STEP_FORMATS:
         with atomic_path(p) as tmp:
             export_steps(root, tmp, **options)
     else:  # a folder of numbered frames: each frame is written by the stepper
         export_steps(root, p, **options)
-    print(f"wrote {path}", file=report)
+    print(_("wrote {path}").format(path=path), file=report)
 
 
 def run(args):
@@ -289,7 +301,7 @@ def run(args):
                    grads=grads, fmt=args.digits)
     from viz.dot import draw
     try:
-        g = draw(root, rankdir=args.rankdir, labels=args.labels, **options)
+        g = draw(root, rankdir=args.rankdir, labels=args.labels, lang=current(), **options)
     except (ValueError, TypeError) as e:
         raise CommandError(str(e)) from None
     # the DOT text on stdout stays valid DOT: the numbers then go to stderr

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from viz.cli.files import EXIT_FAILED, CommandError, output_dir, write_atomic
 from viz.cli.files import dpi as check_dpi
+from viz.cli.lang import _, cells, current, pad
 
 FORMATS = ("svg", "png", "pdf", "dot")
 LABELS = ("numbers", "symbols", "both")
@@ -15,35 +16,36 @@ LABELS = ("numbers", "symbols", "both")
 
 def add_parser(sub):
     p = sub.add_parser(
-        "figure", help="regenerate the book's figures as SVG and PNG",
-        description="Regenerate figures of 'Deep Learning from Scratch' (chapter 5 and "
-                    "appendix A) from the engine's own graphs.",
-        epilog="examples:\n  graphgrad figure --list\n  graphgrad figure all -o figures\n"
-               "  graphgrad figure sigmoid appendix-a -o figures --format svg pdf\n"
-               "  graphgrad figure appendix-a --labels symbols -o figures   (figure A-5)",
+        "figure", help=_("regenerate the book's figures as SVG and PNG"),
+        description=_("Regenerate figures of 'Deep Learning from Scratch' (chapter 5 and "
+                      "appendix A) from the engine's own graphs."),
+        epilog=_("examples:") + "\n  graphgrad figure --list\n  graphgrad figure all -o "
+               "figures\n  graphgrad figure sigmoid appendix-a -o figures --format svg pdf\n"
+               "  graphgrad figure appendix-a --labels symbols -o figures   " +
+               _("(figure A-5)"),
         formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("names", nargs="*", metavar="NAME", help="figure names, or 'all'")
+    p.add_argument("names", nargs="*", metavar="NAME", help=_("figure names, or 'all'"))
     p.add_argument("-o", "--out", default="figures", metavar="DIR",
-                   help="output folder (default: figures)")
-    p.add_argument("--list", action="store_true", help="list the figures and exit")
+                   help=_("output folder (default: figures)"))
+    p.add_argument("--list", action="store_true", help=_("list the figures and exit"))
     p.add_argument("--format", nargs="+", default=["svg", "png"], choices=FORMATS,
-                   help="formats (default: svg png)")
-    p.add_argument("--dpi", type=int, default=None, metavar="N", help="PNG resolution")
+                   help=_("formats (default: svg png)"))
+    p.add_argument("--dpi", type=int, default=None, metavar="N", help=_("PNG resolution"))
     p.add_argument("--labels", choices=LABELS, default="numbers",
-                   help="what the edges say: numbers (default), symbols (the book's "
-                        "expressions: figures 5-20, 5-22, A-5; needs sympy) or both")
+                   help=_("what the edges say: numbers (default), symbols (the book's "
+                          "expressions: figures 5-20, 5-22, A-5; needs sympy) or both"))
     p.add_argument("--rankdir", choices=["LR", "TB"], default="LR",
-                   help="left to right (the book's way, default) or top to bottom "
-                        "(narrower: appendix A fits a page's width)")
+                   help=_("left to right (the book's way, default) or top to bottom "
+                          "(narrower: appendix A fits a page's width)"))
     return p
 
 
-def write_figure(name, outdir, formats, dpi, labels="numbers", rankdir="LR"):
-    """Figure `name` as outdir/NAME.svg, NAME.png ... (viz.figures draws it); returns
-    the paths written."""
+def write_figure(name, outdir, formats, dpi, labels="numbers", rankdir="LR", lang=None):
+    """Figure `name` as outdir/NAME.svg, NAME.png ... (viz.figures draws it, in `lang`;
+    None: the command's language); returns the paths written."""
     from viz import figures
     from viz.render import pipe
-    g = figures.figure(name, labels, rankdir)
+    g = figures.figure(name, labels, rankdir, lang or current())
     paths = []
     for fmt in formats:
         data = pipe(g, fmt, dpi=dpi if fmt == "png" else None)
@@ -55,18 +57,18 @@ def need_dot(formats):
     """Refuse, before any work, images without Graphviz's `dot`."""
     from viz.render import INSTALL_HINT, dot_available
     if any(f != "dot" for f in formats) and not dot_available():
-        raise CommandError(f"{INSTALL_HINT}\n(--format dot writes the DOT text without it)",
-                           EXIT_FAILED)
+        raise CommandError(_(INSTALL_HINT) + "\n" +
+                           _("(--format dot writes the DOT text without it)"), EXIT_FAILED)
 
 
 def _names(args, figures):
     if not args.names:
-        raise CommandError("name a figure, or 'all' (see --list)")
+        raise CommandError(_("name a figure, or 'all' (see --list)"))
     names = figures.names() if "all" in args.names else list(dict.fromkeys(args.names))
     unknown = [n for n in names if n not in figures.FIGURES]
     if unknown:
-        raise CommandError(f"no figure {', '.join(map(repr, unknown))}; the figures are: "
-                           f"{', '.join(figures.FIGURES)}")
+        raise CommandError(_("no figure {names}; the figures are: {figures}").format(
+            names=", ".join(map(repr, unknown)), figures=", ".join(figures.FIGURES)))
     return names
 
 
@@ -76,15 +78,16 @@ def print_list(figures):
     graph of arrays), and what it shows."""
     rows = []
     for f in figures.FIGURES.values():
-        book = f.book
+        book = _(f.book)
         if not f.scalar:
-            book += "; numbers only"
+            book += _("; numbers only")
         elif f.reproduces("symbols"):
-            book += f"; --labels symbols: {f.reproduces('symbols')}"
-        rows.append((f.name, book, f.about))
-    widths = [max(len(r[i]) for r in rows) for i in range(2)]
+            book += _("; --labels symbols: {figures}").format(figures=f.reproduces("symbols"))
+        rows.append((f.name, book, _(f.about)))
+    # columns as a terminal shows them: a kanji or kana takes two cells
+    widths = [max(cells(r[i]) for r in rows) for i in range(2)]
     for name, book, about in rows:
-        print(f"{name:<{widths[0]}}  {book:<{widths[1]}}  {about}")
+        print(f"{pad(name, widths[0])}  {pad(book, widths[1])}  {about}")
 
 
 def _labels(args, names, figures):
@@ -95,14 +98,16 @@ def _labels(args, names, figures):
         scalar = figures.FIGURES[name].scalar
         if args.labels != "numbers" and not scalar:
             if "all" not in args.names:
-                raise CommandError(f"figure {name!r} is a graph of arrays: it has numbers "
-                                   f"only (--labels numbers), not --labels {args.labels}")
-            print(f"note: {name} is a graph of arrays: drawn with numbers")
+                raise CommandError(_("figure {name} is a graph of arrays: it has numbers "
+                                     "only (--labels numbers), not --labels {labels}").format(
+                                         name=repr(name), labels=args.labels))
+            print(_("note: {name} is a graph of arrays: drawn with numbers").format(name=name))
         chosen[name] = args.labels if scalar else "numbers"
     if args.labels != "numbers":
         import importlib.util
         if importlib.util.find_spec("sympy") is None:
-            raise CommandError(f"--labels {args.labels} needs sympy: pip install sympy")
+            raise CommandError(_("--labels {labels} needs sympy: pip install sympy").format(
+                labels=args.labels))
     return chosen
 
 
@@ -122,6 +127,6 @@ def run(args):
                    if v not in ("numbers", "LR")}  # the defaults: no keywords
         for path in write_figure(name, args.out, formats, args.dpi or figures.DPI,
                                  **options):
-            print(f"wrote {path}")
+            print(_("wrote {path}").format(path=path))
     sys.stdout.flush()
     return 0

@@ -14,6 +14,8 @@ import threading
 from contextlib import contextmanager
 from pathlib import Path
 
+from viz.cli.lang import _
+
 EXIT_USAGE = 2  # bad input, as argparse uses
 EXIT_FAILED = 1  # the input was fine but something could not be made (no dot, ...)
 
@@ -43,8 +45,8 @@ def _probe(directory, option, shown):
     try:
         fd, name = tempfile.mkstemp(prefix=".graphgrad-probe-", dir=directory)
     except OSError as e:
-        raise CommandError(f"{option} {shown}: cannot write in {directory}: "
-                           f"{e.strerror or e}") from None
+        raise CommandError(_("{option} {path}: cannot write in {folder}: {reason}").format(
+            option=option, path=shown, folder=directory, reason=e.strerror or e)) from None
     os.close(fd)
     os.unlink(name)
 
@@ -53,7 +55,8 @@ def _check_parent(directory, option, shown):
     """`directory` exists or can be made, and files can be written in it."""
     existing = _nearest_existing(directory)
     if not existing.is_dir():
-        raise CommandError(f"{option} {shown}: {existing} is a file, not a directory")
+        raise CommandError(_("{option} {path}: {existing} is a file, not a directory").format(
+            option=option, path=shown, existing=existing))
     _probe(existing, option, shown)
 
 
@@ -62,10 +65,12 @@ def output_file(path, option, suffixes=None, hint=""):
     `suffixes`: the ones allowed (lower case, with the dot)."""
     p = Path(path)
     if p.is_dir():
-        raise CommandError(f"{option} {path}: is a directory; name a file{hint}")
+        raise CommandError(_("{option} {path}: is a directory; name a file{hint}").format(
+            option=option, path=path, hint=hint))
     if suffixes is not None and p.suffix.lower() not in suffixes:
-        raise CommandError(f"{option} {path}: cannot tell the format from the name; use "
-                           f"{', '.join(suffixes)}")
+        raise CommandError(_("{option} {path}: cannot tell the format from the name; use "
+                             "{suffixes}").format(option=option, path=path,
+                                                  suffixes=", ".join(suffixes)))
     _check_parent(p.parent, option, path)
     return p
 
@@ -75,18 +80,21 @@ def output_dir(path, option, names=()):
     written in it (`names`) is blocked by a folder of that name."""
     p = Path(path)
     if os.path.lexists(p) and not p.is_dir():
-        raise CommandError(f"{option} {path}: is a file, not a directory")
+        raise CommandError(_("{option} {path}: is a file, not a directory").format(
+            option=option, path=path))
     _check_parent(p, option, path)
     for name in names:
         if (p / name).is_dir():
-            raise CommandError(f"{option} {path}: {p / name} is a directory, where the "
-                               f"file {name} is to be written")
+            raise CommandError(_("{option} {path}: {folder} is a directory, where the file "
+                                 "{name} is to be written").format(
+                                     option=option, path=path, folder=p / name, name=name))
     return p
 
 
 def dpi(value, option="--dpi"):
     if value is not None and not 1 <= value <= MAX_DPI:
-        raise CommandError(f"{option} must be between 1 and {MAX_DPI}, got {value}")
+        raise CommandError(_("{option} must be between 1 and {most}, got {value}").format(
+            option=option, most=MAX_DPI, value=value))
     return value
 
 
@@ -106,13 +114,15 @@ def atomic_path(path):
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as e:
-        raise CommandError(f"cannot write {path}: {e.strerror or e}", EXIT_FAILED) from None
+        raise CommandError(_("cannot write {path}: {reason}").format(
+            path=path, reason=e.strerror or e), EXIT_FAILED) from None
     tmp = _temporary(path)
     try:
         yield tmp
         os.replace(tmp, path)
     except OSError as e:
-        raise CommandError(f"cannot write {path}: {e.strerror or e}", EXIT_FAILED) from None
+        raise CommandError(_("cannot write {path}: {reason}").format(
+            path=path, reason=e.strerror or e), EXIT_FAILED) from None
     finally:
         if tmp.exists():
             tmp.unlink()

@@ -7,7 +7,8 @@ player: the Cross Entropy Error layer, then the book's Steps 1 to 6 with the bra
 at 1/S and at each exp(a_k), ending in ∂L/∂a_k = y_k − t_k, in numbers and in symbols.
 The symbols need sympy (`./run demo` installs it): without it the tour stops at once,
 saying so, rather than write a stepper without them.  The last line says how to run
-`graphgrad` from here on.
+`graphgrad` from here on.  `--lang ja`: the printout, the drawings (リンゴ, 消費税 ...) and
+the stepper (ステップ1 … ステップ6) in Japanese.
 """
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ import sys
 from pathlib import Path
 
 from viz.cli.files import EXIT_FAILED, CommandError, atomic_path, output_dir
+from viz.cli.lang import _, current, pad
 
 # the inputs as the book lists them, then the intermediate prices
 NAMES = ["apple", "apple_num", "orange", "orange_num", "tax", "apple_price", "orange_price",
@@ -34,8 +36,8 @@ RUN_VAR = "GRAPHGRAD_RUN"
 
 
 def add_parser(sub):
-    p = sub.add_parser("tour", help="a short tour: the book's graphs, drawn and stepped")
-    p.add_argument("-o", "--out", default="graphgrad-out", help="output folder")
+    p = sub.add_parser("tour", help=_("a short tour: the book's graphs, drawn and stepped"))
+    p.add_argument("-o", "--out", default="graphgrad-out", help=_("output folder"))
     return p
 
 
@@ -56,15 +58,21 @@ def how_to_run():
     if shutil.which("graphgrad"):
         return "graphgrad", None
     script = Path(sys.prefix) / "bin" / "graphgrad"
-    return str(script), f"or activate the virtualenv first: source {sys.prefix}/bin/activate"
+    return str(script), _("or activate the virtualenv first: source {path}").format(
+        path=f"{sys.prefix}/bin/activate")
 
 
 def _print_price():
+    from viz.figures import book_names
     price, nodes = apple_orange()
-    print("Apples and oranges (figure 5-17): price = (100 × 2 + 150 × 3) × 1.1")
-    print(f"price: {price.data:g}")
+    # the book's names (リンゴ, 消費税) where its figures give them; the intermediate
+    # prices by the names of its code (apple_price, section 5.4.2)
+    names = book_names(current())
+    print(_("Apples and oranges (figure 5-17): price = (100 × 2 + 150 × 3) × 1.1"))
+    print(_("price: {value}").format(value=f"{price.data:g}"))
     for n in nodes:
-        print(f"  d price / d {n.name:<13} = {n.grad:g}")
+        print(_("  d price / d {name} = {grad}").format(
+            name=pad(names.get(n.name, n.name), 13), grad=f"{n.grad:g}"))
     print()
 
 
@@ -75,7 +83,7 @@ def _draw_all(out, have_dot):
     written = []
     for name, about in DRAWINGS:
         paths = write_figure(name, out, formats, DPI)
-        written.append((" ".join(p.name for p in paths), about))
+        written.append((" ".join(p.name for p in paths), _(about)))
     if have_dot:
         written.append(_stepper(out))
     return written
@@ -86,35 +94,36 @@ def need_sympy():
     try:
         import sympy  # noqa: F401
     except ImportError:
-        raise CommandError(
+        raise CommandError(_(
             "the appendix-A stepper writes the book's algebra (−t1/y1, 1/S, y1 − t1) with "
             "sympy, which is not installed; install it with: pip install 'graphgrad[symbolic]' "
-            "(./run demo does this)", EXIT_FAILED) from None
+            "(./run demo does this)"), EXIT_FAILED) from None
 
 
 def run(args):
     from viz.render import INSTALL_HINT, dot_available
     need_sympy()
     out = Path(args.out or "graphgrad-out")
-    output_dir(out, "-o", [f"{n}.{f}" for n, _ in DRAWINGS for f in ("svg", "png", "dot")]
+    output_dir(out, "-o", [f"{n}.{f}" for n, _about in DRAWINGS for f in ("svg", "png", "dot")]
                + [STEPPER])
     _print_price()
     have_dot = dot_available()
     written = _draw_all(out, have_dot)
-    print(f"Drawings in {out}/:")
-    width = max(len(files) for files, _ in written)
+    print(_("Drawings in {folder}/:").format(folder=out))
+    width = max(len(files) for files, _about in written)
     for files, about in written:
         print(f"  {files:<{width}}  {about}")
     if not have_dot:
-        print("\n" + INSTALL_HINT, file=sys.stderr)
-        print("(the .dot files above are the graphs as text; with dot installed the tour "
-              "writes SVG, PNG and the HTML stepper)", file=sys.stderr)
+        print("\n" + _(INSTALL_HINT), file=sys.stderr)
+        print(_("(the .dot files above are the graphs as text; with dot installed the tour "
+                "writes SVG, PNG and the HTML stepper)"), file=sys.stderr)
         sys.stderr.flush()
     command, activate = how_to_run()
-    print(f'\nMore: {command} figure --list; {command} draw "sigmoid(w*x + b)" '
-          "--at w=2 x=1 b=-1 -o graph.svg")
+    print("\n" + _("More: {more}").format(
+        more=f'{command} figure --list; {command} draw "sigmoid(w*x + b)" --at w=2 x=1 '
+             "b=-1 -o graph.svg"))
     if activate:
-        print(f"({activate}; then: graphgrad figure --list)")
+        print(_("({activate}; then: graphgrad figure --list)").format(activate=activate))
     return 0
 
 
@@ -124,7 +133,7 @@ def stepper_frames():
     is installed."""
     from autograd import examples
     from viz.stepper import frames
-    return frames(examples.appendix_a(labels="constants"), symbolic=True)
+    return frames(examples.appendix_a(labels="constants"), symbolic=True, lang=current())
 
 
 def _stepper(out):
@@ -132,10 +141,13 @@ def _stepper(out):
     from viz.html import export_html, heading_groups
     fs = stepper_frames()
     with atomic_path(out / STEPPER) as tmp:
-        export_html(fs, tmp, title="Appendix A: Softmax-with-Loss, backward step by step")
-    steps = [h for h, _, _ in heading_groups(fs) if h.startswith("Step ")]
-    return STEPPER, (f"its backward pass in the book's {steps[0]} … {steps[-1]}, ending in "
-                     f"{fs[-1].title.removeprefix('Result: ')} (open in a browser)")
+        export_html(fs, tmp, title=_("Appendix A: Softmax-with-Loss, backward step by step"))
+    step = _("Step {n}").split("{n}")[0]  # 'Step ', 'ステップ'
+    steps = [h for h, _first, _last in heading_groups(fs) if h.startswith(step)]
+    result = fs[-1].title.removeprefix(_("Result: {statement}").format(statement=""))
+    return STEPPER, _("its backward pass in the book's {first} … {last}, ending in {result} "
+                      "(open in a browser)").format(first=steps[0], last=steps[-1],
+                                                    result=result)
 
 
 __all__ = ["DRAWINGS", "NAMES", "apple_orange", "how_to_run", "need_sympy", "run",

@@ -18,6 +18,7 @@ import time
 import numpy as np
 
 from viz.cli.files import CommandError, atomic_path, output_dir, sigint_ignored
+from viz.cli.lang import _, current
 
 __all__ = ["DEFAULTS", "LEARNING_RATES", "add_parser", "build_network", "load_data", "run",
            "save_plots"]
@@ -50,11 +51,12 @@ def _hidden(text):
     try:
         sizes = [int(s) for s in text.split(",") if s.strip()]
     except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"--hidden wants a size or a comma-separated list like 100,100, got {text!r}"
-        ) from None
+        raise argparse.ArgumentTypeError(_(
+            "--hidden wants a size or a comma-separated list like 100,100, got {text}"
+        ).format(text=repr(text))) from None
     if not sizes or min(sizes) < 1:
-        raise argparse.ArgumentTypeError(f"--hidden sizes must be >= 1, got {text!r}")
+        raise argparse.ArgumentTypeError(_("--hidden sizes must be >= 1, got {text}").format(
+            text=repr(text)))
     return sizes
 
 
@@ -63,58 +65,60 @@ def _positive(kind):
         try:
             value = kind(text)
         except ValueError:
-            raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+            raise argparse.ArgumentTypeError(_("not a number: {text}").format(
+                text=repr(text))) from None
         if not math.isfinite(value) or value <= 0:
-            raise argparse.ArgumentTypeError(f"must be a finite number > 0, got {text}")
+            raise argparse.ArgumentTypeError(_("must be a finite number > 0, got {text}").format(
+                text=text))
         return value
     return parse
 
 
 def add_parser(sub):
     p = sub.add_parser(
-        "train", help="train a network on MNIST or a built-in dataset",
-        description="Train the book's TwoLayerNet (or a MultiLayerNet) with mini-batch "
+        "train", help=_("train a network on MNIST or a built-in dataset"),
+        description=_("Train the book's TwoLayerNet (or a MultiLayerNet) with mini-batch "
         "gradient descent, backpropagation by the engine.  Writes loss.png, "
-        "accuracy.png, params.npz and history.json to --out.")
+        "accuracy.png, params.npz and history.json to --out."))
     p.add_argument("--dataset", choices=DATASETS, default="mnist",
-                   help="mnist (default), or a small 2-D set: spiral, moons, xor")
+                   help=_("mnist (default), or a small 2-D set: spiral, moons, xor"))
     p.add_argument("--data-dir", default=None, metavar="DIR",
-                   help="where the MNIST files are (default: $GRAPHGRAD_MNIST_DIR, then "
+                   help=_("where the MNIST files are (default: $GRAPHGRAD_MNIST_DIR, then "
                    "the cache); without the 60,000 training images the 10,000 test "
-                   "images are split 8,000 / 2,000")
+                   "images are split 8,000 / 2,000"))
     p.add_argument("--download", action="store_true",
-                   help="download the MNIST files if they are missing")
+                   help=_("download the MNIST files if they are missing"))
     p.add_argument("--model", choices=MODELS, default=None,
-                   help="two-layer (the book's TwoLayerNet) or multi (MultiLayerNet); "
-                   "default two-layer for one hidden size, multi for a list")
+                   help=_("two-layer (the book's TwoLayerNet) or multi (MultiLayerNet); "
+                   "default two-layer for one hidden size, multi for a list"))
     p.add_argument("--hidden", type=_hidden, default=None, metavar="SIZES",
-                   help="hidden layer size(s): 50, or a list like 100,100 "
-                   "(default 50 for MNIST, 30 for the small sets)")
+                   help=_("hidden layer size(s): 50, or a list like 100,100 "
+                   "(default 50 for MNIST, 30 for the small sets)"))
     p.add_argument("--activation", choices=ACTIVATIONS, default="relu",
-                   help="hidden activation (multi only; TwoLayerNet is ReLU)")
+                   help=_("hidden activation (multi only; TwoLayerNet is ReLU)"))
     p.add_argument("--weight-init", default="auto", metavar="STD",
-                   help="initial weight scale: a number, he, xavier, or auto (0.01 for "
-                   "the book's MNIST TwoLayerNet, else he for relu, xavier otherwise)")
+                   help=_("initial weight scale: a number, he, xavier, or auto (0.01 for "
+                   "the book's MNIST TwoLayerNet, else he for relu, xavier otherwise)"))
     p.add_argument("--optimizer", choices=OPTIMIZER_NAMES, default="sgd")
     p.add_argument("--lr", type=_positive(float), default=None,
-                   help="learning rate (default: 0.1 for SGD on MNIST, as the book; "
-                   "see viz.cli.train.LEARNING_RATES)")
+                   help=_("learning rate (default: 0.1 for SGD on MNIST, as the book; "
+                   "see viz.cli.train.LEARNING_RATES)"))
     p.add_argument("--batch-size", type=_positive(int), default=None,
-                   help="mini-batch size (default 100 for MNIST, 30 for the small sets)")
+                   help=_("mini-batch size (default 100 for MNIST, 30 for the small sets)"))
     p.add_argument("--iters", type=_positive(int), default=None,
-                   help="training iterations (default 10000 for MNIST, 3000 otherwise)")
+                   help=_("training iterations (default 10000 for MNIST, 3000 otherwise)"))
     p.add_argument("--seed", type=int, default=0,
-                   help="seed of the initial weights and of the batch order")
+                   help=_("seed of the initial weights and of the batch order"))
     p.add_argument("--dtype", choices=("float64", "float32"), default="float64")
     p.add_argument("--log-every", type=_positive(int), default=None, metavar="EPOCHS",
-                   help="print the accuracy line every this many epochs (default 1 for "
-                   "MNIST, 20 for the small sets); the curves get every epoch")
+                   help=_("print the accuracy line every this many epochs (default 1 for "
+                   "MNIST, 20 for the small sets); the curves get every epoch"))
     p.add_argument("--out", default=os.path.join("graphgrad-out", "train"), metavar="DIR",
-                   help="output folder (default graphgrad-out/train)")
+                   help=_("output folder (default graphgrad-out/train)"))
     p.add_argument("--check-grad", action="store_true",
-                   help="first compare backprop with the numerical gradient on 3 samples "
-                   "and print the differences (as the book's gradient_check.py)")
-    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+                   help=_("first compare backprop with the numerical gradient on 3 samples "
+                   "and print the differences (as the book's gradient_check.py)"))
+    p.add_argument("--no-progress", action="store_true", help=_("no progress bar"))
     return p
 
 
@@ -131,16 +135,17 @@ def _weight_init(arg, model, activation, dataset):
         return "he" if activation == "relu" else "xavier"
     if arg.lower() in ("he", "relu", "xavier", "sigmoid"):
         if model == "two-layer":
-            raise CommandError("--weight-init he/xavier is for --model multi; "
-                               "TwoLayerNet takes a number (the book's weight_init_std)")
+            raise CommandError(_("--weight-init he/xavier is for --model multi; "
+                                 "TwoLayerNet takes a number (the book's weight_init_std)"))
         return arg.lower()
     try:
         std = float(arg)
     except ValueError:
-        raise CommandError(f"--weight-init wants a number, he, xavier or auto, got "
-                           f"{arg!r}") from None
+        raise CommandError(_("--weight-init wants a number, he, xavier or auto, got "
+                             "{value}").format(value=repr(arg))) from None
     if not math.isfinite(std) or std < 0:
-        raise CommandError(f"--weight-init must be a finite number >= 0, got {arg}")
+        raise CommandError(_("--weight-init must be a finite number >= 0, got {value}").format(
+            value=arg))
     return std
 
 
@@ -148,29 +153,33 @@ def _check_network(args):
     model = _model(args)
     hidden = args.hidden
     if model == "two-layer" and len(hidden) != 1:
-        raise CommandError(f"--model two-layer has one hidden layer; got --hidden "
-                           f"{','.join(map(str, hidden))} (use --model multi)")
+        raise CommandError(_("--model two-layer has one hidden layer; got --hidden {sizes} "
+                             "(use --model multi)").format(sizes=",".join(map(str, hidden))))
     if model == "two-layer" and args.activation != "relu":
-        raise CommandError("the book's TwoLayerNet is a ReLU network; use --model multi "
-                           f"for --activation {args.activation}")
+        raise CommandError(_("the book's TwoLayerNet is a ReLU network; use --model multi "
+                             "for --activation {activation}").format(
+                                 activation=args.activation))
     inputs, classes = SHAPES[args.dataset]
     sizes = [inputs, *hidden, classes]
     count = sum(a * b + b for a, b in zip(sizes, sizes[1:]))
     if count > MAX_PARAMETERS:
         size = count * np.dtype(args.dtype).itemsize
-        raise CommandError(f"--hidden {','.join(map(str, hidden))} makes a network of "
-                           f"{count:,} parameters ({size / 1e9:,.1f} GB as {args.dtype}); "
-                           f"the limit is {MAX_PARAMETERS:,}")
+        raise CommandError(_("--hidden {sizes} makes a network of {count} parameters ({gb} "
+                             "GB as {dtype}); the limit is {limit}").format(
+                                 sizes=",".join(map(str, hidden)), count=f"{count:,}",
+                                 gb=f"{size / 1e9:,.1f}", dtype=args.dtype,
+                                 limit=f"{MAX_PARAMETERS:,}"))
     return _weight_init(args.weight_init, model, args.activation, args.dataset)
 
 
 def _check_paths(args):
     output_dir(args.out, "--out", OUTPUTS)
     if args.data_dir is not None and args.dataset != "mnist":
-        raise CommandError(f"--data-dir is for --dataset mnist; {args.dataset} is made "
-                           "on the spot")
+        raise CommandError(_("--data-dir is for --dataset mnist; {dataset} is made on the "
+                             "spot").format(dataset=args.dataset))
     if args.data_dir is not None and not os.path.isdir(args.data_dir):
-        raise CommandError(f"--data-dir {args.data_dir}: no such directory")
+        raise CommandError(_("--data-dir {path}: no such directory").format(
+            path=args.data_dir))
 
 
 def check_options(args):
@@ -182,7 +191,7 @@ def check_options(args):
     if args.lr is None:
         args.lr = LEARNING_RATES[kind][args.optimizer]
     if args.seed < 0:
-        raise CommandError(f"--seed must be 0 or more, got {args.seed}")
+        raise CommandError(_("--seed must be 0 or more, got {value}").format(value=args.seed))
     _check_paths(args)
     return _check_network(args)
 
@@ -197,8 +206,8 @@ def load_data(name, data_dir=None, download=False, log=print):
         data = datasets.load_mnist_with_fallback(data_dir, download=download,
                                                  progress=True)
         if not data.full:
-            log(data.description + ("" if download else
-                                    "; pass --download to fetch the full set"))
+            log(_split_described(data) + ("" if download else
+                                           _("; pass --download to fetch the full set")))
         return data.train, data.test
     # the small sets: a second draw from the same distribution is the test set
     make = {"spiral": lambda s: datasets.spiral(100, 3, seed=s),
@@ -207,18 +216,28 @@ def load_data(name, data_dir=None, download=False, log=print):
     return make(0), make(1)
 
 
+def _split_described(data):
+    """What the MNIST loader says of the 8,000 / 2,000 split of the test images, in the
+    command's language (the engine says it in English)."""
+    if current() == "en":
+        return data.description
+    return _("MNIST: the 60,000 training images were not found; using the 10,000 test "
+             "images split {train} train / {test} test").format(
+                 train=f"{len(data.train[0]):,}", test=f"{len(data.test[0]):,}")
+
+
 def _one_line(text):
     return " ".join(str(text).split())
 
 
 def _not_found(e, download):
     """A one-line MNISTNotFoundError: where it looked, why, and what to do."""
-    where = ", ".join(map(str, e.searched)) or "no directory"
+    where = ", ".join(map(str, e.searched)) or _("no directory")
     reason = "" if not e.reason or e.reason.startswith("Not downloading") \
         else f": {_one_line(e.reason)}"
-    hint = "" if download else "; --download fetches the full set"
-    return (f"MNIST files not found in {where}{reason}{hint} (the two t10k files alone "
-            "are enough)")
+    hint = "" if download else _("; --download fetches the full set")
+    return _("MNIST files not found in {where}{reason}{hint} (the two t10k files alone "
+             "are enough)").format(where=where, reason=reason, hint=hint)
 
 
 def _prepared(args, log):
@@ -242,45 +261,61 @@ def _prepared(args, log):
 def _plot(path, draw):
     """One figure through a Figure + Agg canvas (no pyplot: no global backend, no GUI),
     written whole or not at all."""
+    import matplotlib
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    fig = Figure(figsize=(6, 4))
-    FigureCanvasAgg(fig)
-    draw(fig.add_subplot())
-    fig.tight_layout()
-    with atomic_path(path) as tmp:
-        fig.savefig(tmp, dpi=100)
+    with matplotlib.rc_context(plot_fonts(current())):
+        fig = Figure(figsize=(6, 4))
+        FigureCanvasAgg(fig)
+        draw(fig.add_subplot())
+        fig.tight_layout()
+        with atomic_path(path) as tmp:
+            fig.savefig(tmp, dpi=100)
     return path
+
+
+def plot_fonts(lang):
+    """matplotlib settings for `lang`: for Japanese the CJK families of
+    viz.i18n.font_family that matplotlib has, first (none named that it lacks: each
+    would be a warning); English: matplotlib's own defaults."""
+    if lang == "en":
+        return {}
+    from matplotlib import font_manager
+
+    from viz.i18n import font_family
+    have = {f.name for f in font_manager.fontManager.ttflist}
+    families = [f for f in font_family(lang).split(",") if f in have]
+    return {"font.family": families + ["sans-serif"]} if families else {}
 
 
 def _loss_curve(losses):
     def draw(ax):
         if losses:
             it = np.arange(1, len(losses) + 1)
-            ax.plot(it, losses, color="0.75", linewidth=0.6, label="mini-batch loss")
+            ax.plot(it, losses, color="0.75", linewidth=0.6, label=_("mini-batch loss"))
             k = min(100, len(losses))
             if k > 1:
                 smooth = np.convolve(losses, np.ones(k) / k, mode="valid")
-                ax.plot(it[k - 1:], smooth, color="C0", label=f"mean of {k}")
+                ax.plot(it[k - 1:], smooth, color="C0", label=_("mean of {k}").format(k=k))
             ax.legend(loc="upper right")
-        ax.set_xlabel("iteration")
-        ax.set_ylabel("loss")
-        ax.set_title("training loss")
+        ax.set_xlabel(_("iteration"))
+        ax.set_ylabel(_("loss"))
+        ax.set_title(_("training loss"))
     return draw
 
 
 def _accuracy_curve(epochs, train_acc, test_acc):
     def draw(ax):
         if epochs:
-            ax.plot(epochs, train_acc, marker="o", markersize=3, label="train acc")
+            ax.plot(epochs, train_acc, marker="o", markersize=3, label=_("train acc"))
             ax.plot(epochs, test_acc, marker="s", markersize=3, linestyle="--",
-                    label="test acc")
+                    label=_("test acc"))
             ax.legend(loc="lower right")
-        ax.set_xlabel("epochs")
-        ax.set_ylabel("accuracy")
+        ax.set_xlabel(_("epochs"))
+        ax.set_ylabel(_("accuracy"))
         ax.set_ylim(0, 1.0)
-        ax.set_title("accuracy")
+        ax.set_title(_("accuracy"))
     return draw
 
 
@@ -291,7 +326,7 @@ def save_plots(out_dir, losses, epochs, train_acc, test_acc, log=print):
         import matplotlib  # noqa: F401
         from matplotlib.figure import Figure  # noqa: F401
     except ImportError:
-        log("matplotlib is not installed: no plots (pip install matplotlib)")
+        log(_("matplotlib is not installed: no plots (pip install matplotlib)"))
         return []
     return [_plot(os.path.join(out_dir, "loss.png"), _loss_curve(losses)),
             _plot(os.path.join(out_dir, "accuracy.png"),
@@ -315,19 +350,19 @@ def _gradient_check(net, x, t, log):
     from autograd.gradcheck import gradient_check
 
     if net.dtype != np.float64:  # central differences need float64's digits
-        log("gradient check in float64 (float32 central differences are off by ~1e-3):")
+        log(_("gradient check in float64 (float32 central differences are off by ~1e-3):"))
         check_net = _float64_copy(net)
     else:
-        log("gradient check (mean |backprop - numerical| per parameter, 3 samples):")
+        log(_("gradient check (mean |backprop - numerical| per parameter, 3 samples):"))
         check_net = net
     t0 = time.perf_counter()
     diffs = gradient_check(check_net, x[:3], t[:3], verbose=False)
     for key, d in diffs.items():
         log(f"{key}:{d:.1e}")
     worst = max(diffs.values())
-    verdict = "ok" if worst < 1e-6 else "LARGER THAN 1e-6: check the backward pass"
-    log(f"gradient check: worst {worst:.1e} ({verdict}), "
-        f"{time.perf_counter() - t0:.1f} s")
+    verdict = _("ok") if worst < 1e-6 else _("LARGER THAN 1e-6: check the backward pass")
+    log(_("gradient check: worst {worst} ({verdict}), {seconds} s").format(
+        worst=f"{worst:.1e}", verdict=verdict, seconds=f"{time.perf_counter() - t0:.1f}"))
     return diffs
 
 
@@ -399,8 +434,9 @@ class _Session:
         self.checked = len(loss)
         if bad is not None:
             self.checked = None
-            self.log(f"note: the loss is {loss[bad]} from iteration {bad + 1} on: the "
-                     "learning rate may be too large")
+            self.log(_("note: the loss is {loss} from iteration {iteration} on: the "
+                       "learning rate may be too large").format(loss=loss[bad],
+                                                                iteration=bad + 1))
 
     def step(self, history):
         self.bar.update(1)
@@ -416,13 +452,15 @@ class _Session:
 
 
 def _describe(args, data, model, n_classes):
-    (x_train, _), (x_test, _) = data
+    (x_train, _t), (x_test, _t) = data
     batch = min(args.batch_size, len(x_train))
     epochs = args.iters / max(len(x_train) / batch, 1)
-    return (f"{args.dataset}: {len(x_train)} train / {len(x_test)} test, {model} "
-            f"{x_train.shape[1]}-{','.join(map(str, args.hidden))}-{n_classes}, "
-            f"{args.optimizer} lr={args.lr}, batch {batch}, {args.iters} iterations "
-            f"({epochs:.1f} epochs), {args.dtype}")
+    return _("{dataset}: {train} train / {test} test, {model} {sizes}, {optimizer} "
+             "lr={lr}, batch {batch}, {iters} iterations ({epochs} epochs), {dtype}").format(
+                 dataset=args.dataset, train=len(x_train), test=len(x_test), model=model,
+                 sizes=f"{x_train.shape[1]}-{','.join(map(str, args.hidden))}-{n_classes}",
+                 optimizer=args.optimizer, lr=args.lr, batch=batch, iters=args.iters,
+                 epochs=f"{epochs:.1f}", dtype=args.dtype)
 
 
 def _train(args, out, err):
@@ -436,7 +474,7 @@ def _train(args, out, err):
         out.flush()
 
     data = _prepared(args, log)
-    (x_train, t_train), (_, t_test) = data
+    (x_train, t_train), (_x, t_test) = data
     n_classes = int(max(t_train.max(), t_test.max())) + 1
     model, net = build_network(args, x_train.shape[1], n_classes, std)
     os.makedirs(args.out, exist_ok=True)
@@ -451,15 +489,18 @@ def _train(args, out, err):
               on_iteration=session.step, history=session.history)
     except KeyboardInterrupt:
         session.save()
-        err.write(f"graphgrad train: interrupted at iteration "
-                  f"{session.history.iterations + 1} of {args.iters}; parameters saved to "
-                  f"{session.params_path}, curves so far in {args.out}\n")
+        err.write(_("graphgrad train: interrupted at iteration {iteration} of {iters}; "
+                    "parameters saved to {params}, curves so far in {out}").format(
+                        iteration=session.history.iterations + 1, iters=args.iters,
+                        params=session.params_path, out=args.out) + "\n")
         return 130
     elapsed = time.perf_counter() - t0
     session.save()
     h = session.history
-    log(f"done: {args.iters} iterations in {elapsed:.1f} s; final train acc "
-        f"{h.train_acc[-1]:.4f}, test acc {h.test_acc[-1]:.4f}; wrote {args.out}")
+    log(_("done: {iters} iterations in {seconds} s; final train acc {train}, test acc "
+          "{test}; wrote {out}").format(iters=args.iters, seconds=f"{elapsed:.1f}",
+                                         train=f"{h.train_acc[-1]:.4f}",
+                                         test=f"{h.test_acc[-1]:.4f}", out=args.out))
     return 0
 
 
@@ -471,9 +512,10 @@ def run(args, out=None, err=None):
     try:
         return _train(args, out, err)
     except CommandError as e:
-        err.write(f"graphgrad train: error: {e}\n")
+        err.write(_("{prog}: error: {message}").format(prog="graphgrad train", message=e)
+                  + "\n")
         return e.code
     except MemoryError:
-        err.write("graphgrad train: error: out of memory (try a smaller --hidden or "
-                  "--batch-size)\n")
+        err.write(_("graphgrad train: error: out of memory (try a smaller --hidden or "
+                    "--batch-size)") + "\n")
         return 1
