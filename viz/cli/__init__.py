@@ -16,7 +16,7 @@ import warnings
 from contextlib import contextmanager
 
 from viz.cli.files import EXIT_FAILED, CommandError
-from viz.cli.lang import LANGS, _, from_argv, speaking
+from viz.cli.lang import LANGS, _, formatter, from_argv, speaking
 
 __all__ = ["COMMANDS", "build_parser", "main"]
 
@@ -50,7 +50,9 @@ def build_parser():
         p = module.add_parser(sub)
         # after the command too; SUPPRESS: an absent one leaves the global option's value
         _lang_option(p, argparse.SUPPRESS)
+        p.formatter_class = formatter(p.formatter_class)
         p.set_defaults(func=module.run)
+    parser.formatter_class = formatter(parser.formatter_class)
     return parser
 
 

@@ -12,12 +12,14 @@ and put back afterwards.
 from __future__ import annotations
 
 import argparse
+import re
 import unicodedata
 from contextlib import contextmanager
 
 from viz import i18n
 
-__all__ = ["LANGS", "_", "cells", "current", "from_argv", "ngettext", "pad", "speaking"]
+__all__ = ["LANGS", "_", "cells", "current", "formatter", "from_argv", "ngettext", "pad",
+           "speaking", "wrap"]
 
 LANGS = i18n.LANGS
 _speaking = []  # the languages of the commands running (main() may be called nested)
@@ -75,3 +77,55 @@ def cells(text):
 def pad(text, width):
     """`text` padded with spaces to `width` cells (f"{text:<{width}}" counts characters)."""
     return text + " " * (width - cells(text))
+
+
+# a line never starts with these (the closing marks and the small kana of Japanese
+# line breaking, kinsoku)
+_NO_START = set("、。，．）」』】〕・：；？！ゃゅょっャュョッー）,.:;)")
+_NO_END = set("（「『【〔(")  # nor ends with these
+_UNIT = re.compile(r"[ \t]+|[^\s\u3000-\u9fff\uff00-\uffef]+|.", re.S)
+
+
+def wrap(text, width):
+    """`text` broken into lines of at most `width` terminal cells: Latin words whole,
+    Japanese between any two characters (textwrap breaks only at spaces, and counts a
+    kanji as one column where a terminal gives it two).  A closing mark stays on its
+    line, hanging past `width` if it must (burasage)."""
+    lines, line = [], ""
+    for unit in _UNIT.findall(" ".join(text.split())):
+        if unit.isspace():
+            unit = " "
+        if line and cells(line + unit) > width and unit != " " and \
+                unit[0] not in _NO_START:
+            carried = line[-1] if line[-1] in _NO_END and len(line) > 1 else ""
+            lines.append(line[:len(line) - len(carried)].rstrip())
+            line = carried
+        if line or unit != " ":
+            line += unit
+    return lines + ([line.rstrip()] if line.strip() else [])
+
+
+class _Wrapping:
+    """argparse's help formatting, with lines measured and broken as a terminal shows
+    Japanese (see wrap)."""
+
+    def _split_lines(self, text, width):
+        return wrap(text, width)
+
+    def _fill_text(self, text, width, indent):
+        return "\n".join(indent + line for line in wrap(text, width - len(indent)))
+
+
+def formatter(cls):
+    """`cls` (an argparse formatter class) breaking lines as a terminal shows them, for a
+    language other than English; English keeps argparse's own."""
+    if current() == "en" or issubclass(cls, _Wrapping):
+        return cls
+    if issubclass(cls, argparse.RawDescriptionHelpFormatter):  # its text is laid out
+        return type(f"Wrapping{cls.__name__}", (_RawWrapping, cls), {})
+    return type(f"Wrapping{cls.__name__}", (_Wrapping, cls), {})
+
+
+class _RawWrapping(_Wrapping):
+    def _fill_text(self, text, width, indent):
+        return argparse.RawDescriptionHelpFormatter._fill_text(self, text, width, indent)

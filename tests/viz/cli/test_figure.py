@@ -1,4 +1,6 @@
 """`graphgrad figure` (viz.cli.figure): the book's figures as files."""
+import pytest
+
 from tests.viz.cli.helpers import needs_dot, run
 from viz import figures
 
@@ -68,3 +70,46 @@ def test_figure_all_with_symbols_draws_arrays_with_numbers(capsys, tmp_path):
                        "symbols", "--format", "dot")
     assert code == 0 and "note: affine is a graph of arrays: drawn with numbers" in out
     assert "y1 − t1" in (tmp_path / "appendix-a.dot").read_text(encoding="utf-8")
+
+
+def test_the_apple_figure_in_japanese(capsys, tmp_path, monkeypatch):
+    """The book's names (figure 5-16: リンゴ, リンゴの個数, 消費税, 支払金額) and a CJK font
+    named in the DOT text, by --lang ja or by GRAPHGRAD_LANG=ja; --lang en keeps English."""
+    code, out, _ = run(capsys, "figure", "apple", "apple-orange", "-o", str(tmp_path),
+                       "--format", "dot", "--lang", "ja")
+    assert code == 0 and out.startswith(f"{tmp_path / 'apple.dot'} を書き出しました")
+    dot = (tmp_path / "apple.dot").read_text(encoding="utf-8")
+    for name in ("リンゴ", "リンゴの個数", "消費税", "支払金額"):
+        assert f"label=<{name}>" in dot, name
+    assert "label=<apple>" not in dot and "label=<tax>" not in dot
+    # the graph's, the nodes' and the edges' font: a Japanese family first
+    assert dot.count('fontname="Noto Sans CJK JP,') == 3
+    both = (tmp_path / "apple-orange.dot").read_text(encoding="utf-8")
+    assert "label=<みかん>" in both and "label=<みかんの個数>" in both
+    assert "apple_price" not in both  # the book's figure 5-17 writes no intermediate names
+    monkeypatch.setenv("GRAPHGRAD_LANG", "ja")
+    code, out, _ = run(capsys, "figure", "apple", "-o", str(tmp_path / "env"), "--format", "dot")
+    assert "label=<リンゴ>" in (tmp_path / "env" / "apple.dot").read_text(encoding="utf-8")
+    code, out, _ = run(capsys, "figure", "apple", "-o", str(tmp_path / "en"), "--format", "dot",
+                       "--lang", "en")
+    dot = (tmp_path / "en" / "apple.dot").read_text(encoding="utf-8")
+    assert "label=<apple>" in dot and "Noto" not in dot and out.startswith("wrote ")
+
+
+@needs_dot
+def test_the_japanese_apple_figure_is_drawn_in_a_japanese_font(tmp_path):
+    from viz import i18n
+    if not i18n.cjk_fonts():
+        pytest.skip("no font with Japanese coverage: " + i18n.FONT_HINT.splitlines()[0])
+    svg = figures.figure("apple", lang="ja").pipe(format="svg").decode("utf-8")
+    assert ">リンゴ</text>" in svg and ">消費税</text>" in svg
+    assert 'font-family="Noto Sans CJK JP' in svg
+
+
+def test_figure_list_in_japanese(capsys):
+    code, out, _ = run(capsys, "figure", "--list", "--lang", "ja")
+    assert code == 0
+    rows = dict(line.split(None, 1) for line in out.splitlines())
+    assert rows["apple"].endswith("  支払金額 = リンゴ × リンゴの個数 × 消費税、微分つき")
+    assert rows["appendix-a"].startswith(
+        "図A-5 のグラフ（a = (0.3, 2.9, 4)）、--labels symbols: A-5")

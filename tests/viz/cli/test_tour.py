@@ -91,3 +91,37 @@ def test_the_tour_stops_at_once_without_sympy(capsys, tmp_path, monkeypatch):
     assert err.startswith("graphgrad tour: error: ") and "sympy" in err
     assert "pip install 'graphgrad[symbolic]'" in err and "./run demo" in err
     assert not (tmp_path / "out").exists()  # nothing written, not even a folder
+
+
+@needs_dot
+def test_the_tour_in_japanese(capsys, tmp_path):
+    """--lang ja: the printout in the book's names, the stepper under the book's headings
+    (ステップ1 … ステップ6) with its narration, the drawings' fonts and names Japanese."""
+    pytest.importorskip("sympy")
+    code, out, _ = run(capsys, "tour", "-o", str(tmp_path), "--lang", "ja")
+    assert code == 0
+    lines = out.splitlines()
+    assert lines[0].startswith("リンゴとみかんの買い物（図5-17）")
+    assert lines[1] == "支払金額: 715 円"
+    for name, g in [("リンゴ", "2.2"), ("リンゴの個数", "110"), ("みかん", "3.3"),
+                    ("みかんの個数", "165"), ("消費税", "650"), ("all_price", "1.1")]:
+        assert any(ln.split() == [f"∂支払金額/∂{name}", "=", g] for ln in lines), name
+    assert "本のステップ1〜ステップ6の順にたどり、∂L/∂a_k = y_k − t_k にたどり着きます" in out
+    page = (tmp_path / "appendix-a-steps.html").read_text(encoding="utf-8")
+    assert '<html lang="ja">' in page
+    data = _frames_in(page)
+    assert [d["heading"] for d in data] == (["順伝播"] + ["Cross Entropy Errorレイヤ"] * 4
+                                            + [f"ステップ{k}" for k in range(1, 7)] + ["結果"])
+    html = {d["heading"]: d["html"] for d in data}
+    assert "上流から伝わった微分 × 局所的な微分 = 下流へ流す値" in html["順伝播"]
+    assert "分岐した値の和" in html["ステップ3"] and "局所的な微分" in html["ステップ3"]
+    assert "順伝播で複数に分岐した値は、逆伝播では足し合わされます" in html["ステップ3"]
+    assert "0.01349 + (−0.01832) = −0.004824" in html["ステップ6"]  # the numbers as in English
+    assert data[-1]["title"] == "結果: ∂L/∂a_k = y_k − t_k"
+    # every line of the narration is Japanese: no English sentence left over
+    text = " ".join(d["html"] for d in data)
+    for english in ("upstream", "sent to", "Forward", "node", "The ", "sum:"):
+        assert english not in text, english
+    svg = (tmp_path / "apple-orange.svg").read_text(encoding="utf-8")
+    assert "リンゴの個数" in svg and "消費税" in svg and "支払金額" in svg
+    assert 'font-family="Noto Sans CJK JP' in svg

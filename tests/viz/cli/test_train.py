@@ -221,3 +221,31 @@ def test_a_damaged_mnist_file_is_named_and_moved_aside(tmp_path, capsys):
     assert warning.endswith(f"moved it to {data / NAMES[3]}.bad")
     assert error.startswith(f"graphgrad train: error: MNIST files not found in {data}: ")
     assert "has been moved to" in error and (data / f"{NAMES[3]}.bad").exists()
+
+
+def test_japanese_plots_name_a_font_with_japanese_glyphs(tmp_path, monkeypatch):
+    """--lang ja: the curves' titles and labels are Japanese, in a font that has them; the
+    same labels in matplotlib's default font would be missing glyphs (the warning)."""
+    import warnings
+    pytest.importorskip("matplotlib")
+    from matplotlib import font_manager
+
+    from viz.cli.lang import speaking
+    japanese = train.plot_fonts("ja")
+    if not set(japanese.get("font.family", [])) & {f.name for f in
+                                                   font_manager.fontManager.ttflist}:
+        pytest.skip("matplotlib knows no font with Japanese glyphs (./run installs "
+                    "fonts-noto-cjk)")
+    assert train.plot_fonts("en") == {}  # English: matplotlib's own defaults
+    losses, epochs, acc = list(np.linspace(1, 0.1, 50)), [0, 1, 2], [0.5, 0.7, 0.9]
+
+    def missing_glyphs(fonts):
+        monkeypatch.setattr(train, "plot_fonts", lambda lang: fonts)
+        with warnings.catch_warnings(record=True) as seen, speaking("ja"):
+            warnings.simplefilter("always")
+            paths = train.save_plots(tmp_path, losses, epochs, acc, acc)
+        assert [os.path.basename(p) for p in paths] == ["loss.png", "accuracy.png"]
+        return [str(w.message) for w in seen if "missing from" in str(w.message)]
+
+    assert missing_glyphs(japanese) == []
+    assert missing_glyphs({}), "the test would not see a missing glyph"
