@@ -180,10 +180,21 @@ def _live_only(output):
     return WIDGET_VIEW in data or data.get("text/html", "").startswith("<iframe srcdoc=")
 
 
-def clean(nb):
-    """Drop what makes stored notebooks big or noisy: widget state, live-only outputs,
-    run metadata, and the memory address in the plain-text fallback of a picture (which
-    would change on every run) (in place)."""
+def language_of(source):
+    """A notebook folder named after a language graphgrad speaks (ja/) holds notebooks in
+    it; the others are English."""
+    from viz.i18n import LANGS
+    name = Path(source).parent.name
+    return name if name in LANGS else "en"
+
+
+def clean(nb, lang="en"):
+    """Drop what makes stored notebooks big or noisy: widget state, live-only outputs
+    (the note standing for them in the notebook's language `lang`), run metadata, and the
+    memory address in the plain-text fallback of a picture (which would change on every
+    run) (in place)."""
+    from viz.i18n import translator
+    note = translator(lang)(LIVE_ONLY_NOTE)
     nb.metadata.pop("widgets", None)
     nb.metadata["language_info"] = {"name": "python"}
     for cell in nb.cells:
@@ -191,7 +202,7 @@ def clean(nb):
         for output in cell.get("outputs", []):
             data = output.get("data", {})
             if _live_only(output):
-                output.data = {"text/plain": LIVE_ONLY_NOTE}
+                output.data = {"text/plain": note}
             elif len(data) > 1 and isinstance(data.get("text/plain"), str):
                 data["text/plain"] = ADDRESS.sub(r"<\1>", data["text/plain"])
     return nb
@@ -201,7 +212,7 @@ def run(source, timeout=300):
     """Execute one text source and write its cleaned .ipynb; returns the .ipynb's path.
     On an error nothing is written: the stored notebook stays as it was."""
     source = Path(source)
-    nb = clean(execute(read(source), source.parent, timeout=timeout))
+    nb = clean(execute(read(source), source.parent, timeout=timeout), language_of(source))
     path = ipynb_of(source)
     nbformat.write(nb, path)
     return path

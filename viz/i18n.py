@@ -24,17 +24,20 @@ from functools import cache
 from pathlib import Path
 
 __all__ = ["LANGS", "ENV_VAR", "language", "translator", "translations", "font_family",
-           "cjk_fonts", "FONT_HINT"]
+           "cjk_family", "cjk_fonts", "FONT_HINT"]
 
 LANGS = ("en", "ja")
 ENV_VAR = "GRAPHGRAD_LANG"
 DOMAIN = "graphgrad"
 LOCALE_DIR = Path(__file__).with_name("locale")
 
-# Graphviz (through pango) and browsers take the first family they have; Japanese
-# families first for ja, so kana and kanji never fall back to boxes.
-_LATIN = "DejaVu Sans,Helvetica,Arial,sans-serif"
+# Graphviz (through pango), browsers and matplotlib take each character from the first
+# family that has it.  For ja the Latin families still come first, so digits, ∂, × and −
+# look as in English (a CJK font draws them full width), then the Japanese ones for kana
+# and kanji, so no glyph falls back to a box; the generic family last.
+_LATIN = "DejaVu Sans,Helvetica,Arial"
 _CJK = "Noto Sans CJK JP,Noto Sans JP,IPAexGothic,IPAGothic,Hiragino Sans,Yu Gothic,Meiryo"
+_GENERIC = "sans-serif"
 FONT_HINT = (
     "Japanese text in PNG/PDF/GIF needs a CJK font; install one with:\n"
     "  sudo apt-get install fonts-noto-cjk            (Debian/Ubuntu)\n"
@@ -124,7 +127,14 @@ def translations(lang=None):
 
 def font_family(lang=None):
     """The font families to name in drawings and plots for `lang`."""
-    return f"{_CJK},{_LATIN}" if language(lang) == "ja" else _LATIN
+    if language(lang) == "ja":
+        return f"{_LATIN},{_CJK},{_GENERIC}"
+    return f"{_LATIN},{_GENERIC}"
+
+
+def cjk_family(lang=None):
+    """The first Japanese family font_family(lang) names (None for English)."""
+    return _CJK.split(",")[0] if language(lang) == "ja" else None
 
 
 def cjk_fonts():

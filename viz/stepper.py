@@ -698,7 +698,7 @@ def _local_formula(r, node, i):
             f"∂z/∂y = {r.name(node.parents[0])}"
     if op == "add":
         return "∂z/∂x = 1" if i == 0 else "∂z/∂y = 1"
-    return _split_formula(minus(node.op.formula), len(node.parents))[i]
+    return _split_formula(minus(spoken(node.op.formula, r._)), len(node.parents))[i]
 
 
 def _sent_text(r, step, i):

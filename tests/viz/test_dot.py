@@ -368,3 +368,26 @@ def test_long_expressions_break_at_top_level_sums():
     assert _wrap("(a + b + c + d + e + f + g + h + i)") == [
         "(a + b + c + d + e + f + g + h + i)"]  # never inside parentheses
     assert _wrap("short") == ["short"]
+
+
+def test_a_japanese_drawing_names_a_cjk_font_and_says_its_captions_in_japanese():
+    from viz import i18n
+    x, y = Value(3.0, name="x"), Value(2.0, name="y")
+    z = (x / y) * x.reciprocal()  # both kinds of division: the legend tells them apart
+    z.name = "z"
+    z.backward()
+    en, ja = viz.draw(z, lang="en"), viz.draw(z, lang="ja")
+    assert f'fontname="{i18n.font_family("ja")}"' in ja.source
+    assert "Noto" not in en.source and 'fontname="DejaVu Sans,' in en.source
+    assert "「/」は 1/x（本の図5-19）、「÷」は x ÷ y" in ja.source
+    assert "/ is 1/x (the book's figure 5-19), ÷ is x ÷ y" in en.source
+    # the graph itself is the same: only its words and fonts differ
+    strip = re.compile(r'\b(fontname|label|tooltip)=("[^"]*"|[^\s\]]+)')
+    assert strip.sub("", en.source) == strip.sub("", ja.source)
+    assert viz.build(z, lang="ja").lang == "ja" and viz.build(z).lang == "en"
+
+
+def test_the_one_hot_note_in_japanese():
+    pytest.importorskip("sympy")
+    g = viz.draw(appendix_a(labels="constants"), labels="symbols", lang="ja")
+    assert "t1 + t2 + t3 = 1（ラベルは one-hot 表現）を使った箇所: " in g.source

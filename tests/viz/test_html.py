@@ -522,6 +522,24 @@ def test_widget_stepper_buttons_and_slider():
     assert bundle["text/html"].startswith("<iframe srcdoc=")
 
 
+def test_widget_stepper_in_japanese():
+    pytest.importorskip("ipywidgets")
+    from viz.widgets import Stepper
+    s = Stepper(book_sigmoid(1.0), symbolic=False, lang="ja")
+    assert s.counter.value == "1 / 6 コマ" and s.heading.value == "<b>順伝播</b>"
+    assert (s.prev_button.description, s.next_button.description) == ("◀ 前へ", "次へ ▶")
+    s.next()
+    assert s.heading.value == "<b>ステップ1</b>" and "局所的な微分" in s.view.value
+    assert 'lang="ja"' in s.view.value
+    assert '<html lang="ja">' in html_page_of(s)
+
+
+def html_page_of(stepper):
+    import html as html_module
+    frame = stepper._repr_html_()
+    return html_module.unescape(re.search(r'srcdoc="(.*?)"', frame, re.S).group(1))
+
+
 @needs_dot
 def test_widget_falls_back_to_the_html_player(monkeypatch):
     import viz.widgets as widgets

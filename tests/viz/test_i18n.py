@@ -93,11 +93,16 @@ def test_every_message_in_the_code_is_in_the_catalogue():
     assert not missing, f"messages without a Japanese entry in {PO.name}: {missing}"
 
 
+_WORDS = re.compile(r"\b(?!exp\b|tanh\b|log\b)[a-z]{2,}\b")  # English, not a function
+
+
 def _by_name():
     """The texts translated at display time by name, not as a literal in `_()`: each
-    composite's declared steps (the engine declares them in English), the legend, the
-    install hint, the figures' descriptions, the tour's list of drawings, the notebooks'
-    placeholder for a live stepper."""
+    composite's declared steps (the engine declares them in English), the primitives'
+    formulas that have words in them, the legend, the install hint, the figures'
+    descriptions, the tour's list of drawings, the notebooks' placeholder for a live
+    stepper."""
+    from autograd import PRIMITIVES
     from autograd.graph import COMPOSITES
     from viz import dot, figures, render
     from viz.cli import tour
@@ -105,22 +110,25 @@ def _by_name():
     for comp in COMPOSITES.values():
         for step in comp.steps or ():
             texts += [step["heading"], step.get("text", "")]
+    texts += [p.formula for p in PRIMITIVES.values() if _WORDS.search(p.formula)]
     for f in figures.FIGURES.values():
         texts.append(f.about)
-        if re.search(r"[a-z]{2}", f.book):  # "the graph of 5-19 ..." (not "5-14, 5-16")
+        if _WORDS.search(f.book):  # "the graph of 5-19 ..." (not "5-14, 5-16")
             texts.append(f.book)
     texts += [about for _name, about in tour.DRAWINGS]
-    sys_path = str(ROOT / "notebooks")
-    import sys
-    sys.path.insert(0, sys_path)
-    try:
-        import sync
-        texts.append(sync.LIVE_ONLY_NOTE)
-    except ImportError:  # nbformat / nbclient are the notebooks' own dependencies
-        pass
-    finally:
-        sys.path.remove(sys_path)
+    texts.append(_notebooks_note())
     return [t for t in texts if t]
+
+
+def _notebooks_note():
+    """notebooks/sync.py's LIVE_ONLY_NOTE, read from its source (importing it needs the
+    notebooks' own dependencies)."""
+    tree = ast.parse((ROOT / "notebooks" / "sync.py").read_text(encoding="utf-8"))
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", "") == \
+                "LIVE_ONLY_NOTE":
+            return ast.literal_eval(node.value)
+    raise AssertionError("notebooks/sync.py has no LIVE_ONLY_NOTE")
 
 
 def test_every_text_translated_by_name_is_translated():
@@ -212,7 +220,9 @@ def test_fontconfig_resolves_the_japanese_family():
     if not i18n.cjk_fonts():
         pytest.skip("no font with Japanese coverage: " + i18n.FONT_HINT.splitlines()[0])
     import subprocess
-    first = i18n.font_family("ja").split(",")[0]
+    families = i18n.font_family("ja").split(",")
+    assert families.index(i18n.cjk_family("ja")) < families.index("sans-serif")
+    first = i18n.cjk_family("ja")  # the family the kana and kanji are taken from
     out = subprocess.run(["fc-match", "-f", "%{family}\n%{lang}", f"{first}:lang=ja"],
                          capture_output=True, text=True, check=True).stdout
     assert "ja" in out.splitlines()[-1].split("|")

@@ -387,3 +387,40 @@ def test_array_graphs_are_grouped_too():
     ops = {step3.view.node(n).op for n in step3.focus}
     assert ops == {"broadcast_to", "reciprocal"}  # the branches of 1/S sum in broadcast_to
     assert fs[-1].title == "All gradients"
+
+
+def test_frames_in_japanese():
+    """lang='ja': the book's headings and step texts (declared in English by the engine)
+    and the narration in Japanese; the numbers, the algebra and the layout as in English."""
+    pytest.importorskip("sympy")
+    en, ja = frames(book_sigmoid(1.0)), frames(book_sigmoid(1.0), lang="ja")
+    assert [f.heading for f in ja] == ["順伝播"] + [f"ステップ{k}" for k in range(1, 5)] + ["結果"]
+    assert [f.lang for f in ja] == ["ja"] * len(ja) and en[0].lang == "en"
+    assert ja[1].description.startswith("「/」ノードは y = 1/x で")
+    assert "上流から伝わった微分 × 局所的な微分 = 下流へ流す値" in ja[0].text
+    labels = [row[0] for row in ja[1].rows]
+    assert labels[0].startswith("上流から伝わった微分 ") and labels[1].startswith("局所的な微分")
+    assert labels[2].startswith("下流の ") and labels[2].endswith(" へ流す値")
+    # the same numbers and expressions, in the same rows
+    assert [row[1:] for f in en for row in f.rows] == [row[1:] for f in ja for row in f.rows]
+    assert [f.edge_states for f in en] == [f.edge_states for f in ja]
+    assert ja[-1].title == en[-1].title.replace("Result: ", "結果: ")
+    assert "<th>数値</th><th>式</th>" in ja[1].html
+
+
+def test_the_language_comes_from_the_variable(monkeypatch):
+    monkeypatch.setenv("GRAPHGRAD_LANG", "ja")
+    assert frames(apple_orange(), symbolic=False)[0].heading == "順伝播"
+    assert frames(apple_orange(), symbolic=False, lang="en")[0].heading == "Forward pass"
+    with pytest.raises(ValueError, match="lang must be one of en, ja"):
+        frames(apple_orange(), lang="fr")
+
+
+def test_a_sum_of_branches_in_japanese():
+    from autograd.examples import appendix_a
+    fs = frames(appendix_a(labels="constants"), symbolic=False, lang="ja")
+    step3 = next(f for f in fs if f.heading == "ステップ3")
+    assert [s.name for s in step3.sums] == ["1/S"]
+    assert any(row[0].startswith("分岐した値の和: 上流から伝わった微分 ∂L/∂(1/S)")
+               for row in step3.rows)
+    assert '<tr class="sum">' in step3.html  # marked as the sum, in any language
