@@ -4,6 +4,7 @@
     viz.draw(loss)                       # graphviz.Digraph, book style
     viz.draw(loss, collapse="sigmoid")   # a composite as one box
     viz.save(loss, "loss.png")           # .svg .png .pdf .dot
+    viz.draw(loss, lang="ja")            # captions in Japanese, a CJK font named
 
 viz imports autograd's public API only; the engine never imports viz.  In IPython /
 Jupyter, importing viz makes Values and Tensors display as their graph (see
