@@ -1,7 +1,9 @@
 """graphgrad's engine: a scalar `Value` and an array `Tensor` on one graph of primitives.
 
     from autograd import Value, Tensor, no_grad, grad
+    from autograd import check_layer      # check a hand-written backward (autograd.check)
 """
+from autograd.check import check_gradients, check_layer, check_network
 from autograd.functions import (
     cross_entropy_error,
     exp,
@@ -25,7 +27,7 @@ from autograd.graph import (
     no_grad,
 )
 from autograd.primitives import PRIMITIVES
-from autograd.tensor import Tensor
+from autograd.tensor import Tensor, maximum, minimum, where
 from autograd.value import Value
 from autograd.walk import Step, backward_steps, grad, toposort
 
@@ -36,5 +38,6 @@ __all__ = [
     "backward_steps", "toposort", "composite", "detect_anomaly", "PRIMITIVES",
     "AnomalyError", "DomainError", "GraphgradWarning",
     "exp", "log", "reciprocal", "relu", "sigmoid", "tanh", "softmax", "cross_entropy_error",
-    "softmax_with_loss",
+    "softmax_with_loss", "maximum", "minimum", "where",
+    "check_layer", "check_gradients", "check_network",
 ]
