@@ -1,5 +1,8 @@
 """Worked examples with published numbers, built on the engine, for tests and notebooks.
 
+- `apple()`, `apple_orange()`, `book_sigmoid()`, `appendix_a()`: the book's graphs as
+  Values (figures 5-14 ... 5-20, appendix A), named as the book names their nodes; the
+  figures, the symbolic algebra, the tour, the tests and the notebooks all draw these.
 - `buy_apple()` / `buy_apple_orange()`: the book's shopping graphs (chapter 5.4) with
   MulLayer and AddLayer.
 - `mazur_network()` / `mazur_step()`: Matt Mazur's "A Step by Step Backpropagation
@@ -18,8 +21,71 @@ from autograd.tensor import Tensor
 from autograd.value import Value
 from autograd.walk import grad
 
-__all__ = ["buy_apple", "buy_apple_orange", "mazur_network", "mazur_step", "MAZUR",
+__all__ = ["apple", "apple_orange", "book_sigmoid", "appendix_a", "APPENDIX_A_LABELS",
+           "buy_apple", "buy_apple_orange", "mazur_network", "mazur_step", "MAZUR",
            "eshikaku_232", "xor_data", "binary_mlp", "train_binary_mlp", "predict_binary_mlp"]
+
+
+# ============================================================================ the book's graphs
+
+def apple(backward=True):
+    """Figures 5-14 / 5-16: 2 apples at 100 yen, 10% tax: price 220."""
+    a, n, tax = Value(100.0, name="apple"), Value(2.0, name="apple_num"), \
+        Value(1.1, name="tax")
+    price = a * n * tax
+    price.name = "price"
+    if backward:
+        price.backward()
+    return price
+
+
+def apple_orange(backward=True):
+    """Figures 5-15 / 5-17: 2 apples at 100, 3 oranges at 150, 10% tax: price 715."""
+    a, an = Value(100.0, name="apple"), Value(2.0, name="apple_num")
+    o, on = Value(150.0, name="orange"), Value(3.0, name="orange_num")
+    tax = Value(1.1, name="tax")
+    apple_price, orange_price = a * an, o * on
+    all_price = apple_price + orange_price
+    price = all_price * tax
+    apple_price.name, orange_price.name = "apple_price", "orange_price"
+    all_price.name, price.name = "all_price", "price"
+    if backward:
+        price.backward()
+    return price
+
+
+def book_sigmoid(x=1.0, backward=True):
+    """Figure 5-19: y = 1/(1 + exp(−x)) as its ×(−1), exp, +1, 1/x nodes; x and y named
+    (sigmoid names its output y)."""
+    y = F.sigmoid(Value(x, name="x"))
+    if backward:
+        y.backward()
+    return y
+
+
+# how appendix_a() gives the labels t: plain numbers (constants, no name), named
+# constants t1..t3 (the book's data: no gradient), or named Values t1..t3 (leaves that
+# take a gradient, −log y_k, as the symbolic algebra has them)
+APPENDIX_A_LABELS = ("numbers", "constants", "variables")
+
+
+def appendix_a(a=(0.3, 2.9, 4.0), t=(0.0, 0.0, 1.0), *, labels="numbers", backward=True):
+    """Appendix A's Softmax-with-Loss, node by node: scores a1..a3 (the book's
+    a = [0.3, 2.9, 4.0] of chapter 3), one-hot labels t, no max shift and no log guard,
+    so the graph is exactly the appendix's and the gradient reaching a is y − t.
+    softmax names its sum S and outputs y1..y3, the cross entropy its output L.
+    `labels`: one of APPENDIX_A_LABELS."""
+    if labels not in APPENDIX_A_LABELS:
+        raise ValueError(f"labels must be one of {APPENDIX_A_LABELS}, got {labels!r}")
+    scores = [Value(v, name=f"a{k}") for k, v in enumerate(a, 1)]
+    if labels != "numbers":
+        t = [Value(v, name=f"t{k}") for k, v in enumerate(t, 1)]
+        for tk in t:
+            tk.requires_grad = labels == "variables"
+    loss = F.softmax_with_loss(scores, list(t), delta=0, shift=False)
+    if backward:
+        loss.backward()
+    return loss
 
 
 # ============================================================================ the book, 5.4

@@ -77,6 +77,8 @@ def div(x, y):
 
 @composite("mean")
 def mean(x, axis=None, keepdims=False):
+    if x.data.size == 0:
+        raise ValueError(f"mean of an empty Tensor (shape {x.shape}) is undefined")
     s = x.sum(axis=axis, keepdims=keepdims)
     return s * (s.data.size / x.data.size)  # × 1/N, N the number of summed elements
 
@@ -214,6 +216,9 @@ def cross_entropy_error(y, t, delta=DELTA):
     tk = _one_hot(t, y.shape)
     logy = log(y + delta) if delta else log(y)
     n = y.shape[0]
+    if n == 0:
+        raise ValueError(f"cross_entropy_error of an empty batch (shape {y.shape}): the "
+                         "mean over no samples is undefined")
     return _named((logy * tk).sum() * (-1.0 / n), "L")
 
 
@@ -252,6 +257,9 @@ def _fused_softmax_with_loss(x, t, delta, shift):
     elif x.ndim != 2:
         raise ValueError(f"softmax_with_loss(fused=True) takes (N, C) or 1-D scores, got "
                          f"shape {x.shape}")
+    if x.shape[0] == 0:
+        raise ValueError(f"softmax_with_loss of an empty batch (shape {x.shape}): the mean "
+                         "over no samples is undefined")
     t = _labels(t, x.shape)
     if t.ndim == 2:
         t = t.astype(x.data.dtype, copy=False)  # as the composite's constant: no upcast

@@ -128,9 +128,6 @@ class Node:
         b = self._p1
         return (a,) if b is None else (a, b)
 
-    def _link(self, parents):  # (viz.symbolic's shadow nodes; to go with its rewrite)
-        self._p0, self._p1 = (tuple(parents) + (None, None))[:2]
-
     @property
     def is_leaf(self):
         return self.op is None

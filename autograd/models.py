@@ -204,26 +204,6 @@ class TwoLayerNet(_Network):
         self.layers["Affine2"] = Affine(self.params["W2"], self.params["b2"])
         self.lastLayer = SoftmaxWithLoss(fused=fused_loss)
 
-    def predict(self, x, train_flg=False):
-        # the general loop, unrolled: this runs once per training iteration
-        x = np.asarray(x, dtype=self.dtype)
-        layers = self.layers
-        return layers["Affine2"].forward(layers["Relu1"].forward(
-            layers["Affine1"].forward(x)))
-
-    def gradient(self, x, t):
-        # the general one-walk gradient, unrolled: this runs once per training iteration
-        layers = self.layers
-        a1, relu, a2 = layers["Affine1"], layers["Relu1"], layers["Affine2"]
-        x = Tensor(np.asarray(x, dtype=self.dtype), requires_grad=True)
-        a1.forward(x)
-        relu.forward(a1.graph)
-        a2.forward(relu.graph)
-        self.lastLayer.forward(a2.graph, t)
-        _, a1.dW, a1.db, a2.dW, a2.db = (g.data for g in grad(
-            self.lastLayer.graph, (x, a1._W, a1._b, a2._W, a2._b)))
-        return {"W1": a1.dW, "b1": a1.db, "W2": a2.dW, "b2": a2.db}
-
 
 class MultiLayerNet(_Network):
     """A fully connected network of any depth (the book's chapter 6 MultiLayerNet, with

@@ -44,6 +44,9 @@ class Value(Node):
             raise TypeError("Value(data, _children, _op): graphgrad records the graph "
                             "itself; build nodes with operators (a + b, a.tanh()) and give "
                             "only data and a name or label")
+        if label and name is not None and label != name:  # one would be dropped silently
+            raise TypeError(f"Value got name={name!r} and label={label!r}: label is "
+                            "micrograd's word for name; give one of them")
         self._leaf(_to_float(data), name if name is not None else (label or None), True)
 
     def _check_data(self, value):

@@ -1,4 +1,8 @@
-"""The engine's dependency rules: stdlib + numpy only, never viz, and the right package."""
+"""The engine's dependency rules: stdlib + numpy only, never viz, and the right package.
+
+One exception: the dataset downloader (autograd/datasets/downloader.py) uses tqdm for its
+progress bar and filelock for its per-file lock, imported inside the functions that
+download, so importing the engine (datasets included) still needs only numpy."""
 import ast
 import subprocess
 import sys
@@ -9,6 +13,9 @@ import autograd
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "autograd"
 ALLOWED = {"numpy"}
+# the downloader's progress bar and lock: in this one module, imported lazily
+DATA_ONLY = {"tqdm", "filelock"}
+DATA_MODULES = {PACKAGE / "datasets" / "downloader.py"}
 
 
 def test_autograd_is_this_repository():
@@ -21,9 +28,9 @@ def test_autograd_is_this_repository():
 
 
 def test_import_does_not_pull_in_viz_or_graphviz():
-    code = ("import autograd, autograd.layers, sys; "
-            "print(sorted(m for m in sys.modules "
-            "if m.split('.')[0] in ('viz', 'graphviz', 'matplotlib', 'torch')))")
+    code = ("import autograd, autograd.layers, autograd.training, autograd.datasets, sys; "
+            "print(sorted(m for m in sys.modules if m.split('.')[0] in "
+            "('viz', 'graphviz', 'matplotlib', 'torch', 'tqdm', 'filelock')))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True, cwd=ROOT).stdout.strip()
     assert out == "[]"
@@ -52,9 +59,22 @@ def test_engine_imports_only_stdlib_and_numpy():
             top = module.split(".")[0]
             if top == "autograd" or top in ALLOWED or top in sys.stdlib_module_names:
                 continue
+            if top in DATA_ONLY and path in DATA_MODULES:
+                continue
             bad.append(f"{path.relative_to(ROOT)}:{lineno}: import {module}")
     assert not bad, "the engine imports only the standard library and numpy:\n" + \
         "\n".join(bad)
+
+
+def test_the_data_modules_import_tqdm_and_filelock_lazily():
+    for path in DATA_MODULES:
+        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+        eager = [m for node in tree.body if isinstance(node, (ast.Import, ast.ImportFrom))
+                 for _, m in _imports(node) if m.split(".")[0] in DATA_ONLY]
+        assert not eager, f"{path.name} imports {eager} at module level: import them in " \
+            "the function that downloads"
+        lazy = {m.split(".")[0] for _, m in _imports(tree)}
+        assert DATA_ONLY <= lazy  # the exception above is still needed
 
 
 def test_the_scan_sees_nested_imports():

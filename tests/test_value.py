@@ -1,6 +1,9 @@
 """Value: the scalar node, and its promise that micrograd code runs unchanged."""
+# The lecture's cells are kept as learners type them: `e = a*b; e.label = 'e'`
+# ruff: noqa: E702
 import math
 import random
+import re
 
 import numpy as np
 import pytest
@@ -211,8 +214,8 @@ def test_same_numbers_as_micrograd(micrograd_value, leaves, steps):
     assume(all(abs(x.grad) < 1e6 for x in ref_leaves))
     out, ours = run_program(Value, leaves, steps)
     out.backward()
-    # relative 1e-9, plus an absolute 1e-12: tanh is built as 2·σ(2x) − 1, exact to
-    # ~1e-16 absolutely but not relatively where tanh(x) is ~0
+    # relative 1e-9, plus an absolute 1e-12: gradients are summed in another order
+    # (micrograd walks sets), and a sum that cancels to ~0 has no relative precision
     assert out.data == pytest.approx(ref.data, rel=1e-9, abs=1e-12)
     for mine, theirs in zip(ours, ref_leaves):
         assert mine.grad == pytest.approx(theirs.grad, rel=1e-9, abs=1e-12)
@@ -289,3 +292,371 @@ def test_micrograd_style_mlp_matches_micrograd():
     losses, params = train(Value)
     assert losses == pytest.approx(ref_losses, rel=1e-12)
     assert params == pytest.approx(ref_params, rel=1e-12, abs=1e-15)
+
+
+# ----------------------------------------------------------------------------- micrograd's view
+# `label`, `_prev`, `_op`, `_backward()`: what micrograd's draw_dot and its lecture's cells
+# read and call.
+
+def test_label_is_an_alias_of_name():
+    a = Value(2.0, label="a")
+    assert a.name == "a" and a.label == "a"
+    a.label = "a2"
+    assert a.name == "a2"
+    a.name = "a3"
+    assert a.label == "a3"
+    assert Value(1.0).label == "" and Value(1.0, label="").name is None  # micrograd's default
+    assert Value(1.0, (), "", "x").label == "x"  # positional, as the lecture's signature
+    assert Value(1.0, "w").label == "w"
+
+
+def test_name_and_label_that_disagree_are_refused():
+    assert Value(1.0, name="a", label="a").name == "a"
+    with pytest.raises(TypeError, match="label is micrograd's word for name"):
+        Value(1.0, name="a", label="b")
+
+
+def test_children_and_op_are_refused_with_a_reason():
+    a = Value(1.0)
+    with pytest.raises(TypeError, match="records the graph itself"):
+        Value(2.0, (a,), "+")
+
+
+def test_prev_is_the_set_of_inputs():
+    a, b = Value(2.0, label="a"), Value(-3.0, label="b")
+    assert a._prev == set() and isinstance(a._prev, set)
+    assert (a * b)._prev == {a, b}
+    assert (a + a)._prev == {a}  # a set, as micrograd's: one entry for an input used twice
+    y = a * 2  # the 2 is a constant leaf among the inputs, as micrograd's Value(2)
+    (const,) = y._prev - {a}
+    assert const.data == 2.0 and not const.requires_grad and const._prev == set()
+    y.backward()
+    assert a.grad == 2.0 and const.grad == 0.0  # constants get no gradient
+
+
+def test_op_strings_are_micrograds(micrograd_value):
+    """Each expression on micrograd's Value (exp and tanh added in its style) and on ours:
+    the same `_op` string, and the one the issue lists."""
+    exprs = [
+        ("", lambda a, b: a), ("+", lambda a, b: a + b), ("*", lambda a, b: a * b),
+        ("**2", lambda a, b: a ** 2), ("**3", lambda a, b: a ** 3),
+        ("**-1", lambda a, b: a ** -1), ("**0.5", lambda a, b: a ** 0.5),
+        ("**2.0", lambda a, b: a ** 2.0), ("ReLU", lambda a, b: a.relu()),
+        ("tanh", lambda a, b: a.tanh()), ("exp", lambda a, b: a.exp()),
+        ("+", lambda a, b: a - b), ("*", lambda a, b: a / b), ("*", lambda a, b: -a),
+        ("+", lambda a, b: 1 + a), ("*", lambda a, b: 2 / a), ("*", lambda a, b: 3 * a),
+    ]
+    for want, f in exprs:
+        theirs = f(micrograd_value(2.0), micrograd_value(3.0))._op
+        ours = f(Value(2.0), Value(3.0))._op
+        assert ours == theirs == want
+
+
+def test_backward_of_a_leaf_does_nothing():
+    a = Value(2.0)
+    a.grad = 1.5
+    a._backward()
+    assert a.grad == 1.5
+
+
+def test_backward_applies_one_local_step():
+    a, b = Value(2.0), Value(-3.0)
+    y = a * b
+    y.grad = 2.0
+    y._backward()
+    assert (a.grad, b.grad) == (-6.0, 4.0)  # upstream 2 times the other input
+    y._backward()  # added, never assigned: micrograd's `+=`
+    assert (a.grad, b.grad) == (-12.0, 8.0)
+    s = a + a
+    s.grad = 1.0
+    s._backward()  # both edges arrive at a
+    assert a.grad == -10.0
+
+
+# ----------------------------------------------------------------------------- the lecture's cells
+# Karpathy's "building micrograd" lecture, cells written as a learner types them with
+# `from autograd import Value`; the numbers are the lecture's.
+
+def _lecture_neuron():
+    # inputs x1, x2; weights w1, w2; the bias makes o come out 1/√2
+    x1 = Value(2.0, label='x1')
+    x2 = Value(0.0, label='x2')
+    w1 = Value(-3.0, label='w1')
+    w2 = Value(1.0, label='w2')
+    b = Value(6.8813735870195432, label='b')
+    x1w1 = x1*w1; x1w1.label = 'x1*w1'
+    x2w2 = x2*w2; x2w2.label = 'x2*w2'
+    x1w1x2w2 = x1w1 + x2w2; x1w1x2w2.label = 'x1*w1 + x2*w2'
+    n = x1w1x2w2 + b; n.label = 'n'
+    o = n.tanh(); o.label = 'o'
+    return {v.label: v for v in (x1, x2, w1, w2, b, x1w1, x2w2, x1w1x2w2, n, o)}
+
+
+LECTURE_NEURON_GRADS = {"o": 1.0, "n": 0.5, "x1*w1 + x2*w2": 0.5, "b": 0.5, "x1*w1": 0.5,
+                        "x2*w2": 0.5, "x1": -1.5, "w1": 1.0, "x2": 0.5, "w2": 0.0}
+
+
+def test_lecture_expression_labels_and_nudge():
+    a = Value(2.0, label='a')
+    b = Value(-3.0, label='b')
+    c = Value(10.0, label='c')
+    e = a*b; e.label = 'e'
+    d = e + c; d.label = 'd'
+    f = Value(-2.0, label='f')
+    L = d * f; L.label = 'L'
+    assert repr(L) == "Value(data=-8.0, grad=0.0, name='L')"
+    L.backward()
+    grads = {v.label: v.grad for v in (a, b, c, d, e, f, L)}
+    assert grads == {"a": 6.0, "b": -4.0, "c": -2.0, "d": -2.0, "e": -2.0, "f": 4.0,
+                     "L": 1.0}
+    # one step along the gradient, then the forward pass again: the lecture prints -7.286496
+    a.data += 0.01 * a.grad
+    b.data += 0.01 * b.grad
+    c.data += 0.01 * c.grad
+    f.data += 0.01 * f.grad
+    e = a * b
+    d = e + c
+    L = d * f
+    assert L.data == pytest.approx(-7.286496, abs=1e-12)
+
+
+def test_lecture_numerical_slope_agrees_with_the_gradient():
+    def lol(h_on_b):
+        a = Value(2.0, label='a')
+        b = Value(-3.0, label='b')
+        b.data += h_on_b
+        c = Value(10.0, label='c')
+        e = a*b; e.label = 'e'
+        d = e + c; d.label = 'd'
+        f = Value(-2.0, label='f')
+        L = d * f; L.label = 'L'
+        return L.data
+    h = 0.001
+    assert (lol(h) - lol(0.0)) / h == pytest.approx(-3.9999999999995595, rel=1e-12)
+
+
+def test_lecture_manual_backward_gives_its_numbers():
+    v = _lecture_neuron()
+    assert v["o"].data == pytest.approx(0.7071067811865476, rel=1e-15)
+    v["o"].grad = 1.0
+    # the lecture's order: from the output back, one node's local step at a time
+    for label in ("o", "n", "b", "x1*w1 + x2*w2", "x2*w2", "x1*w1"):
+        v[label]._backward()
+    got = {label: node.grad for label, node in v.items()}
+    assert got == pytest.approx(LECTURE_NEURON_GRADS, abs=1e-12)
+    # and backward(), the one walk, on a fresh neuron: the same numbers, bit for bit
+    fresh = _lecture_neuron()
+    fresh["o"].backward()
+    assert {k: n.grad for k, n in fresh.items()} == got
+
+
+def test_lecture_build_topo_then_backward_in_reverse():
+    """The lecture's topological sort over `_prev`, then `_backward()` node by node in
+    reverse: what backward() gives, on the neuron and on micrograd's README expression."""
+    def build_topo(root):
+        topo, visited = [], set()
+
+        def build(v):
+            if v not in visited:
+                visited.add(v)
+                for child in v._prev:
+                    build(child)
+                topo.append(v)
+        build(root)
+        return topo
+
+    for make in (lambda: _lecture_neuron()["o"], lambda: more_ops(Value, backward=False)[0]):
+        out = make()
+        topo = build_topo(out)
+        assert topo[-1] is out
+        assert all(topo.index(c) < topo.index(v) for v in topo for c in v._prev)
+        out.grad = 1.0
+        for node in reversed(topo):
+            node._backward()
+        out2 = make()
+        out2.backward()
+        # node by node, in the engine's (deterministic) order: set order varies by run
+        by_hand = [n.grad for n in autograd.toposort(out)]
+        assert by_hand == pytest.approx([n.grad for n in autograd.toposort(out2)], rel=1e-12)
+    assert len(build_topo(_lecture_neuron()["o"])) == 10  # the lecture lists ten Values
+
+
+def trace(root):
+    """The lecture's trace(): every node and edge reachable through `_prev`."""
+    nodes, edges = set(), set()
+
+    def build(v):
+        if v not in nodes:
+            nodes.add(v)
+            for child in v._prev:
+                edges.add((child, v))
+                build(child)
+    build(root)
+    return nodes, edges
+
+
+def draw_dot(root):
+    """The lecture's draw_dot(), a learner's own function: a record per Value (label, data,
+    grad), an op node for each `_op`."""
+    from graphviz import Digraph
+
+    dot = Digraph(format='svg', graph_attr={'rankdir': 'LR'})
+    nodes, edges = trace(root)
+    for n in nodes:
+        uid = str(id(n))
+        label = "{ %s | data %.4f | grad %.4f }" % (n.label, n.data, n.grad)  # noqa: UP031
+        dot.node(name=uid, label=label, shape='record')
+        if n._op:
+            dot.node(name=uid + n._op, label=n._op)
+            dot.edge(uid + n._op, uid)
+    for n1, n2 in edges:
+        dot.edge(str(id(n1)), str(id(n2)) + n2._op)
+    return dot
+
+
+def test_lecture_draw_dot_walks_our_graph():
+    v = _lecture_neuron()
+    v["o"].backward()
+    dot = draw_dot(v["o"])
+    src = dot.source
+    records = [line for line in src.splitlines() if "shape=record" in line]
+    assert len(records) == 10
+    ops = sorted(re.search(r'\[label="?(.*?)"?\]$', line).group(1)
+                 for line in src.splitlines() if "label=" in line and "record" not in line)
+    assert ops == ["*", "*", "+", "+", "tanh"]  # tanh is one node, as the lecture draws it
+    assert src.count("->") == 9 + 5  # each input into its op, each op into its Value
+    for label, g in LECTURE_NEURON_GRADS.items():
+        node = v[label]
+        assert f"{{ {label} | data {node.data:.4f} | grad {g:.4f} }}" in src
+    assert "{ x1 | data 2.0000 | grad -1.5000 }" in src
+    assert "{ o | data 0.7071 | grad 1.0000 }" in src
+    graphviz = pytest.importorskip("graphviz")
+    try:
+        svg = dot.pipe(format="svg").decode()
+    except graphviz.ExecutableNotFound:
+        pytest.skip("Graphviz's dot program is not installed")
+    assert svg.count('class="node"') == 15 and svg.count('class="edge"') == 14
+
+
+def _graph_signature(root):
+    """What a drawing of `root` shows: the multiset of (op, data) of its nodes and of
+    (input op/data, output op/data) of its edges."""
+    nodes, edges = trace(root)
+    key = lambda n: (n._op, round(n.data, 10))  # noqa: E731
+    return sorted(map(key, nodes)), sorted((key(a), key(b)) for a, b in edges)
+
+
+def lecture_tanh_from_exp(V):
+    """The lecture's second half: tanh written out as (e^2n − 1)/(e^2n + 1)."""
+    x1, x2, w1, w2 = V(2.0), V(0.0), V(-3.0), V(1.0)
+    b = V(6.8813735870195432)
+    n = x1*w1 + x2*w2 + b
+    e = (2*n).exp()
+    o = (e - 1) / (e + 1)
+    return o, (x1, x2, w1, w2, b)
+
+
+def test_lecture_graphs_are_micrographs_graphs(micrograd_value):
+    """The same user code on micrograd's Value and on ours draws the same graph: the same
+    nodes, ops, values and edges (constants included)."""
+    programs = [sanity_check, more_ops, lecture_tanh_from_exp,
+                lambda V: (V(-0.3).tanh() * V(2.0), ())]
+    for program in programs:
+        ref, _ = program(micrograd_value)
+        ours, _ = program(Value)
+        assert _graph_signature(ours) == _graph_signature(ref), program
+
+
+def test_lecture_tanh_from_exp_matches_the_tanh_node():
+    o, (x1, x2, w1, w2, b) = lecture_tanh_from_exp(Value)
+    o.backward()
+    want = LECTURE_NEURON_GRADS
+    assert o.data == pytest.approx(0.7071067811865476, rel=1e-14)
+    assert [x1.grad, x2.grad, w1.grad, w2.grad, b.grad] == pytest.approx(
+        [want["x1"], want["x2"], want["w1"], want["w2"], want["b"]], abs=1e-12)
+
+
+def test_lecture_neuron_against_torch():
+    torch = pytest.importorskip("torch", reason="PyTorch is an optional oracle "
+                                "(pip install torch==2.13.0)")
+    v = _lecture_neuron()
+    v["o"].backward()
+    leaves = [torch.tensor(v[k].data, dtype=torch.float64, requires_grad=True)
+              for k in ("x1", "x2", "w1", "w2", "b")]
+    x1, x2, w1, w2, b = leaves
+    o = torch.tanh(x1*w1 + x2*w2 + b)
+    o.backward()
+    assert v["o"].data == pytest.approx(o.item(), rel=1e-15)
+    for k, t in zip(("x1", "x2", "w1", "w2", "b"), leaves):
+        assert v[k].grad == pytest.approx(t.grad.item(), rel=1e-12, abs=1e-15), k
+
+
+# ----------------------------------------------------------------------------- micrograd's tests
+# micrograd's test/test_engine.py expressions, as a user writes them; each runs on any
+# Value class (micrograd's, ours) and on PyTorch's tensors.
+
+def sanity_check(V, backward=True):
+    x = V(-4.0)
+    z = 2 * x + 2 + x
+    q = z.relu() + z * x
+    h = (z * z).relu()
+    y = h + q + q * x
+    if backward:
+        y.backward()
+    return y, (x,)
+
+
+def more_ops(V, backward=True):
+    """Also micrograd's README example: it prints 24.7041, 138.8338, 645.5773."""
+    a = V(-4.0)
+    b = V(2.0)
+    c = a + b
+    d = a * b + b**3
+    c += c + 1
+    c += 1 + c + (-a)
+    d += d * 2 + (b + a).relu()
+    d += 3 * d + (b - a).relu()
+    e = c - d
+    f = e**2
+    g = f / 2.0
+    g += 10.0 / f
+    if backward:
+        g.backward()
+    return g, (a, b)
+
+
+def _torch_scalar(torch):
+    return lambda x: torch.tensor(x, dtype=torch.float64, requires_grad=True)
+
+
+def _number(x):
+    return x.item() if hasattr(x, "item") else x
+
+
+@pytest.mark.parametrize("program", [sanity_check, more_ops])
+def test_micrograd_engine_tests_against_micrograd(program):
+    if micrograd_engine is None:
+        pytest.skip("micrograd is not installed")
+    ref, ref_in = program(micrograd_engine.Value)
+    out, ours = program(Value)
+    assert out.data == pytest.approx(ref.data, rel=1e-14)
+    assert [x.grad for x in ours] == pytest.approx([x.grad for x in ref_in], rel=1e-14)
+
+
+@pytest.mark.parametrize("program", [sanity_check, more_ops])
+def test_micrograd_engine_tests_against_torch(program):
+    torch = pytest.importorskip("torch", reason="PyTorch is an optional oracle "
+                                "(pip install torch==2.13.0)")
+    ref, ref_in = program(_torch_scalar(torch))
+    out, ours = program(Value)
+    # micrograd's tolerance is 1e-6; graphgrad agrees to rounding
+    assert out.data == pytest.approx(ref.item(), rel=1e-14)
+    assert [x.grad for x in ours] == pytest.approx([x.grad.item() for x in ref_in],
+                                                   rel=1e-14)
+
+
+def test_micrograd_readme_numbers():
+    g, (a, b) = more_ops(Value)
+    assert f"{g.data:.4f} {a.grad:.4f} {b.grad:.4f}" == "24.7041 138.8338 645.5773"
+    y, (x,) = sanity_check(Value)
+    assert (y.data, x.grad) == (-20.0, 46.0)  # closed form: y = -20, dy/dx = 46 at x = -4

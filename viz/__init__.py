@@ -10,7 +10,9 @@ Jupyter, importing viz makes Values and Tensors display as their graph (see
 viz.render.enable_notebook).
 """
 from viz.dot import draw, svg_id, to_digraph
-from viz.model import View, build, format_number
+from viz.html import export_html
+from viz.model import View, build
+from viz.numbers import format_number
 from viz.render import (
     DotNotFoundError,
     disable_notebook,
@@ -23,7 +25,8 @@ from viz.render import (
 
 __all__ = [
     "DotNotFoundError", "View", "build", "disable_notebook", "dot_available", "draw",
-    "enable_notebook", "format_number", "pipe", "save", "svg_id", "to_digraph", "to_svg",
+    "enable_notebook", "export_html", "format_number", "pipe", "save", "svg_id", "to_digraph",
+    "to_svg",
 ]
 
 

@@ -1,9 +1,10 @@
 """The book's figures, regenerated from the engine: `graphgrad figure NAME -o DIR`.
 
 Each figure builds its graph with the engine (Values and Tensors, never hand-drawn
-edges), runs backward, and draws it with viz.draw, so the numbers on the edges are the
-ones the engine computed.  Figure numbers are those of "Deep Learning from Scratch"
-(ゼロから作るDeep Learning), chapter 5 and appendix A.
+edges; the book's graphs themselves come from autograd.examples), runs backward, and
+draws it with viz.draw, so the numbers on the edges are the ones the engine computed.
+Figure numbers are those of "Deep Learning from Scratch" (ゼロから作るDeep Learning),
+chapter 5 and appendix A.
 """
 from __future__ import annotations
 
@@ -14,10 +15,12 @@ import graphviz
 import numpy as np
 
 from autograd import Tensor, Value, grad, softmax_with_loss
+from autograd.examples import appendix_a, apple, apple_orange, book_sigmoid
 from viz.dot import draw, to_digraph
 from viz.model import build
 from viz.render import save
 
+# apple, apple_orange and appendix_a are autograd.examples', named here for the tour
 __all__ = ["FIGURES", "Figure", "apple", "apple_orange", "appendix_a", "figure", "names",
            "write_figure"]
 
@@ -34,32 +37,6 @@ class Figure:
 
 # ----------------------------------------------------------------------------- graphs
 
-def apple(backward=True):
-    """Figures 5-14 / 5-16: 2 apples at 100 yen, 10% tax: price 220."""
-    a, n, tax = Value(100.0, name="apple"), Value(2.0, name="apple_num"), \
-        Value(1.1, name="tax")
-    price = a * n * tax
-    price.name = "price"
-    if backward:
-        price.backward()
-    return price
-
-
-def apple_orange(backward=True):
-    """Figures 5-15 / 5-17: 2 apples at 100, 3 oranges at 150, 10% tax: price 715."""
-    a, an = Value(100.0, name="apple"), Value(2.0, name="apple_num")
-    o, on = Value(150.0, name="orange"), Value(3.0, name="orange_num")
-    tax = Value(1.1, name="tax")
-    apple_price, orange_price = a * an, o * on
-    all_price = apple_price + orange_price
-    price = all_price * tax
-    apple_price.name, orange_price.name = "apple_price", "orange_price"
-    all_price.name, price.name = "all_price", "price"
-    if backward:
-        price.backward()
-    return price
-
-
 def _labels(values, prefix):
     """Named constants: the labels t1, t2, t3 enter the graph as data, not as
     variables, so no gradient is drawn for them (as in the book)."""
@@ -69,20 +46,6 @@ def _labels(values, prefix):
         t.requires_grad = False
         out.append(t)
     return out
-
-
-def appendix_a(backward=True):
-    """Appendix A's Softmax-with-Loss, node by node: 3 scores (the book's
-    a = [0.3, 2.9, 4.0] of chapter 3), label 3, no max shift and no log guard, so the
-    graph is exactly the appendix's; the gradient reaching a is y − t."""
-    a = [Value(v, name=f"a{i + 1}") for i, v in enumerate([0.3, 2.9, 4.0])]
-    # t as plain numbers: each becomes a constant beside its × node, inside the
-    # cross-entropy cluster, which keeps this wide graph free of crossing lines
-    loss = softmax_with_loss(a, [0.0, 0.0, 1.0], delta=0, shift=False)
-    loss.name = "L"
-    if backward:
-        loss.backward()
-    return loss
 
 
 def _scalar_pair(op, x, y, upstream):
@@ -118,11 +81,7 @@ def _relu():
 
 
 def _sigmoid(**options):
-    x = Value(1.0, name="x")
-    y = x.sigmoid()
-    y.name = "y"
-    y.backward()
-    return draw(y, **options)
+    return draw(book_sigmoid(), **options)
 
 
 def _affine():

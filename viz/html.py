@@ -15,8 +15,10 @@ import json
 import re
 from pathlib import Path
 
-__all__ = ["export_frames", "export_gif", "export_html", "export_steps", "player_html",
-           "embed_html"]
+from viz.stepper import as_frames
+
+__all__ = ["embed_html", "export_frames", "export_gif", "export_html", "export_steps",
+           "inline_svg", "player_html", "script_json"]
 
 _TEMPLATE = Path(__file__).with_name("templates") / "stepper.html"
 
@@ -25,43 +27,45 @@ DURATION_MS = 2200
 FIRST_MS = 2500
 LAST_MS = 5000
 
-
-def _frames(source, options):
-    """A list of Frames: given as such, or made from a node with `options`."""
-    if isinstance(source, (list, tuple)) and source and hasattr(source[0], "render"):
-        if options:
-            raise TypeError(f"options {sorted(options)} apply to a node, not to frames")
-        return list(source)
-    from viz.stepper import frames
-    return frames(source, **options)
-
-
 _PROLOG = re.compile(r"^.*?(?=<svg\b)", re.S)
 _COMMENT = re.compile(r"<!--.*?-->", re.S)
+_SLOT = re.compile(r"\{\{([A-Z_]+)\}\}")
+# inside <script> the HTML parser ends the element at "</script", and "<!--" changes how
+# it reads on: no "<" may appear there, nor ">" and "&", nor the two JavaScript line
+# separators; JSON lets each be written as a \u escape inside its strings
+_SCRIPT_UNSAFE = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028",
+                  "\u2029": "\\u2029"}
 
 
-def _inline_svg(svg):
+def inline_svg(svg):
     """dot's SVG without the XML prolog, DOCTYPE and comments, ready to inline."""
     return _COMMENT.sub("", _PROLOG.sub("", svg, count=1)).strip()
 
 
-def _json_for_script(data):
-    # "</" would close the <script> element early
-    return json.dumps(data, ensure_ascii=False).replace("</", "<\\/")
+def script_json(data):
+    """`data` as JSON safe to put inside a <script> element."""
+    text = json.dumps(data, ensure_ascii=False)
+    return re.sub("[<>&\u2028\u2029]", lambda m: _SCRIPT_UNSAFE[m.group()], text)
+
+
+def _fill(template, values):
+    """Every {{NAME}} of the template replaced in one pass: a value is never read again,
+    so text inside it that looks like a slot stays text."""
+    return _SLOT.sub(lambda m: values[m.group(1)], template)
 
 
 def player_html(frames, *, title=None):
     """The HTML player of `frames` (a list of viz.stepper.Frame) as one string."""
-    data = [{"title": f.title, "html": f.html, "svg": _inline_svg(f.svg())} for f in frames]
+    data = [{"title": f.title, "html": f.html, "svg": inline_svg(f.svg())} for f in frames]
     title = title or "graphgrad: the backward pass, step by step"
-    page = _TEMPLATE.read_text(encoding="utf-8")
-    first = data[0]
-    return (page.replace("{{TITLE}}", html.escape(title))
-            .replace("{{COUNT}}", str(len(data)))
-            .replace("{{MAX}}", str(len(data) - 1))
-            .replace("{{FIRST_SVG}}", first["svg"])
-            .replace("{{FIRST_HTML}}", first["html"])
-            .replace("{{FRAMES_JSON}}", _json_for_script(data)))
+    return _fill(_TEMPLATE.read_text(encoding="utf-8"), {
+        "TITLE": html.escape(title),
+        "COUNT": str(len(data)),
+        "MAX": str(len(data) - 1),
+        "FIRST_SVG": data[0]["svg"],  # dot's SVG: its text is escaped by dot
+        "FIRST_HTML": data[0]["html"],  # built with every string escaped (viz.stepper)
+        "FRAMES_JSON": script_json(data),
+    })
 
 
 def embed_html(page, *, height=640):
@@ -76,7 +80,7 @@ def export_html(root, path, *, title=None, **options):
     """Write the self-contained HTML player of `root`'s backward pass (or of a list of
     frames) to `path`; `options` go to viz.stepper.frames.  Returns the path."""
     path = Path(path)
-    page = player_html(_frames(root, options), title=title)
+    page = player_html(as_frames(root, **options), title=title)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(page, encoding="utf-8")
     return path
@@ -106,7 +110,7 @@ def export_gif(root, path, *, duration=DURATION_MS, dpi=96, caption=True, loop=0
     """Write an animated GIF of the backward pass (one frame per Frame, each rendered to
     PNG by dot, captioned) to `path`.  `duration` is ms per step; the first and last
     frames stay longer.  Returns the path."""
-    frames = _frames(root, options)
+    frames = as_frames(root, **options)
     images = _png_images(frames, dpi, caption)
     durations = [duration] * len(images)
     durations[0] = max(duration, FIRST_MS)
@@ -125,7 +129,7 @@ def export_frames(root, directory, fmt="svg", *, dpi=96, caption=None, **options
     'png') in `directory`.  PNGs carry the caption by default.  Returns the paths."""
     if fmt not in ("svg", "png"):
         raise ValueError(f"fmt must be 'svg' or 'png', got {fmt!r}")
-    frames = _frames(root, options)
+    frames = as_frames(root, **options)
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     if caption is None:

@@ -14,18 +14,16 @@ gives the same view and the same DOT text.
 """
 from __future__ import annotations
 
-import math
 import numbers
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from autograd import Node, backward_steps
+from autograd.graph import postorder
+from viz.numbers import constant_text, format_data, format_number, make_formatter
 
-__all__ = [
-    "ARITHMETIC", "Cluster", "StepView", "View", "ViewEdge", "ViewNode", "build",
-    "format_data", "format_number", "make_formatter",
-]
+__all__ = ["ARITHMETIC", "Cluster", "StepView", "View", "ViewEdge", "ViewNode", "build"]
 
 # Composites that are plain arithmetic: drawn by default as one op circle with a symbol
 # (x − y is x + y·(−1) inside, which says nothing a learner needs at that point).
@@ -36,71 +34,6 @@ ARITHMETIC = {"neg": "−", "sub": "−", "div": "÷", "mean": "mean"}
 _BOOK_LABELS = {"reciprocal": "/"}
 
 KINDS = ("op", "variable", "constant", "composite", "output")
-
-
-# ----------------------------------------------------------------------------- numbers
-
-def format_number(x, digits=4):
-    """The book's way of writing numbers: up to `digits` significant digits, whole
-    numbers without ".0" (715, 2.2, 110, 1.1, 0.7311, 1e-07 -> 1e-7)."""
-    x = float(x)
-    if math.isnan(x) or math.isinf(x):
-        return str(x)
-    if x == 0:
-        return "0"  # also -0.0
-    # never put a number like 12345.6 in exponent form: keep every integer digit
-    whole = len(str(int(abs(x)))) if 1 <= abs(x) < 1e7 else 0
-    text = f"{x:.{max(digits, whole)}g}"
-    if "e" in text:
-        mant, exp = text.split("e")
-        return f"{mant}e{int(exp)}"
-    return text
-
-
-def make_formatter(fmt=None):
-    """A number formatter from `fmt`: None (the book's 4 significant digits), an int
-    (that many significant digits), a format spec like ".3f", or a callable."""
-    if fmt is None:
-        return format_number
-    if callable(fmt):
-        return fmt
-    if isinstance(fmt, numbers.Integral) and not isinstance(fmt, bool):
-        if fmt < 1:
-            raise ValueError(f"fmt: need at least 1 significant digit, got {fmt}")
-        return lambda x: format_number(x, int(fmt))
-    if isinstance(fmt, str):
-        format(1.5, fmt)  # a bad spec fails here, not in the middle of drawing
-        return lambda x: format(float(x), fmt)
-    raise TypeError(f"fmt must be None, an int, a format spec or a callable, got {fmt!r}")
-
-
-def format_data(data, fmt=format_number, preview=True):
-    """A value as edge text: a number, or an array's shape with a compact preview
-    ((2,) [0.6, 0.9]; (100, 10) [[0.12, …]]).  preview=False gives the shape only."""
-    if not isinstance(data, np.ndarray):
-        return fmt(data)
-    if data.ndim == 0:
-        return fmt(data.item())
-    shape = "(" + ", ".join(str(n) for n in data.shape) + ("," if data.ndim == 1 else "") + ")"
-    if not preview or data.size == 0:
-        return shape
-    if data.size <= 4:
-        return f"{shape} {_nested(data, fmt)}"
-    first = fmt(data.flat[0])
-    return f"{shape} {'[' * data.ndim}{first}, …{']' * data.ndim}"
-
-
-def _nested(a, fmt):
-    if a.ndim == 0:
-        return fmt(a.item())
-    return "[" + ", ".join(_nested(x, fmt) for x in a) + "]"
-
-
-def _constant_text(data, fmt, preview):
-    # a broadcast constant (the −1 of sigmoid on a Tensor) reads better as one number
-    if isinstance(data, np.ndarray) and data.size and np.all(data == data.flat[0]):
-        return fmt(data.flat[0])
-    return format_data(data, fmt, preview)
 
 
 # ----------------------------------------------------------------------------- the model
@@ -204,34 +137,6 @@ class View:
         """Format a value or gradient the way this view formats its edges."""
         return format_data(data, self.format, self.preview)
 
-    def edge_states(self, k):
-        """Edge states after backward step `k` (-1: before the first step), for
-        viz.dot.to_digraph: 'done' once every contribution to the edge's gradient was
-        sent, 'active' for the edges step k sends to, else 'pending'.  Also returns the
-        gradient text so far (a partial sum for an edge fed by several steps)."""
-        states, partial = {}, {}
-        for e in self.edges:
-            states[e.key] = "pending"
-        if self.output_key is not None:
-            states[self.output_key] = "done"
-        sums, counts = {}, {}
-        for sv in self.steps[:k + 1]:
-            for i, key in enumerate(sv.edge_keys):
-                if key is None:
-                    continue
-                g = sv.step.grads[i]
-                sums[key] = g if key not in sums else sums[key] + g
-                counts[key] = counts.get(key, 0) + 1
-        for key, n in counts.items():
-            e = self._edges_by_key[key]
-            states[key] = "done" if n == len(e.targets) else "active"
-            partial[key] = self.format_value(sums[key])
-        if 0 <= k < len(self.steps):
-            for key in self.steps[k].edge_keys:
-                if key is not None:
-                    states[key] = "active"
-        return states, partial
-
     def __repr__(self):
         return (f"<View {len(self.nodes)} nodes, {len(self.edges)} edges, "
                 f"{len(self.clusters)} clusters, grads={self.grads}>")
@@ -253,24 +158,6 @@ def _names(spec, what):
         raise TypeError(f"{what} must be None, 'all', a composite name or a list of "
                         f"names, got {spec!r}") from None
     return "all" if "all" in names else names
-
-
-def _forward_order(root):
-    """Every node reachable from root (constants too), inputs before consumers, first
-    input's subgraph first: the order a reader follows the forward pass.  Iterative."""
-    order, seen = [], {root}
-    stack = [(root, iter(root.parents))]
-    while stack:
-        node, parents = stack[-1]
-        for p in parents:
-            if p not in seen:
-                seen.add(p)
-                stack.append((p, iter(p.parents)))
-                break
-        else:
-            stack.pop()
-            order.append(node)
-    return order
 
 
 def _op_label(node):
@@ -295,6 +182,156 @@ def _has_grad(g):
     return g != 0
 
 
+def _check_options(root, depth, grads):
+    if not isinstance(root, Node):
+        raise TypeError(f"draw() needs a Value or Tensor, got {type(root).__name__}")
+    if depth is not None and (not isinstance(depth, numbers.Integral) or depth < 0):
+        raise ValueError(f"depth must be a non-negative int, got {depth!r}")
+    if grads not in (True, False, "auto"):
+        raise ValueError(f"grads must be True, False or 'auto', got {grads!r}")
+
+
+class _Builder:
+    """Fills a View from the graph, one small method per drawn element (an op, a leaf, a
+    collapsed box, a cluster, an edge, the output), in the forward order."""
+
+    def __init__(self, view, expand, collapse, depth):
+        self.view = view
+        self.expand, self.collapse = _names(expand, "expand"), _names(collapse, "collapse")
+        self.depth = depth
+        self.opened = {}  # scope frame -> drawn opened?  (the same on all of its nodes)
+        self.clusters = {}  # opened frame -> Cluster
+        self.boxes = {}  # collapsed frame -> its ViewNode
+        self.members = {}  # box id -> engine nodes inside, in order
+        self.merged = {}  # (input, box id) -> the one edge into the box
+        self.parallel = {}  # (src, dst) -> edges so far (x*x draws two)
+
+    def is_opened(self, name, level):
+        if self.collapse == "all" or name in self.collapse:
+            return False
+        if self.expand == "all" or name in self.expand:
+            return True
+        if name in ARITHMETIC:
+            return False
+        return self.depth is None or level < self.depth
+
+    def new_node(self, **kw):
+        view = self.view
+        vn = ViewNode(id=f"n{len(view.nodes)}", **kw)
+        view.nodes.append(vn)
+        view._nodes_by_id[vn.id] = vn
+        return vn
+
+    def place(self, n):
+        """(id of the innermost opened cluster around `n`, the collapsed frame holding
+        it or None), making the clusters on the way."""
+        parent = None
+        for level, frame in enumerate(n.scope):
+            if frame not in self.opened:
+                self.opened[frame] = self.is_opened(frame[0], level)
+            if not self.opened[frame]:
+                return parent, frame
+            if frame not in self.clusters:
+                view = self.view
+                c = Cluster(f"c{len(view.clusters)}", frame[0], parent, level)
+                view.clusters.append(c)
+                self.clusters[frame] = c
+            parent = self.clusters[frame].id
+        return parent, None
+
+    def node(self, n):
+        cid, box = self.place(n)
+        if box is not None:
+            vn = self.box(box, cid)
+            self.members[vn.id].append(n)
+        elif n.op is not None:
+            vn = self.op(n, cid)
+        else:
+            vn = self.leaf(n, cid)
+        self.view._node_ids[n] = vn.id
+
+    def box(self, frame, cid):
+        """A collapsed composite: one box (or one op symbol for the arithmetic ones)."""
+        vn = self.boxes.get(frame)
+        if vn is None:
+            name = frame[0]
+            arith = name in ARITHMETIC
+            vn = self.boxes[frame] = self.new_node(
+                kind="op" if arith else "composite",
+                label=ARITHMETIC[name] if arith else name, cluster=cid, op=name,
+                composite=name, tooltip=f"{name} (collapsed)")
+            self.members[vn.id] = []
+        return vn
+
+    def op(self, n, cid):
+        return self.new_node(kind="op", label=_op_label(n), cluster=cid, op=n.op.name,
+                             formula=n.op.formula, tooltip=f"{n.op.name}: {n.op.formula}",
+                             members=(n,))
+
+    def leaf(self, n, cid):
+        view = self.view
+        constant = not n.requires_grad or bool(n.scope and not n.name)
+        text = format_data(n.data, view.format, view.preview)
+        if constant:
+            label = n.name or constant_text(n.data, view.format, view.preview)
+        else:
+            label = n.name or ""
+        return self.new_node(kind="constant" if constant else "variable", label=label,
+                             cluster=cid, tooltip=f"{n.name} = {text}" if n.name else text,
+                             members=(n,))
+
+    def close_boxes(self):
+        for vn in self.boxes.values():
+            vn.members = tuple(self.members[vn.id])  # a list while building: no O(n²)
+            if vn.composite not in ARITHMETIC:
+                vn.tooltip = f"{vn.composite} (collapsed, {len(vn.members)} nodes inside)"
+
+    def edges_into(self, n):
+        """Into an op each input slot is its own edge (x*x draws two arrows, one gradient
+        each); into a collapsed composite one edge per distinct input, its gradient the
+        sum over the uses inside."""
+        view = self.view
+        dst = view._node_ids[n]
+        into_box = view._nodes_by_id[dst].composite is not None
+        for slot, p in enumerate(n.parents):
+            src = view._node_ids[p]
+            if src == dst:
+                continue  # inside a collapsed composite
+            e = self.merged.get((p, dst)) if into_box else None
+            if e is not None:
+                e.targets += ((n, slot),)
+            else:
+                e = self.edge(p, n, slot, src, dst)
+                if into_box:
+                    self.merged[(p, dst)] = e
+            view._edge_keys[(n, slot)] = e.key
+
+    def edge(self, p, n, slot, src, dst):
+        view = self.view
+        k = self.parallel.get((src, dst), 0)
+        self.parallel[(src, dst)] = k + 1
+        key = f"{src}->{dst}" + (f"#{k + 1}" if k else "")
+        kind = "constant" if view._nodes_by_id[src].kind == "constant" else "data"
+        e = ViewEdge(key, src, dst, kind, view.format_value(p.data), node=p,
+                     value_data=p.data, targets=((n, slot),))
+        view.edges.append(e)
+        view._edges_by_key[key] = e
+        return e
+
+    def output(self, root):
+        """The 'out' node after the root, and the edge carrying the result to it."""
+        view = self.view
+        view.root_id = view._node_ids[root]
+        out = ViewNode("out", "output", root.name or "", tooltip="output")
+        view.nodes.append(out)
+        view._nodes_by_id["out"] = out
+        oe = ViewEdge(f"{view.root_id}->out", view.root_id, "out", "output",
+                      view.format_value(root.data), node=root, value_data=root.data)
+        view.edges.append(oe)
+        view._edges_by_key[oe.key] = oe
+        view.output_key = oe.key
+
+
 def build(root, *, expand=None, collapse=None, depth=None, grads="auto", seed=None,
           fmt=None, preview=True):
     """The view of the graph that computed `root`.
@@ -312,128 +349,22 @@ def build(root, *, expand=None, collapse=None, depth=None, grads="auto", seed=No
         a Tensor).  The gradients drawn are those of a backward pass from root with it.
     fmt: number format (see make_formatter); preview: False shows only array shapes.
     """
-    if not isinstance(root, Node):
-        raise TypeError(f"draw() needs a Value or Tensor, got {type(root).__name__}")
-    if depth is not None and (not isinstance(depth, numbers.Integral) or depth < 0):
-        raise ValueError(f"depth must be a non-negative int, got {depth!r}")
-    if grads not in (True, False, "auto"):
-        raise ValueError(f"grads must be True, False or 'auto', got {grads!r}")
+    _check_options(root, depth, grads)
     view = View()
     view.root = root
     view.format = make_formatter(fmt)
     view.preview = preview
-    expand, collapse = _names(expand, "expand"), _names(collapse, "collapse")
-
-    def opened(name, level):
-        if collapse == "all" or name in collapse:
-            return False
-        if expand == "all" or name in expand:
-            return True
-        if name in ARITHMETIC:
-            return False
-        return depth is None or level < depth
-
-    order = _forward_order(root)
-    decided = {}  # frame -> opened?  (a frame's level is the same on all its nodes)
-    cluster_of = {}  # frame -> Cluster
-    groups = {}  # box frame -> ViewNode
-    box_members = {}
-
-    def new_node(**kw):
-        vn = ViewNode(id=f"n{len(view.nodes)}", **kw)
-        view.nodes.append(vn)
-        view._nodes_by_id[vn.id] = vn
-        return vn
-
+    builder = _Builder(view, expand, collapse, depth)
+    # every node (constants too), inputs first, first input's subgraph first: the order
+    # a reader follows the forward pass, so ids are stable
+    order = postorder(root)
     for n in order:
-        parent_cluster, box = None, None
-        for level, frame in enumerate(n.scope):
-            if frame not in decided:
-                decided[frame] = opened(frame[0], level)
-            if not decided[frame]:
-                box = frame
-                break
-            if frame not in cluster_of:
-                c = Cluster(f"c{len(view.clusters)}", frame[0],
-                            parent_cluster.id if parent_cluster else None, level)
-                view.clusters.append(c)
-                cluster_of[frame] = c
-            parent_cluster = cluster_of[frame]
-        cid = parent_cluster.id if parent_cluster else None
-        if box is not None:
-            vn = groups.get(box)
-            if vn is None:
-                name = box[0]
-                arith = name in ARITHMETIC
-                vn = groups[box] = new_node(
-                    kind="op" if arith else "composite",
-                    label=ARITHMETIC[name] if arith else name, cluster=cid, op=name,
-                    composite=name, tooltip=f"{name} (collapsed)")
-                box_members[vn.id] = []
-            box_members[vn.id].append(n)
-        elif n.op is not None:
-            vn = new_node(kind="op", label=_op_label(n), cluster=cid, op=n.op.name,
-                          formula=n.op.formula, tooltip=f"{n.op.name}: {n.op.formula}",
-                          members=(n,))
-        else:
-            constant = not n.requires_grad or bool(n.scope and not n.name)
-            text = format_data(n.data, view.format, preview)
-            if constant:
-                label = n.name or _constant_text(n.data, view.format, preview)
-            else:
-                label = n.name or ""
-            vn = new_node(kind="constant" if constant else "variable", label=label,
-                          cluster=cid, tooltip=f"{n.name} = {text}" if n.name else text,
-                          members=(n,))
-        view._node_ids[n] = vn.id
-    for vn in view.nodes:
-        if vn.composite:
-            vn.members = tuple(box_members[vn.id])  # a list while building: no O(n²)
-            if vn.composite not in ARITHMETIC:
-                vn.tooltip = f"{vn.composite} (collapsed, {len(vn.members)} nodes inside)"
-
-    # Edges, in the consumers' forward order.  Into an op each input slot is its own
-    # edge (x*x draws two arrows, one gradient each); into a collapsed composite one
-    # edge per distinct input, its gradient the sum over the uses inside.
-    merged = {}
-    parallel = {}
+        builder.node(n)
+    builder.close_boxes()
     for n in order:
-        if n.op is None:
-            continue
-        dst = view._node_ids[n]
-        into_box = view._nodes_by_id[dst].composite is not None
-        for slot, p in enumerate(n.parents):
-            src = view._node_ids[p]
-            if src == dst:
-                continue  # inside a collapsed composite
-            if into_box and (p, dst) in merged:
-                e = merged[(p, dst)]
-                e.targets += ((n, slot),)
-                view._edge_keys[(n, slot)] = e.key
-                continue
-            k = parallel.get((src, dst), 0)
-            parallel[(src, dst)] = k + 1
-            key = f"{src}->{dst}" + (f"#{k + 1}" if k else "")
-            kind = "constant" if view._nodes_by_id[src].kind == "constant" else "data"
-            e = ViewEdge(key, src, dst, kind, format_data(p.data, view.format, preview),
-                         node=p, value_data=p.data, targets=((n, slot),))
-            view.edges.append(e)
-            view._edges_by_key[key] = e
-            view._edge_keys[(n, slot)] = key
-            if into_box:
-                merged[(p, dst)] = e
-
-    view.root_id = view._node_ids[root]
-    out = ViewNode("out", "output", root.name or "", tooltip="output")
-    view.nodes.append(out)
-    view._nodes_by_id["out"] = out
-    oe = ViewEdge(f"{view.root_id}->out", view.root_id, "out", "output",
-                  format_data(root.data, view.format, preview), node=root,
-                  value_data=root.data)
-    view.edges.append(oe)
-    view._edges_by_key[oe.key] = oe
-    view.output_key = oe.key
-
+        if n.op is not None:
+            builder.edges_into(n)
+    builder.output(root)
     if grads == "auto":
         grads = root.requires_grad and _has_grad(root.grad)
     if grads and root.requires_grad:

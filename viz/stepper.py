@@ -16,20 +16,23 @@ gradients are what leaves it.
     from viz.stepper import frames
     for f in frames(loss, collapse="sigmoid"):
         print(f.title); print(f.text)
-    export_steps(loss, "steps.html")     # or .gif, or a folder of numbered .svg/.png
+    viz.html.export_steps(loss, "steps.html")  # or .gif, or a folder of .svg/.png
 """
 from __future__ import annotations
 
-import heapq
 import html as _html
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from autograd import Value
+from autograd.graph import postorder
+from viz.dot import to_digraph
 from viz.model import View, build
+from viz.numbers import minus
+from viz.render import pipe
 
-__all__ = ["Frame", "frames", "export_frames", "export_gif", "export_html", "export_steps"]
+__all__ = ["Frame", "as_frames", "edge_states", "frames"]
 
 # symbolic=None turns the algebra on by itself for graphs up to this many op nodes:
 # beyond that the expressions grow too long to read (and to simplify quickly)
@@ -67,7 +70,6 @@ class Frame:
     def digraph(self, *, caption=False, **options):
         """This frame as a graphviz.Digraph (viz.dot.to_digraph with the frame's
         highlight and edge states); caption=True writes the caption under the graph."""
-        from viz.dot import to_digraph
         opts = {**self.draw_options, **options}
         if caption:
             opts.setdefault("title", self.caption)
@@ -76,7 +78,6 @@ class Frame:
 
     def render(self, format="svg", *, dpi=None, caption=False, **options):
         """The frame's image bytes ('svg', 'png', 'pdf'); needs Graphviz's dot."""
-        from viz.render import pipe
         return pipe(self.digraph(caption=caption, **options), format, dpi=dpi)
 
     def svg(self, **options):
@@ -90,7 +91,7 @@ class Frame:
 
 def _num(view, x):
     """A number the way the view writes it, with a real minus sign."""
-    return view.format_value(x).replace("-", "−")
+    return minus(view.format_value(x))
 
 
 def _factor(view, x):
@@ -101,10 +102,6 @@ def _factor(view, x):
 
 def _is_scalar(x):
     return not isinstance(x, np.ndarray) or x.ndim == 0
-
-
-def _pretty(formula):
-    return formula.replace("-", "−")
 
 
 def _split_formula(formula, n):
@@ -201,35 +198,26 @@ def _symbolic_graph(root, view, symbolic, given):
 
 def _groups(view):
     """Engine steps grouped by the drawn node they happen at (op or box), in a causal
-    order: a group comes after every group that sends it a gradient, and otherwise in
-    the order the engine finished it.  Leaves are not groups: their gradient is on
-    their edges already."""
+    order: a group comes after every group that sends it a gradient (its consumers),
+    and otherwise in the order the engine finished it.  Leaves are not groups: their
+    gradient is on their edges already."""
     kinds = {vn.id: vn.kind for vn in view.nodes}
     groups = {}
     for sv in view.steps:
         if kinds[sv.node_id] in ("op", "composite") and sv.step.node.op is not None:
             groups.setdefault(sv.node_id, []).append(sv)
-    after = {gid: set() for gid in groups}  # group -> groups that must wait for it
-    waits = dict.fromkeys(groups, 0)
+    last = {gid: max(sv.index for sv in svs) for gid, svs in groups.items()}
+    consumers = {gid: set() for gid in groups}  # group -> groups that send it gradients
     for gid, svs in groups.items():
         for sv in svs:
             for p in sv.step.node.parents:
                 other = view.node_id(p)
-                if other != gid and other in groups and other not in after[gid]:
-                    after[gid].add(other)
-                    waits[other] += 1
-    last = {gid: max(sv.index for sv in svs) for gid, svs in groups.items()}
-    ready = [(last[g], g) for g, n in waits.items() if n == 0]
-    heapq.heapify(ready)
-    order = []
-    while ready:
-        _, gid = heapq.heappop(ready)
-        order.append((gid, groups[gid]))
-        for other in after[gid]:
-            waits[other] -= 1
-            if waits[other] == 0:
-                heapq.heappush(ready, (last[other], other))
-    return order
+                if other != gid and other in groups:
+                    consumers[other].add(gid)
+    # the one traversal, over groups: each after its consumers, ties in the engine's order
+    by_last = sorted(groups, key=last.__getitem__)
+    order = postorder(by_last, lambda gid: sorted(consumers[gid], key=last.__getitem__))
+    return [(gid, groups[gid]) for gid in order]
 
 
 def _input_label(view, node, slot):
@@ -238,7 +226,7 @@ def _input_label(view, node, slot):
         return p.name
     vn = view.node(view.node_id(p))
     if vn.kind == "constant":
-        return f"the constant {vn.label.replace('-', '−')}"
+        return f"the constant {minus(vn.label)}"
     if vn.kind in ("op", "composite") and vn.label:
         return f"the {vn.label} node's output" if vn.kind == "op" else f"{vn.label}'s output"
     return f"input {slot + 1}"
@@ -262,7 +250,7 @@ def _op_frame(view, sv, sg, w, dname):
     sym = sg.show(sg.steps[step.index]) if sg is not None else None
     w.row(f"upstream {dname(node)}".rstrip(), _num(view, step.upstream),
           sym and sym.upstream)
-    formulas = _split_formula(_pretty(step.formula), len(node.parents))
+    formulas = _split_formula(minus(step.formula), len(node.parents))
     local = step.local
     scalar = _is_scalar(step.upstream)
     summary = []
@@ -346,7 +334,37 @@ def _edge_input(view, e):
     src = view.node(e.src)
     if src.kind == "op":
         return f"the {src.label} node's output"
-    return src.label.replace("-", "−") or "input"
+    return minus(src.label) or "input"
+
+
+def as_frames(source, **options):
+    """A list of Frames: `source` itself when it is one (then no options apply), else
+    frames(source, **options)."""
+    if isinstance(source, (list, tuple)) and source and isinstance(source[0], Frame):
+        if options:
+            raise TypeError(f"options {sorted(options)} apply to a node, not to frames")
+        return list(source)
+    return frames(source, **options)
+
+
+class _Replay:
+    """What every frame of one replay shares: the view, the algebra, the root's name."""
+
+    def __init__(self, root, view, sg, draw):
+        self.root, self.view, self.sg, self.draw = root, view, sg, draw
+        self.rname = root.name or "L"
+        self.step_of = {sv.step.node: sv.index for sv in view.steps}
+
+    def dname(self, node):
+        """∂L/∂node when the node has a name ('' when not)."""
+        if node is self.root:
+            return f"∂{self.rname}/∂{self.rname}"
+        return f"∂{self.rname}/∂{node.name}" if node.name else ""
+
+    def frame(self, index, count, kind, title, caption, w, node_id, states, **kw):
+        return Frame(index, count, kind, title, caption, w.text(title), w.html(title),
+                     node_id, states, rows=w.rows(), view=self.view, draw_options=self.draw,
+                     **kw)
 
 
 def frames(root, *, expand=None, collapse=None, depth=None, symbolic=None, given=None,
@@ -369,55 +387,55 @@ def frames(root, *, expand=None, collapse=None, depth=None, symbolic=None, given
         for sv, ss in zip(view.steps, sg.steps):
             if sv.step.node is not ss.node:  # the same walk over the same graph
                 raise RuntimeError("symbolic steps are not aligned with the numeric ones")
-    step_of = {sv.step.node: sv.index for sv in view.steps}
-    rname = root.name or "L"
-
-    def dname(node):
-        if node is root:
-            return f"∂{rname}/∂{rname}"
-        return f"∂{rname}/∂{node.name}" if node.name else ""
-
-    draw = dict(draw_options, rankdir=rankdir)
+    replay = _Replay(root, view, sg, dict(draw_options, rankdir=rankdir))
     order = _groups(view)
     count = len(order) + 2
-    result = []
-
-    # the forward frame: values only, every gradient still to come
-    w = _Writer()
-    w.p("The forward pass: each edge carries its value (above the line). The backward "
-        f"pass starts at the output with ∂{rname}/∂{rname} = {_num(view, view.seed)} and "
-        "sends gradients back along the edges (red, below the line).")
-    pending = {e.key: "pending" for e in view.edges}
-    title = f"Forward pass: {rname} = {_num(view, root.data)}"
-    result.append(Frame(0, count, "forward", title, title, w.text(title), w.html(title),
-                        None, pending, rows=w.rows(), view=view, draw_options=draw))
-
+    result = [_forward_frame(replay, count)]
     shown = set()
     for k, (gid, svs) in enumerate(order, start=1):
         current = {sv.index for sv in svs}
         shown |= current
-        vn = view.node(gid)
-        w = _Writer()
-        if vn.kind == "composite" or len(svs) > 1:
-            caption = _box_frame(view, gid, svs, sg, w, step_of, rname)
-            node_title = _node_title(vn)
-        else:
-            caption = _op_frame(view, svs[0], sg, w, dname)
-            node_title = _node_title(vn, svs[0].step.node)
-        title = f"Backward: {node_title}"
-        states = _edge_states(view, shown, current, step_of)
-        note = {}
-        # beside a one-input node, "×local" reads as the book's multiply-by; with two
-        # inputs the two factors would not say which edge each belongs to
-        one = svs[0].step
-        if notes and len(svs) == 1 and len(one.grads) == 1 and _is_scalar(one.upstream):
-            note[gid] = f"×{_factor(view, one.local[0])}"
-        result.append(Frame(k, count, "step", title, caption, w.text(title), w.html(title),
-                            gid, states, notes=note, steps=tuple(sorted(current)),
-                            rows=w.rows(), view=view, draw_options=draw))
+        result.append(_step_frame(replay, k, count, gid, svs, shown, current, notes))
+    result.append(_final_frame(replay, count))
+    return result
 
-    # the final frame: every gradient, and each variable's total
-    w = _Writer()
+
+def _forward_frame(r, count):
+    """Frame 0: values only, every gradient still to come."""
+    view, w = r.view, _Writer()
+    w.p("The forward pass: each edge carries its value (above the line). The backward "
+        f"pass starts at the output with ∂{r.rname}/∂{r.rname} = {_num(view, view.seed)} "
+        "and sends gradients back along the edges (red, below the line).")
+    pending = {e.key: "pending" for e in view.edges}
+    title = f"Forward pass: {r.rname} = {_num(view, r.root.data)}"
+    return r.frame(0, count, "forward", title, title, w, None, pending)
+
+
+def _step_frame(r, k, count, gid, svs, shown, current, notes):
+    """Frame k: the backward step(s) at drawn node `gid` (an op, or a box as one unit)."""
+    view, w = r.view, _Writer()
+    vn = view.node(gid)
+    if vn.kind == "composite" or len(svs) > 1:
+        caption = _box_frame(view, gid, svs, r.sg, w, r.step_of, r.rname)
+        node_title = _node_title(vn)
+    else:
+        caption = _op_frame(view, svs[0], r.sg, w, r.dname)
+        node_title = _node_title(vn, svs[0].step.node)
+    title = f"Backward: {node_title}"
+    note = {}
+    # beside a one-input node, "×local" reads as the book's multiply-by; with two
+    # inputs the two factors would not say which edge each belongs to
+    one = svs[0].step
+    if notes and len(svs) == 1 and len(one.grads) == 1 and _is_scalar(one.upstream):
+        note[gid] = f"×{_factor(view, one.local[0])}"
+    return r.frame(k, count, "step", title, caption, w, gid,
+                   edge_states(view, shown, current), notes=note,
+                   steps=tuple(sorted(current)))
+
+
+def _final_frame(r, count):
+    """The last frame: every gradient, and each variable's total."""
+    view, sg, w = r.view, r.sg, _Writer()
     w.p("Every gradient has been sent. A node used more than once adds up the gradients "
         "of its edges.")
     leaf_steps = {sv.step.node: sv.step for sv in view.steps if sv.step.node.op is None}
@@ -428,19 +446,22 @@ def frames(root, *, expand=None, collapse=None, depth=None, symbolic=None, given
     for k, node in enumerate(leaves, 1):
         sym = sg.text(sg.simplified_gradient(node)) if sg is not None else None
         name = node.name or f"(input {k})"
-        w.row(f"∂{rname}/∂{name}", _num(view, leaf_steps[node].upstream), sym)
+        w.row(f"∂{r.rname}/∂{name}", _num(view, leaf_steps[node].upstream), sym)
     title = "All gradients"
     done = {e.key: "done" for e in view.edges}
-    caption = "All gradients: " + ", ".join(f"{r[0]} = {r[1]}" for r in w.rows())
-    result.append(Frame(count - 1, count, "final", title, caption, w.text(title),
-                        w.html(title), None, done, steps=tuple(range(len(view.steps))),
-                        rows=w.rows(), view=view, draw_options=draw))
-    return result
+    caption = "All gradients: " + ", ".join(f"{row[0]} = {row[1]}" for row in w.rows())
+    return r.frame(count - 1, count, "final", title, caption, w, None, done,
+                   steps=tuple(range(len(view.steps))))
 
 
-def _edge_states(view, shown, current, step_of):
-    """'done' once every step feeding the edge was shown, 'active' for the current
-    frame's, 'pending' otherwise; an edge no gradient flows along is simply drawn."""
+def edge_states(view, shown=(), current=()):
+    """Each edge's state once the engine steps `shown` (indices into view.steps) were
+    replayed, `current` among them being the one on screen: 'active' for the edges a
+    current step sends along, 'done' once every step feeding the edge was shown,
+    'pending' otherwise.  The output edge (the seed) and an edge no gradient flows
+    along are simply drawn ('done')."""
+    shown, current = set(shown), set(current)
+    step_of = {sv.step.node: sv.index for sv in view.steps}
     states = {}
     for e in view.edges:
         if e.key == view.output_key:
@@ -456,7 +477,3 @@ def _edge_states(view, shown, current, step_of):
         else:
             states[e.key] = "pending"
     return states
-
-
-# the exporters live in viz.html (it imports this module lazily, so either can come first)
-from viz.html import export_frames, export_gif, export_html, export_steps  # noqa: E402

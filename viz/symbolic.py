@@ -2,12 +2,13 @@
 
 `symbolic(root)` rebuilds the graph that computed `root` with a sympy expression in every
 node: a named leaf becomes a symbol (`x`, `a1`, `t1`), an unnamed leaf stays the number it
-holds (the −1 and +1 of sigmoid).  The backward pass is then the engine's own: a shadow of
-each node (same primitive, same parents, same order) goes through
-`autograd.backward_steps`, so every gradient comes from the primitives' own derivative
-rules, run on sympy expressions (they are written with operators, so they do not care).
-Only forward needs a table (exp -> sympy.exp, ...), and relu's rule, whose mask is a
-numeric comparison, becomes the Heaviside step.
+holds (the −1 and +1 of sigmoid).  The shadow graph is made where the engine makes every
+node, by `autograd.graph.apply()`, with a sympy twin of each primitive: the same
+derivative rule, a forward on sympy expressions (exp -> sympy.exp, ...).  The backward
+pass is then the engine's own `backward_steps`, so every gradient comes from the
+primitives' own rules, run on sympy expressions (they are written with operators, so
+they do not care); only relu's rule, whose mask is a numeric comparison, becomes the
+Heaviside step.
 
 Each step is aligned with the numeric `backward_steps(root)` (same index, same node), and
 can be shown three ways:
@@ -21,8 +22,9 @@ can be shown three ways:
 `given` adds relations the algebra may use for display, e.g. "t1 + t2 + t3 = 1" for one-hot
 labels, which turns appendix A's final y1·(t1 + t2 + t3) − t1 into y1 − t1.
 
-    from viz.symbolic import appendix_a, symbolic
-    sg = symbolic(appendix_a(), given="t1 + t2 + t3 = 1")
+    from autograd.examples import appendix_a
+    from viz.symbolic import ONE_HOT, symbolic
+    sg = symbolic(appendix_a(labels="variables"), given=ONE_HOT)
     for s in sg.steps:
         print(s.node.op and s.node.op.name, sg.show(s))
 """
@@ -36,14 +38,16 @@ import sympy as sp
 from sympy.printing.precedence import PRECEDENCE, precedence
 from sympy.printing.str import StrPrinter
 
-from autograd import Node, Value, backward_steps, cross_entropy_error, sigmoid, softmax
+from autograd import Node, Value, backward_steps, enable_grad
+from autograd.graph import apply, postorder
+from autograd.primitives import Primitive
 
-__all__ = ["SymbolicGraph", "SymbolicStep", "StepText", "symbolic", "to_text",
-           "book_sigmoid", "appendix_a", "ONE_HOT"]
+__all__ = ["ONE_HOT", "StepText", "SymbolicGraph", "SymbolicStep", "SymbolicValue",
+           "symbolic", "to_text"]
 
 # Rewriting (cancel, factor, simplify) is tried only on expressions up to this many
 # operations: the book's steps are far below it, a deep network's far above, and there
-# the rewrites take seconds per expression while making nothing readable.
+# the rewrites grow slow without making anything readable.
 REWRITE_LIMIT = 60
 SIMPLIFY_LIMIT = 40
 
@@ -56,32 +60,50 @@ _FORWARD = {
     "reciprocal": lambda x: 1 / x,
     "pow": lambda x, *, p: x ** p,
     "relu": lambda x: sp.Max(x, 0),
+    "tanh": sp.tanh,
 }
 
 
-class _Relu:
+def _relu_rule(g, out, x):
     """relu's rule with the book's mask (1 where x > 0) as sympy's Heaviside step: the
     engine's mask compares numbers, which a symbol cannot do."""
-
-    name = "relu"
-
-    def __init__(self, prim):
-        self.formula, self.label = prim.formula, prim.label
-
-    @staticmethod
-    def backward(g, out, x):
-        return (g * sp.Heaviside(x, 0),)
+    return (g * sp.Heaviside(x, 0),)
 
 
-class _Shadow(Node):
-    """A node holding a sympy expression, so the engine's own backward walk runs over
-    it.  A Node subclass states how a seed gradient is taken (`_seed`); a sympy seed
-    is kept as it is (Value would turn it into a float)."""
+_RULES = {"relu": _relu_rule}  # every other rule is the engine's own, run on sympy
+_TWINS = {}  # primitive name -> its sympy twin
+
+
+def _twin(prim):
+    """The sympy twin of primitive `prim`: forward on sympy expressions, the engine's
+    derivative rule (relu's a Heaviside), its label and formula."""
+    if prim.name not in _TWINS:
+        if prim.name not in _FORWARD:
+            raise TypeError(f"symbolic mode has no sympy form for primitive {prim.name!r}")
+        _TWINS[prim.name] = Primitive(
+            prim.name, forward=_FORWARD[prim.name],
+            backward=_RULES.get(prim.name, prim.backward), label=prim.label,
+            formula=prim.formula, sample=prim.sample)
+    return _TWINS[prim.name]
+
+
+class SymbolicValue(Value):
+    """A Value holding a sympy expression, so that apply() records symbolic nodes and the
+    engine's own backward walk runs over them.  A leaf is made as a Value and then given
+    its expression; apply() makes the others."""
 
     __slots__ = ()
 
+    def __init__(self, expr, name=None, requires_grad=True):
+        super().__init__(0.0, name=name)
+        self.requires_grad = requires_grad
+        self.data = expr
+
+    def _check_data(self, value):
+        return sp.sympify(value)
+
     def _seed(self, grad):
-        return grad
+        return sp.Integer(1) if grad is None else sp.sympify(grad)
 
 
 def _number(v):
@@ -258,49 +280,34 @@ class SymbolicGraph:
         return self.symbols[name]
 
     def _build(self, root):
-        # iterative post-order: a deep chain must not hit the recursion limit
-        stack = [(root, False)]
-        while stack:
-            node, ready = stack.pop()
-            if node in self._shadow:
-                continue
-            if not ready and node.parents:
-                stack.append((node, True))
-                stack.extend((p, False) for p in reversed(node.parents)
-                             if p not in self._shadow)
-                continue
-            self._shadow[node] = self._make(node)
+        with enable_grad():  # record the shadow graph even inside a no_grad() block
+            for node in postorder(root):
+                self._shadow[node] = self._make(node)
 
     def _make(self, node):
+        """The shadow of `node`: a named leaf as its symbol, an unnamed one as the number
+        it holds (the −1 and +1 of sigmoid), an op node through apply() with the
+        primitive's sympy twin on the inputs' shadows."""
         if not isinstance(node, Value):
             raise TypeError("symbolic mode works on graphs of Values (scalars); "
                             f"got a {type(node).__name__} node")
-        s = object.__new__(_Shadow)
-        s._leaf(None, node.name, node.requires_grad)
-        s.scope = node.scope
         name = self.name_of(node)
         if node.op is None:
-            s._link(())
-            s.op, s.params = None, None
-            s._data = self._symbol(name) if name else _number(node.data)
+            expr = self._symbol(name) if name else _number(node.data)
             if name:
                 self.leaves.setdefault(name, node)
-            self._literal[node] = s.data
-            return s
-        prim = node.op
-        if prim.name not in _FORWARD:
-            raise TypeError(f"symbolic mode has no sympy form for primitive {prim.name!r}")
-        s._link(tuple(self._shadow[p] for p in node.parents))
-        s.op = _Relu(prim) if prim.name == "relu" else prim
-        s.params = {k: _param(v) for k, v in node.params.items()} if node.params else None
-        forward = _FORWARD[prim.name]
-        s._data = forward(*[p.data for p in s.parents], **(s.params or {}))
+            self._literal[node] = expr
+            return SymbolicValue(expr, node.name, node.requires_grad)
+        twin = _twin(node.op)
+        params = {k: _param(v) for k, v in node.params.items()} if node.params else {}
+        shadow = apply(twin, *[self._shadow[p] for p in node.parents], **params)
+        shadow.name = node.name
         if name:
             self._literal[node] = self._symbol(name)
         else:
-            self._literal[node] = forward(*[self._literal[p] for p in node.parents],
-                                          **(s.params or {}))
-        return s
+            self._literal[node] = twin.forward(*[self._literal[p] for p in node.parents],
+                                               **params)
+        return shadow
 
     def _rule(self, shadow, g, *, full):
         """The primitive's own derivative rule at `shadow`, on full or literal values."""
@@ -378,7 +385,7 @@ class SymbolicGraph:
         syms = sorted({s for _, s in self._named}, key=str)
         for c in list(forms[1:]):
             if sp.count_ops(c) > REWRITE_LIMIT:
-                continue  # cancel/factor on a long expression take seconds
+                continue  # cancel/factor grow slow on long expressions
             forms.append(self._fold(sp.cancel(c)))
             forms.append(self._fold(sp.factor(c)))
             if syms:
@@ -482,28 +489,5 @@ def symbolic(root, *, seed=None, given=None, names=None):
     return SymbolicGraph(root, seed=seed, given=given, names=names)
 
 
-# ----------------------------------------------------------------------------- book graphs
-
+# the one-hot relation of appendix A's labels, for `given`
 ONE_HOT = "t1 + t2 + t3 = 1"
-
-
-def book_sigmoid(x=1.0):
-    """Figure 5-19: y = 1/(1 + exp(−x)) as its ×(−1), exp, +1, 1/x nodes; named x, y."""
-    x = Value(x, name="x")
-    y = sigmoid(x)
-    y.name = "y"
-    return y
-
-
-def appendix_a(a=(0.3, 2.9, 4.0), t=(0, 0, 1)):
-    """Appendix A: softmax of a1..a3 then cross entropy with labels t1..t3 (one-hot), as
-    the book draws it (no max shift, no delta).  Nodes named a_k, t_k, y_k, S, L."""
-    a = [Value(v, name=f"a{k}") for k, v in enumerate(a, 1)]
-    t = [Value(v, name=f"t{k}") for k, v in enumerate(t, 1)]
-    y = softmax(a, shift=False)
-    for k, yk in enumerate(y, 1):
-        yk.name = f"y{k}"
-    y[0].parents[1].parents[0].name = "S"  # y1 = exp(a1) × 1/S: the sum node of softmax
-    loss = cross_entropy_error(y, t, delta=0)
-    loss.name = "L"
-    return loss

@@ -10,6 +10,9 @@ notebook viewer) or without ipywidgets still steps, in the browser alone.
 """
 from __future__ import annotations
 
+from viz.html import embed_html, inline_svg, player_html
+from viz.stepper import as_frames
+
 __all__ = ["Stepper"]
 
 # the explanation table's look, as in the HTML player (a widget has no page CSS)
@@ -39,8 +42,7 @@ class Stepper:
     """
 
     def __init__(self, root, *, height=640, **options):
-        from viz.html import _frames
-        self.frames = _frames(root, options)
+        self.frames = as_frames(root, **options)
         self.index = 0
         self.height = height
         self._svg = {}
@@ -69,8 +71,7 @@ class Stepper:
 
     def _frame_svg(self, k):
         if k not in self._svg:
-            from viz.html import _inline_svg
-            self._svg[k] = _inline_svg(self.frames[k].svg())
+            self._svg[k] = inline_svg(self.frames[k].svg())
         return self._svg[k]
 
     def show(self, k):
@@ -95,7 +96,6 @@ class Stepper:
         self.show(self.index - 1)
 
     def _repr_html_(self):
-        from viz.html import embed_html, player_html
         return embed_html(player_html(self.frames), height=self.height)
 
     def _repr_mimebundle_(self, include=None, exclude=None):

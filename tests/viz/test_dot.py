@@ -1,5 +1,8 @@
 """viz.dot: the DOT text of a view, in the book's style (no `dot` program needed)."""
 import re
+import shutil
+import subprocess
+from xml.etree import ElementTree
 
 import graphviz
 import numpy as np
@@ -7,9 +10,10 @@ import pytest
 
 import viz
 from autograd import Tensor, Value
+from autograd.examples import appendix_a, apple_orange
 from viz.dot import COLORS, svg_id, to_digraph
-from viz.figures import appendix_a, apple_orange
 from viz.model import build
+from viz.stepper import edge_states, frames
 
 RED = COLORS["grad"]
 
@@ -121,7 +125,7 @@ def test_rankdir_tb_puts_value_left_and_gradient_right():
 
 def test_stepper_hooks():
     view = build(apple_orange())
-    states, partial = view.edge_states(0)
+    states = edge_states(view, shown={0}, current={0})  # the root's step on screen
     g = to_digraph(view, highlight=view.root_id, edge_states=states,
                    edge_grads={"n7->n8": "6.5e2"}, notes={view.root_id: "∂z/∂x = y"})
     src = g.source
@@ -138,7 +142,7 @@ def test_stepper_hooks():
 
 def test_pending_frames_keep_the_layout_text():
     view = build(apple_orange())
-    before = to_digraph(view, edge_states=view.edge_states(-1)[0]).source
+    before = to_digraph(view, edge_states=edge_states(view)).source  # before any step
     after = to_digraph(view).source
     # only colours, weights and classes differ: every text, so every size, stays
     styling = r'(?:COLOR|color)=(?:"[^"]*"|[\w#]+)|<B>|</B>|penwidth=[\d.]+|class="[^"]*"'
@@ -183,3 +187,61 @@ def test_draw_passes_render_options():
     src = viz.draw(apple_orange(), title="Figure 5-17", highlight="n2").source
     assert 'label="Figure 5-17" labeljust=c labelloc=b' in src
     assert "penwidth=2.6" in [ln for ln in node_lines(src) if ln.startswith("n2 ")][0]
+
+
+# ----------------------------------------------------------------------------- hostile text
+
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+def _run_dot(src):
+    """dot's SVG of `src`, parsed; any error or warning of dot fails the test."""
+    done = subprocess.run(["dot", "-Tsvg"], input=src.encode(), capture_output=True)
+    assert done.returncode == 0 and not done.stderr, done.stderr.decode()
+    return ElementTree.fromstring(done.stdout)
+
+
+def _squeeze(text):
+    return " ".join(text.split())  # dot writes a run of spaces as space, no-break space
+
+
+def _plain(text):
+    """`text` as the drawing shows it: control characters as U+FFFD."""
+    return re.sub(r"[\x00-\x08\x0b-\x1f\x7f]", "\ufffd", text.replace("\r\n", "\n"))
+
+
+def _shown(text):
+    """The lines of `text` as the drawing shows them."""
+    return [_squeeze(line) for line in _plain(text).split("\n") if line.strip()]
+
+
+@pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz dot not found")
+def test_names_titles_and_captions_cannot_break_the_dot(payload, payload_graph):
+    clean = _run_dot(viz.draw(payload_graph(), title="t").source)
+    count = len(clean.findall(f".//{SVG}g[@class='node']"))
+    y = payload_graph(payload, payload + "2", payload + "3", payload + "4")
+    drawn = [(viz.draw(y, title=payload), payload)]
+    drawn += [(f.digraph(caption=True), f.caption) for f in frames(y, symbolic=False)]
+    for g, caption in drawn:
+        svg = _run_dot(g.source)
+        # no node added, none lost: each name stayed inside its own label
+        assert len(svg.findall(f".//{SVG}g[@class='node']")) == count
+        texts = [_squeeze(t.text or "") for t in svg.iter(f"{SVG}text")]
+        for line in _shown(caption):  # the caption as written, line by line
+            assert any(line in t for t in texts), (line, texts)
+    # the names too, as written, line by line, and in full in the tooltips
+    svg = _run_dot(drawn[0][0].source)
+    texts = [_squeeze(t.text or "") for t in svg.iter(f"{SVG}text")]
+    for line in _shown(payload + "4"):
+        assert line in texts, (line, texts)
+    tips = [a.get("{http://www.w3.org/1999/xlink}title") for a in svg.iter(f"{SVG}a")]
+    assert f"{_plain(payload)} = 0.5" in tips, tips
+
+
+def test_dot_text_is_never_an_html_label():
+    from viz.dot import dot_text
+    g = graphviz.Digraph()
+    g.attr(label=dot_text("<b>x</b>"))
+    assert 'label="<b>x</b>"' in g.source  # quoted: a string, not markup
+    g.attr(label=dot_text('a\\N "q"\nb'))
+    assert 'label="a\\\\N \\"q\\"\\nb"' in g.source

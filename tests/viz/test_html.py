@@ -12,15 +12,16 @@ import subprocess
 import time
 import urllib.parse
 import urllib.request
+from html.parser import HTMLParser
 from io import BytesIO
 from xml.etree import ElementTree
 
 import numpy as np
 import pytest
 
+from autograd.examples import book_sigmoid
 from viz.html import export_frames, export_gif, export_html, export_steps, player_html
 from viz.stepper import frames
-from viz.symbolic import book_sigmoid
 
 PIL = pytest.importorskip("PIL")
 from PIL import Image  # noqa: E402
@@ -353,3 +354,129 @@ def test_widget_falls_back_to_the_html_player(monkeypatch):
     html = s._repr_html_()
     assert html.startswith("<iframe srcdoc=") and "step 1 / 6" in html
     assert set(s._repr_mimebundle_()) == {"text/plain", "text/html"}
+
+
+# ----------------------------------------------------------------------------- hostile text
+
+class _Page(HTMLParser):
+    """The page's skeleton: element and attribute names, the <script>s' text, the text of
+    the first element of each name; fails on an end tag that closes anything but the
+    open element."""
+
+    VOID = {"meta", "input", "br", "img", "link", "hr"}
+
+    def __init__(self, page):
+        super().__init__(convert_charrefs=True)
+        self.tags, self.attrs, self.open, self.scripts, self.text = set(), set(), [], [], {}
+        self.first = []  # per open element: is it the first of its name?
+        self.feed(page)
+        self.close()
+        assert not self.open, f"elements left open: {self.open}"
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.add(tag)
+        self.attrs |= {name for name, _ in attrs}
+        if tag == "script":
+            self.scripts.append("")
+        if tag not in self.VOID:
+            self.first.append(tag not in self.text)
+            self.text.setdefault(tag, "")
+            self.open.append(tag)
+
+    def handle_startendtag(self, tag, attrs):
+        self.tags.add(tag)
+        self.attrs |= {name for name, _ in attrs}
+
+    def handle_endtag(self, tag):
+        assert self.open and self.open[-1] == tag, f"</{tag}> closes {self.open[-3:]}"
+        self.open.pop()
+        self.first.pop()
+
+    def handle_data(self, data):
+        if self.open and self.open[-1] == "script":
+            self.scripts[-1] += data
+        if self.open and self.first[-1]:
+            self.text[self.open[-1]] += data
+
+
+def _hostile(payload_graph, payload):
+    return payload_graph(payload, payload + "2", payload + "3", payload + "4")
+
+
+@needs_dot
+def test_hostile_text_stays_text_in_the_page(payload, payload_graph):
+    clean = _Page(player_html(frames(payload_graph(), symbolic=True), title="t"))
+    fs = frames(_hostile(payload_graph, payload), symbolic=True)
+    page = player_html(fs, title=payload)
+    got = _Page(page)  # well formed: every element closed where it was opened
+    # nothing added: no element, attribute (an on... handler) or script of its own
+    assert got.tags <= clean.tags and got.attrs <= clean.attrs
+    assert not [a for a in got.attrs if a.startswith("on")]
+    assert len(got.scripts) == 2
+    data = json.loads(got.scripts[0])  # the frames, intact, with the names as written
+    assert [d["title"] for d in data] == [f.title for f in fs]
+    assert [d["html"] for d in data] == [f.html for f in fs]
+    assert got.text["title"] == got.text["h1"] == payload  # one pass: no slot refilled
+    assert "<" not in got.scripts[0]  # nor <!--, nor </script>
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="Chromium not installed (/usr/bin/chromium)")
+@needs_dot
+def test_hostile_names_in_headless_chromium(payloads, payload_graph, tmp_path):
+    """Every payload of the table at once, as node names and in the title: the page
+    still steps, frame after frame, and no element, handler or script of theirs exists."""
+    names = payloads + [p + "!" for p in payloads]
+    graphs = {"clean": payload_graph(),
+              "hostile": payload_graph(*["".join(names[k::4]) for k in range(4)])}
+    seen = {}
+    for which, y in graphs.items():
+        fs = frames(y, symbolic=False)
+        title = "t" if which == "clean" else " | ".join(payloads)
+        path = export_html(fs, tmp_path / f"{which}.html", title=title)
+        (tmp_path / which).mkdir()
+        seen[which] = _step_through(path, tmp_path / which, fs)
+    clean, hostile = seen["clean"], seen["hostile"]
+    assert hostile["tags"] <= clean["tags"], hostile["tags"] - clean["tags"]
+    assert hostile["attrs"] <= clean["attrs"], hostile["attrs"] - clean["attrs"]
+    assert not [a for a in hostile["attrs"] if a.startswith("on")]
+    # document.title as the browser gives it back: control characters dropped, ASCII
+    # whitespace collapsed
+    def squeeze(text):
+        text = re.sub(r"[\x00-\x08\x0b\x0e-\x1f\x7f]", "", text)
+        return re.sub(r"[\t\n\f\r ]+", " ", text).strip()
+    want = [squeeze(f.title) for f in frames(graphs["hostile"], symbolic=False)]
+    assert [squeeze(t) for t in hostile["titles"]] == want
+
+
+_DOM = ("(function(){var tags={}, attrs={};"
+        "document.querySelectorAll('*').forEach(function(e){"
+        "tags[e.tagName.toLowerCase()]=1;"
+        "for (var i=0;i<e.attributes.length;i++){attrs[e.attributes[i].name]=1;}});"
+        "return {tags:Object.keys(tags), attrs:Object.keys(attrs),"
+        "scripts:document.scripts.length, pwned:document.body.getAttribute('data-pwned'),"
+        "frame:+document.body.dataset.frame, title:document.title,"
+        "counter:document.getElementById('counter').textContent};})()")
+
+
+def _step_through(path, profile, fs):
+    """Click 'next' through every frame, focusing around with Tab on the way; the DOM's
+    element and attribute names over all frames, and each frame's document title."""
+    browser = _Browser(path.resolve().as_uri(), profile)
+    try:
+        n, tags, attrs, titles = len(fs), set(), set(), []
+        for k in range(n):
+            if k:
+                browser.click("#next")
+                browser.wait_for(f"document.body.dataset.frame === '{k}'")
+            for _ in range(3):  # an injected onfocus/autofocus would fire now
+                browser.key("Tab", 9)
+            dom = browser.js(_DOM)
+            assert dom["pwned"] is None and dom["scripts"] == 2, dom
+            assert dom["frame"] == k and dom["counter"] == f"step {k + 1} / {n}"
+            tags |= set(dom["tags"])
+            attrs |= set(dom["attrs"])
+            titles.append(dom["title"])
+        assert browser.js("document.getElementById('next').disabled") is True
+        return {"tags": tags, "attrs": attrs, "titles": titles}
+    finally:
+        browser.quit()

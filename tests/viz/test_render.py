@@ -7,7 +7,7 @@ import pytest
 
 import viz
 from autograd import Tensor, Value, softmax
-from viz.figures import appendix_a, apple_orange
+from autograd.examples import appendix_a, apple_orange
 from viz.render import DotNotFoundError, pipe, save, to_svg
 
 needs_dot = pytest.mark.skipif(shutil.which("dot") is None,

@@ -5,8 +5,9 @@ import shutil
 import pytest
 
 from autograd import Value, backward_steps, composite
-from viz.stepper import Frame, frames
-from viz.symbolic import book_sigmoid
+from autograd.examples import apple_orange, book_sigmoid
+from viz.model import build
+from viz.stepper import Frame, edge_states, frames
 
 ORDER = {"pending": 0, "active": 1, "done": 2}
 needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz dot not found")
@@ -89,6 +90,33 @@ def test_edge_states_go_from_pending_to_done():
         assert active and all(view.edge(k).dst == f.node_id for k in active)
 
 
+def test_edge_states_after_each_engine_step():
+    view = build(apple_orange())
+    states = edge_states(view)
+    assert states[view.output_key] == "done"  # the seed is known before any step
+    assert {s for k, s in states.items() if k != view.output_key} == {"pending"}
+    states = edge_states(view, shown={0}, current={0})
+    assert states["n6->n8"] == states["n7->n8"] == "active"
+    assert {s for k, s in states.items() if k not in ("n6->n8", "n7->n8")} == {
+        "pending", "done"}
+    last = len(view.steps) - 1
+    assert set(edge_states(view, range(last + 1), {last}).values()) == {"done"}
+
+
+def test_an_edge_fed_by_two_steps_is_active_until_both_were_shown():
+    x = Value(2.0, name="x")
+    f = x / x  # ÷ drawn as one op: x enters it once, used twice inside
+    f.backward()
+    view = build(f)
+    (into,) = [e for e in view.edges if e.targets and len(e.targets) == 2]
+    seen = [edge_states(view, range(k + 1), {k})[into.key] for k in range(len(view.steps))]
+    assert seen == ["active", "active", "done"]
+    assert edge_states(view, {0})[into.key] == "pending"  # one of its two steps shown
+    assert into.grad_data == sum(s.step.grads[0] for s in view.steps[:2])
+    fs = frames(f, symbolic=False)  # the ÷ steps as one unit: one frame, then done
+    assert [fr.edge_states[into.key] for fr in fs] == ["pending", "active", "done"]
+
+
 def test_sent_numbers_are_the_engines():
     x, w = Value(3.0, name="x"), Value(-2.0, name="w")
     out = (x * w + x).exp()
@@ -120,8 +148,9 @@ def test_a_box_comes_after_every_frame_it_depends_on():
 
 
 def test_appendix_a_collapsed_softmax_steps_as_one_unit():
-    from viz.symbolic import ONE_HOT, appendix_a
-    fs = frames(appendix_a(), collapse="softmax", given=ONE_HOT)
+    from autograd.examples import appendix_a
+    from viz.symbolic import ONE_HOT
+    fs = frames(appendix_a(labels="variables"), collapse="softmax", given=ONE_HOT)
     (box,) = [f for f in fs if f.node_id and f.view.node(f.node_id).kind == "composite"]
     assert box is fs[-2]  # softmax finishes last: everything flows into it first
     sent = [r for r in box.rows if r[0].startswith("sent to")]

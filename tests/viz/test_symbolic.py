@@ -7,7 +7,8 @@ import pytest
 sp = pytest.importorskip("sympy")
 
 from autograd import Tensor, Value, backward_steps  # noqa: E402
-from viz.symbolic import ONE_HOT, appendix_a, book_sigmoid, symbolic, to_text  # noqa: E402
+from autograd.examples import appendix_a, book_sigmoid  # noqa: E402
+from viz.symbolic import ONE_HOT, symbolic, to_text  # noqa: E402
 
 
 def _leaf(sg, name):
@@ -20,7 +21,7 @@ def _op_steps(sg, op):
 
 @pytest.fixture(scope="module")
 def appendix():
-    return symbolic(appendix_a(), given=ONE_HOT)
+    return symbolic(appendix_a(labels="variables"), given=ONE_HOT)
 
 
 def test_symbols_are_the_named_leaves(appendix):
@@ -74,7 +75,7 @@ def test_appendix_a_final_gradient_is_y_minus_t(appendix):
         assert to_text(appendix.simplified_gradient(_leaf(appendix, f"a{k}"))) == \
             f"y{k} − t{k}"
     # without the relation the gradient keeps (t1 + t2 + t3)
-    plain = symbolic(appendix_a())
+    plain = symbolic(appendix_a(labels="variables"))
     assert plain.text(plain.simplified_gradient(_leaf(plain, "a1"))) == \
         "y1·(t1 + t2 + t3) − t1"
 
@@ -123,7 +124,7 @@ def test_relu_mask_is_heaviside_and_pow_is_exact():
 
 
 def test_given_forms_and_names():
-    loss = appendix_a()
+    loss = appendix_a(labels="variables")
     for given in (ONE_HOT, [ONE_HOT], {"t1 + t2 + t3": 1}):
         sg = symbolic(loss, given=given)
         assert sg.text(sg.simplified_gradient(_leaf(sg, "a2"))) == "y2 − t2"
@@ -149,3 +150,24 @@ def test_to_text_is_the_books_notation():
     assert to_text(sp.exp(-y)) == "exp(−y)"
     assert to_text(1 / (y + g)) == "1/(g + y)" and to_text(1 / (2 * y)) == "1/(2·y)"
     assert to_text(y ** -2) == "1/y²"
+
+
+def test_the_shadow_graph_is_made_by_apply_with_the_engines_own_rules():
+    from autograd import PRIMITIVES, no_grad
+    from viz.symbolic import SymbolicValue
+    x, w = Value(1.5, name="x"), Value(-2.0, name="w")
+    out = ((x * w).relu() + (x * w).tanh()).exp()
+    with no_grad():  # the shadow graph is recorded all the same
+        sg = symbolic(out)
+    assert [s.node for s in sg.steps] == [s.node for s in backward_steps(out)]
+    for s in sg.steps:
+        shadow = s._shadow
+        assert type(shadow) is SymbolicValue and shadow.parents == tuple(
+            sg._shadow[p] for p in s.node.parents)
+        if s.node.op is not None:
+            rule = shadow.op.backward
+            assert (rule is PRIMITIVES[s.node.op.name].backward) == (s.node.op.name != "relu")
+    g = sg.gradient(sg.leaves["x"])
+    out.backward()
+    assert float(g.subs({sg.symbols["x"]: 1.5, sg.symbols["w"]: -2.0})) == pytest.approx(
+        x.grad)

@@ -1,7 +1,9 @@
-"""`graphgrad train` (viz.train): runs, outputs, Ctrl-C, MNIST fallback, options."""
+"""`graphgrad train` (viz.cli.train): runs, outputs, Ctrl-C, MNIST fallback, options."""
 import argparse
 import io
 import json
+import os
+import signal
 import sys
 
 import numpy as np
@@ -9,17 +11,24 @@ import pytest
 
 from autograd.models import MultiLayerNet, TwoLayerNet
 from autograd.optimizers import SGD
-from viz import train
+from viz.cli import train
 
 
 def parse(*argv):
     parser = argparse.ArgumentParser()
-    train.add_train_parser(parser.add_subparsers()).set_defaults(func=train.train_command)
+    train.add_parser(parser.add_subparsers()).set_defaults(func=train.run)
     return parser.parse_args(["train", *argv])
 
 
-def run(tmp_path, *argv):
-    out, err = io.StringIO(), io.StringIO()
+class Terminal(io.StringIO):
+    """A stream that says it is a terminal, as stderr is when a person runs the command."""
+
+    def isatty(self):
+        return True
+
+
+def run(tmp_path, *argv, err=None):
+    out, err = io.StringIO(), err or io.StringIO()
     code = train.run(parse("--out", str(tmp_path), *argv), out=out, err=err)
     return code, out.getvalue(), err.getvalue()
 
@@ -87,11 +96,13 @@ def test_multi_float32_adam_on_spiral(tmp_path):
     assert net.params["W1"].dtype == np.float32
 
 
-def test_progress_bar_goes_to_stderr(tmp_path):
-    code, out, err = run(tmp_path, "--dataset", "moons", "--iters", "50")
+def test_progress_bar_goes_to_a_terminal_only(tmp_path):
+    code, out, err = run(tmp_path, "--dataset", "moons", "--iters", "50", err=Terminal())
     assert code == 0
-    assert "[" in err and "50/50" in err and "it/s" in err
+    assert "50/50" in err and "it/s" in err and "test acc" in err  # tqdm's bar
     assert "it/s" not in out
+    code, out, err = run(tmp_path, "--dataset", "moons", "--iters", "50")
+    assert code == 0 and err == ""  # a log file or a pipe gets no bar
 
 
 def test_bad_combinations_exit_2(tmp_path):
@@ -134,3 +145,79 @@ def test_trains_with_the_fused_loss(hidden):
     net.gradient(np.ones((4, 2)), np.array([0, 1, 1, 0]))
     # the loss is one fused node: the fast path
     assert net.lastLayer.graph.op.name == "softmax_cross_entropy_fused"
+
+
+def test_a_second_ctrl_c_while_saving_loses_nothing(tmp_path, monkeypatch):
+    calls = {"n": 0}
+    update, plot = SGD.update, train._plot
+
+    def interrupt_later(self, params, grads):
+        calls["n"] += 1
+        if calls["n"] == 25:
+            raise KeyboardInterrupt
+        update(self, params, grads)
+
+    def impatient_user(path, draw):
+        os.kill(os.getpid(), signal.SIGINT)  # Ctrl-C again, while the plots are saved
+        return plot(path, draw)
+
+    monkeypatch.setattr(SGD, "update", interrupt_later)
+    monkeypatch.setattr(train, "_plot", impatient_user)
+    code, _, err = run(tmp_path, "--dataset", "spiral", "--iters", "1000", "--no-progress")
+    assert code == 130 and "interrupted at iteration 25 of 1000" in err
+    for name in ("params.npz", "loss.png", "accuracy.png", "history.json"):
+        assert (tmp_path / name).stat().st_size > 0
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")  # numpy's overflow, as it diverges
+def test_a_diverged_run_writes_strict_json(tmp_path):
+    code, out, _ = run(tmp_path, "--dataset", "xor", "--lr", "1e200", "--iters", "30",
+                       "--no-progress")
+    assert code == 0
+    assert "note: the loss is nan from iteration 2 on: the learning rate may be too" in out
+
+    def refuse(constant):
+        raise ValueError(f"not JSON: {constant}")
+
+    history = json.loads((tmp_path / "history.json").read_text(), parse_constant=refuse)
+    assert history["loss"][0] > 0 and history["loss"][1] is None
+
+
+def test_out_of_memory_is_one_line(tmp_path, monkeypatch):
+    def too_big(*args, **kwargs):
+        raise MemoryError
+
+    monkeypatch.setattr(train, "build_network", too_big)
+    code, _, err = run(tmp_path, "--dataset", "xor", "--no-progress")
+    assert code == 1 and err == ("graphgrad train: error: out of memory (try a smaller "
+                                 "--hidden or --batch-size)\n")
+
+
+def test_data_dir_is_the_only_place_looked_at(tmp_path, mnist_dir, monkeypatch):
+    monkeypatch.setenv("GRAPHGRAD_MNIST_DIR", str(mnist_dir))  # another copy elsewhere
+    (tmp_path / "empty").mkdir()
+    code, out, err = run(tmp_path / "out", "--data-dir", str(tmp_path / "empty"),
+                         "--no-progress")
+    assert code == 2 and out == ""
+    assert err == (f"graphgrad train: error: MNIST files not found in {tmp_path / 'empty'}"
+                   "; --download fetches the full set (the two t10k files alone are "
+                   "enough)\n")
+
+
+def test_a_damaged_mnist_file_is_named_and_moved_aside(tmp_path, capsys):
+    from autograd.datasets.downloader import write_record
+    from tests.datasets.helpers import NAMES, synthetic_mnist, write_mnist
+    from viz.cli import main
+
+    data = write_mnist(tmp_path / "mnist", synthetic_mnist(n_test=20), names=NAMES[2:])
+    write_record(data / NAMES[3], "0" * 64)  # not the digest the file has now
+    code = main(["train", "--data-dir", str(data), "--out", str(tmp_path / "out"),
+                 "--no-progress"])
+    _, err = capsys.readouterr()
+    warning, error = err.splitlines()
+    assert code == 2
+    assert warning.startswith(f"graphgrad train: warning: {data / NAMES[3]} is damaged")
+    assert warning.endswith(f"moved it to {data / NAMES[3]}.bad")
+    assert error.startswith(f"graphgrad train: error: MNIST files not found in {data}: ")
+    assert "has been moved to" in error and (data / f"{NAMES[3]}.bad").exists()

@@ -1,28 +1,9 @@
-"""The `graphgrad` command: draw, figure and tour, through main(argv)."""
-import shutil
-
+"""`graphgrad draw` (viz.cli.draw): the numbers, the drawing, its options and files."""
 import pytest
 
-from viz import figures
-from viz.cli import main
+from tests.viz.cli.helpers import needs_dot, run
+from viz.cli import draw
 
-needs_dot = pytest.mark.skipif(shutil.which("dot") is None,
-                               reason="Graphviz's dot program is not installed")
-
-
-@pytest.fixture
-def no_dot(monkeypatch, tmp_path_factory):
-    monkeypatch.setenv("PATH", str(tmp_path_factory.mktemp("empty-path")))
-    assert shutil.which("dot") is None
-
-
-def run(capsys, *argv):
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-# ----------------------------------------------------------------------------- draw
 
 def test_draw_prints_dot_and_the_numbers(capsys):
     code, out, err = run(capsys, "draw", "x*y + exp(x)", "--at", "x=1", "y=2")
@@ -84,7 +65,7 @@ def test_draw_images(capsys, tmp_path, suffix):
     (["x.real", "--at", "x=1"], "attribute access"),
     (["x", "--at", "x=abc"], "not a number"),
     (["x", "--at", "x=1", "-o", "out.jpeg"], "cannot tell the format"),
-    (["x", "--at", "x=1", "--digits", "0"], "at least 1"),
+    (["x", "--at", "x=1", "--digits", "0"], "between 1 and 17"),
 ])
 def test_draw_bad_input(capsys, argv, message):
     code, out, err = run(capsys, "draw", *argv)
@@ -98,12 +79,6 @@ def test_draw_error_points_at_the_position(capsys):
     lines = err.splitlines()
     assert code == 2 and lines[-2].strip() == "x + * y"
     assert lines[-1].index("^") == lines[-2].index("*")
-
-
-def test_draw_bad_option_is_argparse_exit_2(capsys):
-    with pytest.raises(SystemExit) as info:
-        main(["draw", "x", "--rankdir", "diagonal"])
-    assert info.value.code == 2
 
 
 def test_draw_without_dot_writes_the_dot_text(capsys, tmp_path, no_dot):
@@ -141,63 +116,39 @@ def test_draw_steps_needs_a_backward_pass(capsys, tmp_path):
     assert code == 2 and "no variables" in err
 
 
-# ----------------------------------------------------------------------------- figure
 
-def test_figure_list(capsys):
-    code, out, _ = run(capsys, "figure", "--list")
-    assert code == 0
-    assert [line.split()[0] for line in out.splitlines()] == figures.names()
-    assert "5-17" in out and "A-1" in out
+
+def test_the_output_is_never_named_like_a_variable(capsys):
+    code, _, err = run(capsys, "draw", "f*2", "--at", "f=3")
+    assert code == 0 and "g = 6" in err and "∂g/∂f = 2" in err and "∂f/∂f" not in err
+    code, _, err = run(capsys, "draw", "f*g*h*F", "--at", "f=1", "g=2", "h=3", "F=4")
+    assert "out = 24" in err and "∂out/∂F = 6" in err
+    assert draw.output_name(["f", "g", "h", "F", "out"]) == "out1"
+    # sigmoid names its output y (figure 5-20): with a variable y it is renamed too
+    code, _, err = run(capsys, "draw", "sigmoid(y)", "--at", "y=1")
+    assert code == 0 and "f = 0.731059" in err and "∂f/∂y = 0.196612" in err
+
+
+def test_composite_names_come_from_the_engine():
+    import autograd.functions as F
+    names = draw.composite_names()
+    assert {"sigmoid", "softmax", "softmax_with_loss", "sub", "div"} <= set(names)
+    assert F.sigmoid.composite_name in names and names == sorted(names)
 
 
 @needs_dot
-def test_figure_all_writes_every_file(capsys, tmp_path):
-    code, out, _ = run(capsys, "figure", "all", "-o", str(tmp_path))
-    assert code == 0
-    expected = {f"{n}.{ext}" for n in figures.names() for ext in ("svg", "png")}
-    assert {p.name for p in tmp_path.iterdir()} == expected
-    assert out.count("wrote") == len(expected)
+def test_draw_steps_to_a_folder_of_frames(capsys, tmp_path):
+    frames = tmp_path / "frames"
+    code, _, err = run(capsys, "draw", "x*y", "--at", "x=1", "y=2", "--steps", str(frames))
+    assert code == 0, err
+    assert sorted(p.name for p in frames.iterdir())[:2] == ["step-00.svg", "step-01.svg"]
 
-
-def test_figure_dot_format_needs_no_program(capsys, tmp_path, no_dot):
-    code, out, _ = run(capsys, "figure", "apple", "sigmoid", "-o", str(tmp_path),
-                       "--format", "dot")
-    assert code == 0
-    assert {p.name for p in tmp_path.iterdir()} == {"apple.dot", "sigmoid.dot"}
-
-
-def test_figure_errors(capsys, tmp_path, no_dot):
-    assert run(capsys, "figure")[0] == 2
-    code, _, err = run(capsys, "figure", "pear", "-o", str(tmp_path))
-    assert code == 2 and "no figure 'pear'" in err and "apple-orange" in err
-    code, _, err = run(capsys, "figure", "apple", "-o", str(tmp_path))
-    assert code == 1 and "brew install graphviz" in err
-
-
-# ----------------------------------------------------------------------------- tour
 
 @needs_dot
-def test_tour(capsys, tmp_path):
-    code, out, _ = run(capsys, "tour", "-o", str(tmp_path))
+def test_outputs_are_written_whole_with_no_temporary_files_left(capsys, tmp_path):
+    (tmp_path / "g.svg").write_text("the old drawing")
+    code, _, _ = run(capsys, "draw", "sigmoid(x)", "--at", "x=1", "-o",
+                     str(tmp_path / "g.svg"), "--steps", str(tmp_path / "s.html"))
     assert code == 0
-    lines = out.splitlines()
-    assert lines[1] == "price: 715"
-    for name, g in [("apple", "2.2"), ("apple_num", "110"), ("orange", "3.3"),
-                    ("orange_num", "165"), ("tax", "650"), ("all_price", "1.1")]:
-        assert any(ln.split() == ["d", "price", "/", "d", name, "=", g] for ln in lines)
-    names = {p.name for p in tmp_path.iterdir()}
-    assert {"apple-orange.svg", "apple-orange.png", "sigmoid.png", "sigmoid-collapsed.png",
-            "appendix-a.png"} <= names
-    assert str(tmp_path) in out
-
-
-def test_tour_without_dot(capsys, tmp_path, no_dot):
-    code, out, err = run(capsys, "tour", "-o", str(tmp_path))
-    assert code == 0 and "price: 715" in out
-    assert "apt-get install graphviz" in err
-    assert {p.suffix for p in tmp_path.iterdir()} == {".dot"}
-
-
-def test_no_command_prints_help(capsys):
-    code, out, _ = run(capsys)
-    assert code == 2 and "draw" in out and "figure" in out and "tour" in out
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["g.svg", "s.html"]
+    assert (tmp_path / "g.svg").read_text().lstrip().startswith("<?xml")

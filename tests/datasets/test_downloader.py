@@ -1,0 +1,235 @@
+"""autograd.datasets.downloader: mirrors, digests, resuming, and a cache that several
+processes share (the lock, per-process temporary files, digest records)."""
+
+import os
+import re
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from autograd import datasets as ds
+from autograd.datasets import downloader
+from tests.datasets.helpers import closed_port_url, sha
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_checksum_failure(tmp_path, server):
+    good = b"the real file" * 50
+    server.serve("bad", "f.gz", b"tampered bytes" * 50)
+    dest = tmp_path / "f.gz"
+    with pytest.raises(ds.ChecksumError) as info:
+        ds.download([server.url("bad") + "f.gz"], dest, sha(good), progress=False)
+    msg = str(info.value)
+    assert sha(good) in msg and sha(b"tampered bytes" * 50) in msg
+    assert info.value.expected == sha(good)
+    assert not dest.exists()
+    assert not (tmp_path / "f.gz.part").exists()
+
+
+def test_fallover_to_second_mirror(tmp_path, server):
+    body = bytes(range(256)) * 40
+    server.serve("bad", "f.gz", b"x" * len(body))  # first mirror: wrong bytes
+    server.serve("good", "f.gz", body)
+    urls = [closed_port_url() + "f.gz", server.url("bad") + "f.gz", server.url("missing") + "f.gz"]
+    urls.append(server.url("good") + "f.gz")
+    dest = ds.download(urls, tmp_path / "f.gz", sha(body), progress=False, timeout=5)
+    assert dest.read_bytes() == body
+    assert [p for p, _ in server.requests] == ["/bad/f.gz", "/missing/f.gz", "/good/f.gz"]
+
+
+def test_resume_with_range(tmp_path, server):
+    body = np.random.default_rng(0).bytes(50_000)
+    server.serve("mnist", "f.gz", body)
+    part = tmp_path / "f.gz.part"
+    part.write_bytes(body[:12_345])
+    dest = ds.download(server.url() + "f.gz", tmp_path / "f.gz", sha(body), progress=False)
+    assert dest.read_bytes() == body and not part.exists()
+    [(_, headers)] = server.requests
+    assert headers.get("Range") == "bytes=12345-"
+
+
+def test_resume_falls_back_to_restart_on_200(tmp_path, server):
+    body = np.random.default_rng(1).bytes(20_000)
+    server.serve("mnist", "f.gz", body)
+    server.honour_range = False
+    (tmp_path / "f.gz.part").write_bytes(body[:5000])
+    dest = ds.download(server.url() + "f.gz", tmp_path / "f.gz", sha(body), progress=False)
+    assert dest.read_bytes() == body
+    assert len(server.requests) == 1
+    assert server.requests[0][1].get("Range") == "bytes=5000-"
+
+
+def test_resume_of_corrupt_part_refetches(tmp_path, server):
+    body = np.random.default_rng(2).bytes(20_000)
+    server.serve("mnist", "f.gz", body)
+    (tmp_path / "f.gz.part").write_bytes(b"\0" * 5000)  # wrong prefix
+    dest = ds.download(server.url() + "f.gz", tmp_path / "f.gz", sha(body), progress=False)
+    assert dest.read_bytes() == body
+    assert [h.get("Range") for _, h in server.requests] == ["bytes=5000-", None]
+
+
+def test_complete_part_gets_416(tmp_path, server):
+    body = b"abc" * 1000
+    server.serve("mnist", "f.gz", body)
+    (tmp_path / "f.gz.part").write_bytes(body)
+    dest = ds.download(server.url() + "f.gz", tmp_path / "f.gz", sha(body), progress=False)
+    assert dest.read_bytes() == body
+
+
+def test_dropped_connection_leaves_part_then_resumes(tmp_path, server):
+    body = np.random.default_rng(3).bytes(30_000)
+    server.serve("mnist", "f.gz", body)
+    server.cut_after = 10_000
+    dest = tmp_path / "f.gz"
+    with pytest.raises(ds.DownloadError, match="10000 of 30000"):
+        ds.download(server.url() + "f.gz", dest, sha(body), progress=False)
+    assert not dest.exists()
+    assert (tmp_path / "f.gz.part").stat().st_size == 10_000
+    server.cut_after = None
+    ds.download(server.url() + "f.gz", dest, sha(body), progress=False)
+    assert dest.read_bytes() == body
+    assert server.requests[-1][1].get("Range") == "bytes=10000-"
+
+
+def test_download_argument_errors(tmp_path):
+    with pytest.raises(ValueError, match="empty"):
+        ds.download([], tmp_path / "x", None)
+    with pytest.raises(ValueError, match="progress"):
+        ds.download(["http://127.0.0.1:1/x"], tmp_path / "x", None, progress="sometimes")
+    with pytest.raises(ValueError, match="progress"):
+        ds.load_mnist(path=tmp_path, progress="sometimes")
+
+
+# ----------------------------------------------- a cache shared by several processes
+
+_DOWNLOAD = """
+import sys, warnings
+from autograd.datasets import download
+warnings.simplefilter("error")  # a damaged-file warning here would be a bug
+download(sys.argv[1], sys.argv[2], sys.argv[3], progress="always")
+print("ok")
+"""
+
+
+def _start(url, dest, digest):
+    return subprocess.Popen([sys.executable, "-c", _DOWNLOAD, url, str(dest), digest],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            cwd=ROOT)
+
+
+def _wait_for_part(directory, timeout=30):
+    end = time.monotonic() + timeout
+    while not (directory.is_dir() and any(p.suffix == ".part" for p in directory.iterdir())):
+        assert time.monotonic() < end, "the first download never started"
+        time.sleep(0.01)
+
+
+@pytest.mark.parametrize("stagger", [0.0, 0.5])
+def test_two_processes_download_one_file_once(tmp_path, server, stagger):
+    # The old downloader, run the same way, committed a file with the other process's
+    # bytes appended to it (a bad digest for good) when the second started late.
+    body = np.random.default_rng(4).bytes(600_000)
+    server.serve("mnist", "f.gz", body)
+    server.rate = 400_000  # a 1.5 s download: the second process comes while it runs
+    dest = tmp_path / "cache" / "f.gz"
+    first = _start(server.url() + "f.gz", dest, sha(body))
+    _wait_for_part(dest.parent)
+    time.sleep(stagger)
+    second = _start(server.url() + "f.gz", dest, sha(body))
+    results = [p.communicate(timeout=60) + (p.returncode,) for p in (first, second)]
+    for out, err, code in results:
+        assert code == 0 and out.strip() == "ok", err
+    assert dest.read_bytes() == body
+    assert len(server.requests) == 1  # the second one waited, then found the file
+    assert "waiting for another process downloading f.gz" in results[1][1]
+    assert sorted(p.name for p in dest.parent.iterdir()) == ["f.gz", "f.gz.lock",
+                                                             "f.gz.sha256"]
+
+
+def test_the_bytes_go_to_a_temporary_file_of_the_process(tmp_path, server):
+    body = np.random.default_rng(5).bytes(300_000)
+    server.serve("mnist", "f.gz", body)
+    server.rate = 500_000
+    dest = tmp_path / "f.gz"
+    thread = threading.Thread(target=ds.download,
+                              args=(server.url() + "f.gz", dest, sha(body), False))
+    thread.start()
+    seen = set()
+    while thread.is_alive():
+        seen |= {p.name for p in tmp_path.iterdir() if p.name.endswith(".part")}
+        time.sleep(0.01)
+    thread.join()
+    assert seen and all(re.fullmatch(rf"f\.gz\.{os.getpid()}\.[0-9a-f]{{8}}\.part", n)
+                        for n in seen)
+    assert dest.read_bytes() == body and not dest.with_name("f.gz.part").exists()
+
+
+def test_every_committed_file_has_its_digest_recorded(tmp_path, server):
+    body = b"some bytes" * 1000
+    server.serve("mnist", "f.gz", body)
+    dest = ds.download(server.url() + "f.gz", tmp_path / "f.gz", None, progress=False)
+    # the format of sha256sum, so `sha256sum -c f.gz.sha256` checks it too
+    assert (tmp_path / "f.gz.sha256").read_text() == f"{sha(body)}  f.gz\n"
+    assert downloader.read_record(dest) == sha(body)
+    assert downloader.check_file(dest) is None
+    with open(dest, "ab") as f:
+        f.write(b"appended by a second process")
+    assert "recorded when it was downloaded" in downloader.check_file(dest)
+
+
+def test_a_damaged_file_is_moved_aside_and_fetched_again(tmp_path, server):
+    body = b"the real file" * 500
+    server.serve("mnist", "f.gz", body)
+    dest = ds.download(server.url() + "f.gz", tmp_path / "f.gz", None, progress=False)
+    dest.write_bytes(b"<html>502 Bad Gateway</html>")
+    with pytest.warns(ds.DamagedFileWarning, match=r"f\.gz is damaged .*moved it to .*f\.gz\.bad"):
+        ds.download(server.url() + "f.gz", dest, None, progress=False)
+    assert dest.read_bytes() == body and len(server.requests) == 2
+    assert (tmp_path / "f.gz.bad").read_bytes() == b"<html>502 Bad Gateway</html>"
+    # a file that does not have the digest asked for is replaced too
+    dest.write_bytes(b"stale")
+    with pytest.warns(ds.DamagedFileWarning, match="expected " + sha(body)):
+        ds.download(server.url() + "f.gz", dest, sha(body), progress=False)
+    assert dest.read_bytes() == body
+
+
+def test_validate_refuses_content_without_a_digest(tmp_path, server):
+    server.serve("mnist", "f.gz", b"<html>not found, but with status 200</html>")
+
+    def must_be_gzip(path):
+        if path.read_bytes()[:2] != b"\x1f\x8b":
+            raise ValueError("not gzip data")
+
+    with pytest.raises(ds.DownloadError, match="not the expected content: not gzip data"):
+        ds.download(server.url() + "f.gz", tmp_path / "f.gz", None, progress=False,
+                    validate=must_be_gzip)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["f.gz.lock"]
+
+
+def test_a_killed_download_is_resumed_by_the_next_process(tmp_path, server):
+    body = np.random.default_rng(6).bytes(600_000)
+    server.serve("mnist", "f.gz", body)
+    server.rate = 400_000
+    dest = tmp_path / "cache" / "f.gz"
+    first = _start(server.url() + "f.gz", dest, sha(body))
+    _wait_for_part(dest.parent)
+    time.sleep(0.5)
+    first.kill()  # no time to tidy up: its temporary file stays behind
+    first.communicate()
+    [left] = [p for p in dest.parent.iterdir() if p.suffix == ".part"]
+    done = left.stat().st_size
+    assert 0 < done < len(body)
+    server.rate = None
+    second = _start(server.url() + "f.gz", dest, sha(body))
+    out, err = second.communicate(timeout=60)
+    assert second.returncode == 0, err
+    assert dest.read_bytes() == body
+    assert server.requests[-1][1].get("Range") == f"bytes={done}-"
+    assert sorted(p.name for p in dest.parent.iterdir()) == ["f.gz", "f.gz.lock",
+                                                             "f.gz.sha256"]

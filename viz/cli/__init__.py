@@ -1,0 +1,109 @@
+"""The `graphgrad` command: tour, draw, figure, train, one module each.
+
+Each command module has `add_parser(sub)` (its options, next to its code) and `run(args)`
+returning the exit code.  Paths and options are checked before any work; a failure is one
+line, `graphgrad COMMAND: error: ...`, and a non-zero exit, never a traceback
+(GRAPHGRAD_DEBUG=1 shows the traceback of an unexpected error).
+"""
+import argparse
+import errno
+import importlib
+import os
+import sys
+import warnings
+from contextlib import contextmanager
+
+from viz.cli.files import EXIT_FAILED, CommandError
+
+__all__ = ["COMMANDS", "build_parser", "main"]
+
+COMMANDS = ("tour", "draw", "figure", "train")
+
+# errors of writing to a standard stream (no file name): a full disk, a closed pipe
+_STREAM_ERRORS = {errno.ENOSPC, errno.EPIPE, errno.EIO, errno.EFBIG, errno.EDQUOT}
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, with its errors on one line (not after the whole usage block)."""
+
+    def error(self, message):
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+def build_parser():
+    parser = _Parser(
+        prog="graphgrad", description="An autograd engine whose chain rule you can see.")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMANDS:
+        module = importlib.import_module(f"viz.cli.{name}")
+        module.add_parser(sub).set_defaults(func=module.run)
+    return parser
+
+
+def _silence_stdout():
+    """Point stdout at /dev/null, so the flush at exit cannot fail a second time."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):  # no real file behind sys.stdout
+        pass
+
+
+@contextmanager
+def _warnings_as_lines(prog):
+    """Warnings (a damaged cached file, an overflow) as one line each, not two."""
+    def show(message, category, filename, lineno, file=None, line=None):
+        print(f"{prog}: warning: {message}", file=sys.stderr)
+
+    with warnings.catch_warnings():
+        warnings.showwarning = show
+        yield
+
+
+def _run(args, prog):
+    try:
+        code = args.func(args) or 0
+        sys.stdout.flush()
+        return code
+    except CommandError as e:
+        print(f"{prog}: error: {e}", file=sys.stderr)
+        return e.code
+    except KeyboardInterrupt:
+        print(f"{prog}: interrupted", file=sys.stderr)
+        return 130
+    except MemoryError:
+        print(f"{prog}: error: out of memory", file=sys.stderr)
+        return EXIT_FAILED
+
+
+def main(argv=None):
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    prog = f"graphgrad {args.command}"
+    try:
+        with _warnings_as_lines(prog):
+            return _run(args, prog)
+    except BrokenPipeError:  # `graphgrad draw ... | head`: the reader left, not an error
+        _silence_stdout()
+        return 0
+    except OSError as e:
+        if e.filename is not None or e.errno not in _STREAM_ERRORS:
+            return _unexpected(prog, e)
+        _silence_stdout()
+        print(f"{prog}: error: cannot write to standard output: {e.strerror}",
+              file=sys.stderr)
+        return EXIT_FAILED
+    except Exception as e:
+        return _unexpected(prog, e)
+
+
+def _unexpected(prog, e):
+    if os.environ.get("GRAPHGRAD_DEBUG"):
+        raise e
+    detail = f"{type(e).__name__}: {e}".splitlines()[0]
+    print(f"{prog}: error: {detail} (GRAPHGRAD_DEBUG=1 shows where)", file=sys.stderr)
+    return EXIT_FAILED

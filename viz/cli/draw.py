@@ -1,0 +1,299 @@
+"""`graphgrad draw`: an expression typed on the command line, built from named Values,
+differentiated, printed and drawn.
+
+The expression is parsed by viz.cli.expr's whitelist, never evaluated by Python.  Every
+option is checked before anything is computed or written; bad input gets one clear
+message (pointing at the position in the expression) and exit code 2.
+"""
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import math
+import sys
+from pathlib import Path
+
+from viz.cli import expr as E
+from viz.cli.files import EXIT_FAILED, CommandError, atomic_path, output_dir, output_file
+from viz.cli.files import dpi as check_dpi
+
+FORMATS = (".svg", ".png", ".pdf", ".dot", ".gv")
+STEP_FORMATS = (".html", ".htm", ".gif")
+MAX_DIGITS = 17  # a float64 has 17 significant digits; more would be noise
+# the name of the output when the expression does not name it: the first one that is
+# not a variable of the expression, so `f*2 --at f=3` prints ∂g/∂f, not ∂f/∂f
+OUTPUT_NAMES = ("f", "g", "h", "F", "out")
+
+
+def add_parser(sub):
+    p = sub.add_parser(
+        "draw", help="draw an expression's graph, values and gradients",
+        description="Build the graph of EXPR at the given point, run backward, print the "
+                    "value and every gradient, and draw the graph in the book's style.",
+        epilog='examples:\n'
+               '  graphgrad draw "x*y + exp(x)" --at x=1 y=2 -o graph.svg\n'
+               '  graphgrad draw "sigmoid(w*x + b)" --at w=2 x=1 b=-1 --collapse sigmoid '
+               '-o s.png\n'
+               '  graphgrad draw "tanh(x)" --at x=0.5 --steps tanh.html\n'
+               'functions: ' + ", ".join(E.FUNCTIONS) + '; operators: + - * / **.\n'
+               'An expression starting with "-" needs a space first: draw " -x*y" --at x=1 y=2',
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("expr", metavar="EXPR", help='the expression, e.g. "x*y + exp(x)"')
+    p.add_argument("--at", nargs="+", action="extend", default=[], metavar="NAME=VALUE",
+                   help="the value of each variable, e.g. --at x=1 y=2")
+    p.add_argument("-o", "--out", metavar="FILE",
+                   help="write the graph to FILE (.svg .png .pdf .dot); default: print "
+                        "the DOT text")
+    p.add_argument("--expand", action="append", metavar="NAME|all",
+                   help="open composite NAME (sigmoid, tanh, sub, div ...) as a cluster; "
+                        "repeatable")
+    p.add_argument("--collapse", action="append", metavar="NAME|all",
+                   help="draw composite NAME as one box; repeatable")
+    p.add_argument("--depth", type=int, metavar="N",
+                   help="collapse composites nested deeper than N")
+    p.add_argument("--no-grad", action="store_true", help="draw forward values only")
+    p.add_argument("--rankdir", choices=["LR", "TB"], default="LR",
+                   help="left to right (the book's way, default) or top to bottom")
+    p.add_argument("--digits", type=int, default=4, metavar="N",
+                   help="significant digits on the edges (default 4)")
+    p.add_argument("--dpi", type=int, metavar="N", help="PNG resolution")
+    p.add_argument("--steps", metavar="FILE",
+                   help="also write the backward pass step by step: FILE.html (player) "
+                        "or FILE.gif (animation), or a folder of numbered frames")
+    return p
+
+
+# ----------------------------------------------------------------------------- checks
+
+def composite_names():
+    """The names composites register through autograd.graph.composite (sigmoid, sub,
+    softmax, ...), read from the engine's modules that define them."""
+    names = set()
+    for module in ("autograd.functions", "autograd.layers", "autograd.models"):
+        for obj in vars(importlib.import_module(module)).values():
+            name = getattr(obj, "composite_name", None)
+            if isinstance(name, str):
+                names.add(name)
+    return sorted(names)
+
+
+def _check_composites(expand, collapse):
+    known = composite_names()
+    for option, names in (("--expand", expand), ("--collapse", collapse)):
+        unknown = [n for n in names or () if n != "all" and n not in known]
+        if unknown:
+            raise CommandError(f"{option} {unknown[0]}: no composite of that name; the "
+                               f"composites are: all, {', '.join(known)}")
+    both = sorted(set(expand or ()) & set(collapse or ()))
+    if both or ("all" in (collapse or ()) and expand):
+        name = both[0] if both else "all"
+        raise CommandError(f"--collapse {name} and --expand {(expand or [name])[0]} "
+                           "contradict each other: name a composite in one of them")
+
+
+def _check_steps(path):
+    """--steps PATH: .html/.htm (the player), .gif (Pillow), or a folder of frames."""
+    p = Path(path)
+    suffix = p.suffix.lower()
+    if suffix in STEP_FORMATS:
+        if suffix == ".gif" and importlib.util.find_spec("PIL") is None:
+            raise CommandError(f"--steps {path}: a GIF needs Pillow (pip install pillow)")
+        return output_file(p, "--steps", hint=" (.html, .gif)")
+    if suffix == "" or p.is_dir():
+        return output_dir(p, "--steps")
+    raise CommandError(f"--steps {path}: cannot tell what to write from the name; use "
+                       ".html, .gif, or a folder for numbered .svg frames")
+
+
+def check_options(args):
+    """Every option, before anything is computed or written."""
+    if not 1 <= args.digits <= MAX_DIGITS:
+        raise CommandError(f"--digits must be between 1 and {MAX_DIGITS}, got {args.digits}")
+    if args.depth is not None and args.depth < 0:
+        raise CommandError(f"--depth must be 0 or more, got {args.depth}")
+    check_dpi(args.dpi)
+    _check_composites(args.expand, args.collapse)
+    if args.out:
+        output_file(args.out, "-o", FORMATS, hint=", e.g. graph.svg")
+    if args.steps:
+        _check_steps(args.steps)
+        from viz.render import INSTALL_HINT, dot_available
+        if not dot_available():
+            raise CommandError(f"--steps draws each step with Graphviz: {INSTALL_HINT}",
+                               EXIT_FAILED)
+
+
+# ----------------------------------------------------------------------------- the graph
+
+class GraphOps:
+    """viz.cli.expr's ops interface, building the engine's graph: each variable is one
+    named Value (so the drawing labels it by name), each literal a constant."""
+
+    def __init__(self):
+        from autograd import Value
+        self.Value = Value
+        self.variables = {}
+
+    def const(self, number):
+        c = self.Value(number)
+        c.requires_grad = False  # a literal: drawn as a constant, no gradient wanted
+        return c
+
+    def var(self, name, value):
+        v = self.variables[name] = self.Value(value, name=name)
+        return v
+
+    def add(self, a, b):
+        return a + b
+
+    def sub(self, a, b):
+        return a - b
+
+    def mul(self, a, b):
+        return a * b
+
+    def div(self, a, b):
+        return a / b
+
+    def pow(self, a, b):
+        if b.requires_grad:
+            raise E.ExprError("the exponent of ** must be a number, not an expression of "
+                              "the variables (write exp(b*log(a)) for a**b)")
+        return a ** b.data
+
+    def neg(self, a):
+        return -a
+
+    def pos(self, a):
+        return a
+
+    def exp(self, a):
+        return a.exp()
+
+    def log(self, a):
+        return a.log()
+
+    def reciprocal(self, a):
+        return a.reciprocal()
+
+    def relu(self, a):
+        return a.relu()
+
+    def sigmoid(self, a):
+        return a.sigmoid()
+
+    def tanh(self, a):
+        return a.tanh()
+
+
+def evaluate(text, assignments):
+    """(root, {name: Value}, parsed expression, {name: value given}) for `text` at
+    `assignments` (["x=1", ...]); ExprError, DomainError, ArithmeticError on bad input."""
+    values = E.parse_assignments(assignments)
+    expression = E.parse(text)
+    ops = GraphOps()
+    root = expression.evaluate(values, ops)
+    return root, ops.variables, expression, values
+
+
+def output_name(variables):
+    taken = set(variables)
+    names = OUTPUT_NAMES + tuple(f"out{i}" for i in range(1, len(taken) + 2))
+    return next(n for n in names if n not in taken)
+
+
+def _g(x):
+    return f"{x:.6g}"
+
+
+def _compute(args):
+    """The graph at the point, backward run: (root, report lines, gradients drawn)."""
+    from autograd import DomainError
+    try:
+        root, variables, expression, given = evaluate(args.expr, args.at)
+    except E.ExprError as e:
+        raise CommandError(str(e)) from None
+    except (DomainError, ArithmeticError, ValueError, TypeError) as e:
+        raise CommandError(f"cannot compute {args.expr!r} at "
+                           f"{' '.join(args.at) or 'no point'}: {e}") from None
+    recorded = root.requires_grad
+    if args.steps and not recorded:
+        raise CommandError("--steps: the expression has no variables, so there is no "
+                           "backward pass to step through")
+    # the expression "x" is the variable x itself; sigmoid names its output y, which
+    # must not read as a variable y
+    if root.name is None or (root.op is not None and root.name in expression.variables):
+        root.name = output_name(expression.variables)
+    lines = [f"{root.name} = {_g(root.data)}"]
+    if recorded and not args.no_grad:
+        try:
+            root.backward()
+        except (DomainError, ArithmeticError) as e:
+            raise CommandError(f"the gradient is undefined at this point: {e}") from None
+        lines += [f"∂{root.name}/∂{n} = {_g(variables[n].grad)}"
+                  for n in expression.variables]
+    if not math.isfinite(root.data):
+        lines.append("note: the value is not finite")
+    unused = sorted(set(given) - set(expression.variables))
+    if unused:
+        lines.append(f"note: not in the expression: {', '.join(unused)}")
+    return root, lines, recorded and not args.no_grad
+
+
+# ----------------------------------------------------------------------------- output
+
+def _write_image(g, path, dpi):
+    """The drawing in the format of `path`'s suffix; without `dot`, the DOT text beside
+    it and exit code 1."""
+    from viz.render import FORMATS as RENDER_FORMATS
+    from viz.render import DotNotFoundError, pipe
+    fmt = RENDER_FORMATS[Path(path).suffix.lower()]
+    try:
+        data = pipe(g, fmt, dpi=dpi)
+    except DotNotFoundError as e:
+        dot_path = Path(path).with_suffix(".dot")
+        with atomic_path(dot_path) as tmp:
+            tmp.write_text(g.source, encoding="utf-8")
+        print(f"graphgrad draw: {e}\nwrote the DOT text to {dot_path} instead",
+              file=sys.stderr)
+        return EXIT_FAILED
+    with atomic_path(path) as tmp:
+        tmp.write_bytes(data)
+    print(f"wrote {path}")
+    return 0
+
+
+def _write_steps(root, path, options, report):
+    from viz.html import export_steps
+    options = {k: v for k, v in options.items() if k in ("expand", "collapse", "depth")}
+    p = Path(path)
+    if p.suffix.lower() in STEP_FORMATS:
+        with atomic_path(p) as tmp:
+            export_steps(root, tmp, **options)
+    else:  # a folder of numbered frames: each frame is written by the stepper
+        export_steps(root, p, **options)
+    print(f"wrote {path}", file=report)
+
+
+def run(args):
+    check_options(args)
+    root, lines, grads = _compute(args)
+    options = dict(expand=args.expand, collapse=args.collapse, depth=args.depth,
+                   grads=grads, fmt=args.digits)
+    from viz.dot import draw
+    try:
+        g = draw(root, rankdir=args.rankdir, **options)
+    except (ValueError, TypeError) as e:
+        raise CommandError(str(e)) from None
+    # the DOT text on stdout stays valid DOT: the numbers then go to stderr
+    report = sys.stdout if args.out else sys.stderr
+    print("\n".join(lines), file=report)
+    if args.out:
+        code = _write_image(g, args.out, args.dpi)
+        if code:
+            return code
+    else:
+        sys.stdout.write(g.source)
+    if args.steps:
+        _write_steps(root, args.steps, options, report)
+    return 0

@@ -1,0 +1,479 @@
+"""`graphgrad train`: the book's training loop (train_neuralnet.py, chapter 5.7.4, run by
+autograd.training.train) as a command.  Once per epoch the "train acc, test acc | ..."
+line; loss and accuracy curves as PNGs, the parameters as .npz and the curves as
+history.json in --out.
+
+Every option and path is checked before the data is loaded.  Parameters are saved at every
+epoch (written whole or not at all), and Ctrl-C stops cleanly: the parameters and the
+curves so far are saved, a second Ctrl-C is ignored until they are, and the exit code is
+130.
+"""
+import argparse
+import json
+import math
+import os
+import sys
+import time
+
+import numpy as np
+
+from viz.cli.files import CommandError, atomic_path, output_dir, sigint_ignored
+
+__all__ = ["DEFAULTS", "LEARNING_RATES", "add_parser", "build_network", "load_data", "run",
+           "save_plots"]
+
+DATASETS = ("mnist", "spiral", "moons", "xor")
+MODELS = ("two-layer", "multi")
+ACTIVATIONS = ("relu", "sigmoid", "tanh")
+OPTIMIZER_NAMES = ("sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam")
+OUTPUTS = ("params.npz", "loss.png", "accuracy.png", "history.json")
+# (input size, classes) of each dataset, known before it is loaded
+SHAPES = {"mnist": (784, 10), "spiral": (2, 3), "moons": (2, 2), "xor": (2, 2)}
+# weights, gradients and the optimizer's state: beyond this a run needs gigabytes
+MAX_PARAMETERS = 50_000_000
+
+# The book's settings for MNIST; the small 2-D sets need fewer, smaller steps of a
+# larger learning rate (their inputs are 2 numbers, not 784).
+DEFAULTS = {
+    "mnist": {"hidden": "50", "batch_size": 100, "iters": 10000, "log_every": 1},
+    "small": {"hidden": "30", "batch_size": 30, "iters": 3000, "log_every": 20},
+}
+LEARNING_RATES = {
+    "mnist": {"sgd": 0.1, "momentum": 0.01, "nesterov": 0.01, "adagrad": 0.01,
+              "rmsprop": 0.001, "adam": 0.001},
+    "small": {"sgd": 1.0, "momentum": 0.1, "nesterov": 0.1, "adagrad": 0.1,
+              "rmsprop": 0.01, "adam": 0.01},
+}
+
+
+def _hidden(text):
+    try:
+        sizes = [int(s) for s in text.split(",") if s.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"--hidden wants a size or a comma-separated list like 100,100, got {text!r}"
+        ) from None
+    if not sizes or min(sizes) < 1:
+        raise argparse.ArgumentTypeError(f"--hidden sizes must be >= 1, got {text!r}")
+    return sizes
+
+
+def _positive(kind):
+    def parse(text):
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+        if not math.isfinite(value) or value <= 0:
+            raise argparse.ArgumentTypeError(f"must be a finite number > 0, got {text}")
+        return value
+    return parse
+
+
+def add_parser(sub):
+    p = sub.add_parser(
+        "train", help="train a network on MNIST or a built-in dataset",
+        description="Train the book's TwoLayerNet (or a MultiLayerNet) with mini-batch "
+        "gradient descent, backpropagation by the engine.  Writes loss.png, "
+        "accuracy.png, params.npz and history.json to --out.")
+    p.add_argument("--dataset", choices=DATASETS, default="mnist",
+                   help="mnist (default), or a small 2-D set: spiral, moons, xor")
+    p.add_argument("--data-dir", default=None, metavar="DIR",
+                   help="where the MNIST files are (default: $GRAPHGRAD_MNIST_DIR, then "
+                   "the cache); without the 60,000 training images the 10,000 test "
+                   "images are split 8,000 / 2,000")
+    p.add_argument("--download", action="store_true",
+                   help="download the MNIST files if they are missing")
+    p.add_argument("--model", choices=MODELS, default=None,
+                   help="two-layer (the book's TwoLayerNet) or multi (MultiLayerNet); "
+                   "default two-layer for one hidden size, multi for a list")
+    p.add_argument("--hidden", type=_hidden, default=None, metavar="SIZES",
+                   help="hidden layer size(s): 50, or a list like 100,100 "
+                   "(default 50 for MNIST, 30 for the small sets)")
+    p.add_argument("--activation", choices=ACTIVATIONS, default="relu",
+                   help="hidden activation (multi only; TwoLayerNet is ReLU)")
+    p.add_argument("--weight-init", default="auto", metavar="STD",
+                   help="initial weight scale: a number, he, xavier, or auto (0.01 for "
+                   "the book's MNIST TwoLayerNet, else he for relu, xavier otherwise)")
+    p.add_argument("--optimizer", choices=OPTIMIZER_NAMES, default="sgd")
+    p.add_argument("--lr", type=_positive(float), default=None,
+                   help="learning rate (default: 0.1 for SGD on MNIST, as the book; "
+                   "see viz.cli.train.LEARNING_RATES)")
+    p.add_argument("--batch-size", type=_positive(int), default=None,
+                   help="mini-batch size (default 100 for MNIST, 30 for the small sets)")
+    p.add_argument("--iters", type=_positive(int), default=None,
+                   help="training iterations (default 10000 for MNIST, 3000 otherwise)")
+    p.add_argument("--seed", type=int, default=0,
+                   help="seed of the initial weights and of the batch order")
+    p.add_argument("--dtype", choices=("float64", "float32"), default="float64")
+    p.add_argument("--log-every", type=_positive(int), default=None, metavar="EPOCHS",
+                   help="print the accuracy line every this many epochs (default 1 for "
+                   "MNIST, 20 for the small sets); the curves get every epoch")
+    p.add_argument("--out", default=os.path.join("graphgrad-out", "train"), metavar="DIR",
+                   help="output folder (default graphgrad-out/train)")
+    p.add_argument("--check-grad", action="store_true",
+                   help="first compare backprop with the numerical gradient on 3 samples "
+                   "and print the differences (as the book's gradient_check.py)")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    return p
+
+
+# ----------------------------------------------------------------------------- options
+
+def _model(args):
+    return args.model or ("two-layer" if len(args.hidden) == 1 else "multi")
+
+
+def _weight_init(arg, model, activation, dataset):
+    if arg == "auto":
+        if model == "two-layer":
+            return 0.01 if dataset == "mnist" else 1.0 / np.sqrt(2.0)
+        return "he" if activation == "relu" else "xavier"
+    if arg.lower() in ("he", "relu", "xavier", "sigmoid"):
+        if model == "two-layer":
+            raise CommandError("--weight-init he/xavier is for --model multi; "
+                               "TwoLayerNet takes a number (the book's weight_init_std)")
+        return arg.lower()
+    try:
+        std = float(arg)
+    except ValueError:
+        raise CommandError(f"--weight-init wants a number, he, xavier or auto, got "
+                           f"{arg!r}") from None
+    if not math.isfinite(std) or std < 0:
+        raise CommandError(f"--weight-init must be a finite number >= 0, got {arg}")
+    return std
+
+
+def _check_network(args):
+    model = _model(args)
+    hidden = args.hidden
+    if model == "two-layer" and len(hidden) != 1:
+        raise CommandError(f"--model two-layer has one hidden layer; got --hidden "
+                           f"{','.join(map(str, hidden))} (use --model multi)")
+    if model == "two-layer" and args.activation != "relu":
+        raise CommandError("the book's TwoLayerNet is a ReLU network; use --model multi "
+                           f"for --activation {args.activation}")
+    inputs, classes = SHAPES[args.dataset]
+    sizes = [inputs, *hidden, classes]
+    count = sum(a * b + b for a, b in zip(sizes, sizes[1:]))
+    if count > MAX_PARAMETERS:
+        size = count * np.dtype(args.dtype).itemsize
+        raise CommandError(f"--hidden {','.join(map(str, hidden))} makes a network of "
+                           f"{count:,} parameters ({size / 1e9:,.1f} GB as {args.dtype}); "
+                           f"the limit is {MAX_PARAMETERS:,}")
+    return _weight_init(args.weight_init, model, args.activation, args.dataset)
+
+
+def _check_paths(args):
+    output_dir(args.out, "--out", OUTPUTS)
+    if args.data_dir is not None and args.dataset != "mnist":
+        raise CommandError(f"--data-dir is for --dataset mnist; {args.dataset} is made "
+                           "on the spot")
+    if args.data_dir is not None and not os.path.isdir(args.data_dir):
+        raise CommandError(f"--data-dir {args.data_dir}: no such directory")
+
+
+def check_options(args):
+    """Fill in the defaults, then check every option and path before any work."""
+    kind = "mnist" if args.dataset == "mnist" else "small"
+    for key, value in DEFAULTS[kind].items():
+        if getattr(args, key, None) is None:
+            setattr(args, key, _hidden(value) if key == "hidden" else value)
+    if args.lr is None:
+        args.lr = LEARNING_RATES[kind][args.optimizer]
+    if args.seed < 0:
+        raise CommandError(f"--seed must be 0 or more, got {args.seed}")
+    _check_paths(args)
+    return _check_network(args)
+
+
+# ----------------------------------------------------------------------------- data
+
+def load_data(name, data_dir=None, download=False, log=print):
+    """((x_train, t_train), (x_test, t_test)) for a dataset name; labels are integers."""
+    from autograd import datasets
+
+    if name == "mnist":
+        data = datasets.load_mnist_with_fallback(data_dir, download=download,
+                                                 progress=True)
+        if not data.full:
+            log(data.description + ("" if download else
+                                    "; pass --download to fetch the full set"))
+        return data.train, data.test
+    # the small sets: a second draw from the same distribution is the test set
+    make = {"spiral": lambda s: datasets.spiral(100, 3, seed=s),
+            "moons": lambda s: datasets.two_moons(300, noise=0.1, seed=s),
+            "xor": lambda s: datasets.xor(300, noise=0.0, seed=s)}[name]
+    return make(0), make(1)
+
+
+def _one_line(text):
+    return " ".join(str(text).split())
+
+
+def _not_found(e, download):
+    """A one-line MNISTNotFoundError: where it looked, why, and what to do."""
+    where = ", ".join(map(str, e.searched)) or "no directory"
+    reason = "" if not e.reason or e.reason.startswith("Not downloading") \
+        else f": {_one_line(e.reason)}"
+    hint = "" if download else "; --download fetches the full set"
+    return (f"MNIST files not found in {where}{reason}{hint} (the two t10k files alone "
+            "are enough)")
+
+
+def _prepared(args, log):
+    from autograd.datasets import MNISTNotFoundError
+    try:
+        (x_train, t_train), (x_test, t_test) = load_data(
+            args.dataset, args.data_dir, args.download, log)
+    except MNISTNotFoundError as e:
+        raise CommandError(_not_found(e, args.download)) from None
+    except (OSError, ValueError) as e:
+        raise CommandError(_one_line(e)) from None
+    dtype = np.dtype(args.dtype)
+    # once, up front: the network would otherwise convert every mini-batch
+    x_train = x_train.reshape(len(x_train), -1).astype(dtype)
+    x_test = x_test.reshape(len(x_test), -1).astype(dtype)
+    return (x_train, np.asarray(t_train)), (x_test, np.asarray(t_test))
+
+
+# ----------------------------------------------------------------------------- plots
+
+def _plot(path, draw):
+    """One figure through a Figure + Agg canvas (no pyplot: no global backend, no GUI),
+    written whole or not at all."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(6, 4))
+    FigureCanvasAgg(fig)
+    draw(fig.add_subplot())
+    fig.tight_layout()
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, dpi=100)
+    return path
+
+
+def _loss_curve(losses):
+    def draw(ax):
+        if losses:
+            it = np.arange(1, len(losses) + 1)
+            ax.plot(it, losses, color="0.75", linewidth=0.6, label="mini-batch loss")
+            k = min(100, len(losses))
+            if k > 1:
+                smooth = np.convolve(losses, np.ones(k) / k, mode="valid")
+                ax.plot(it[k - 1:], smooth, color="C0", label=f"mean of {k}")
+            ax.legend(loc="upper right")
+        ax.set_xlabel("iteration")
+        ax.set_ylabel("loss")
+        ax.set_title("training loss")
+    return draw
+
+
+def _accuracy_curve(epochs, train_acc, test_acc):
+    def draw(ax):
+        if epochs:
+            ax.plot(epochs, train_acc, marker="o", markersize=3, label="train acc")
+            ax.plot(epochs, test_acc, marker="s", markersize=3, linestyle="--",
+                    label="test acc")
+            ax.legend(loc="lower right")
+        ax.set_xlabel("epochs")
+        ax.set_ylabel("accuracy")
+        ax.set_ylim(0, 1.0)
+        ax.set_title("accuracy")
+    return draw
+
+
+def save_plots(out_dir, losses, epochs, train_acc, test_acc, log=print):
+    """loss.png (every iteration, with a moving average) and accuracy.png (train and test
+    accuracy per epoch, as the book's figure 4-12).  Returns the paths written."""
+    try:
+        import matplotlib  # noqa: F401
+        from matplotlib.figure import Figure  # noqa: F401
+    except ImportError:
+        log("matplotlib is not installed: no plots (pip install matplotlib)")
+        return []
+    return [_plot(os.path.join(out_dir, "loss.png"), _loss_curve(losses)),
+            _plot(os.path.join(out_dir, "accuracy.png"),
+                  _accuracy_curve(epochs, train_acc, test_acc))]
+
+
+def _strict(values):
+    """JSON has no NaN or infinity: a diverged run's values are written as null."""
+    return [v if math.isfinite(v) else None for v in values]
+
+
+def save_history(out_dir, history):
+    curves = {k: _strict(v) for k, v in history.as_dict().items()}
+    with atomic_path(os.path.join(out_dir, "history.json")) as tmp:
+        tmp.write_text(json.dumps(curves, allow_nan=False), encoding="utf-8")
+
+
+# ----------------------------------------------------------------------------- the run
+
+def _gradient_check(net, x, t, log):
+    from autograd.gradcheck import gradient_check
+
+    if net.dtype != np.float64:  # central differences need float64's digits
+        log("gradient check in float64 (float32 central differences are off by ~1e-3):")
+        check_net = _float64_copy(net)
+    else:
+        log("gradient check (mean |backprop - numerical| per parameter, 3 samples):")
+        check_net = net
+    t0 = time.perf_counter()
+    diffs = gradient_check(check_net, x[:3], t[:3], verbose=False)
+    for key, d in diffs.items():
+        log(f"{key}:{d:.1e}")
+    worst = max(diffs.values())
+    verdict = "ok" if worst < 1e-6 else "LARGER THAN 1e-6: check the backward pass"
+    log(f"gradient check: worst {worst:.1e} ({verdict}), "
+        f"{time.perf_counter() - t0:.1f} s")
+    return diffs
+
+
+def _float64_copy(net):
+    from autograd.models import MultiLayerNet, TwoLayerNet
+
+    if isinstance(net, TwoLayerNet):
+        w1, w2 = net.params["W1"], net.params["W2"]
+        twin = TwoLayerNet(w1.shape[0], w1.shape[1], w2.shape[1], dtype=np.float64, seed=0)
+    else:
+        twin = MultiLayerNet(net.input_size, net.hidden_size_list, net.output_size,
+                             net.activation, 0.01, dtype=np.float64, seed=0)
+    for key, value in net.params.items():
+        twin.params[key][...] = value
+    return twin
+
+
+def build_network(args, input_size, output_size, std=None):
+    """(model name, network) for the options; `std` as check_options found it."""
+    from autograd.models import MultiLayerNet, TwoLayerNet
+
+    if std is None:
+        std = _check_network(args)
+    model = _model(args)
+    if model == "two-layer":
+        return model, TwoLayerNet(input_size, args.hidden[0], output_size, std,
+                                  dtype=args.dtype, seed=args.seed)
+    return model, MultiLayerNet(input_size, args.hidden, output_size, args.activation,
+                                std, dtype=args.dtype, seed=args.seed)
+
+
+class _Session:
+    """What the command adds to autograd.training.train: the progress bar, the accuracy
+    lines, the parameters saved every epoch, and the files at the end."""
+
+    def __init__(self, args, net, out, err):
+        from tqdm import tqdm
+
+        from autograd.training import History
+        self.args, self.net, self.out = args, net, out
+        self.history = History()
+        self.params_path = os.path.join(args.out, "params.npz")
+        # quiet when stderr is not a terminal (disable=None), or when asked
+        self.bar = tqdm(total=args.iters, file=err, disable=True if args.no_progress
+                        else None, unit="it", dynamic_ncols=True)
+        self.checked = 0  # losses looked at for the first non-finite one
+
+    def log(self, message):
+        from tqdm import tqdm
+        tqdm.write(message, file=self.out)
+        self.out.flush()
+
+    def epoch(self, history):
+        self.net.save_params(self.params_path)
+        at = history.iteration[-1]
+        boundary = at % history.iter_per_epoch == 0
+        if not boundary or (len(history.iteration) - 1) % self.args.log_every == 0:
+            self.log(f"train acc, test acc | {history.train_acc[-1]:.4f}, "
+                     f"{history.test_acc[-1]:.4f}")
+        self._diverged(history.loss)
+        self.bar.set_postfix_str(f"test acc {history.test_acc[-1]:.4f}", refresh=False)
+
+    def _diverged(self, loss):
+        """Say once where the loss stopped being a number."""
+        if self.checked is None:
+            return
+        bad = next((i for i in range(self.checked, len(loss))
+                    if not math.isfinite(loss[i])), None)
+        self.checked = len(loss)
+        if bad is not None:
+            self.checked = None
+            self.log(f"note: the loss is {loss[bad]} from iteration {bad + 1} on: the "
+                     "learning rate may be too large")
+
+    def step(self, history):
+        self.bar.update(1)
+
+    def save(self):
+        """The parameters, the plots, then history.json; a second Ctrl-C waits."""
+        self.bar.close()
+        with sigint_ignored():
+            self.net.save_params(self.params_path)
+            save_plots(self.args.out, self.history.loss, self.history.epoch,
+                       self.history.train_acc, self.history.test_acc, self.log)
+            save_history(self.args.out, self.history)
+
+
+def _describe(args, data, model, n_classes):
+    (x_train, _), (x_test, _) = data
+    batch = min(args.batch_size, len(x_train))
+    epochs = args.iters / max(len(x_train) / batch, 1)
+    return (f"{args.dataset}: {len(x_train)} train / {len(x_test)} test, {model} "
+            f"{x_train.shape[1]}-{','.join(map(str, args.hidden))}-{n_classes}, "
+            f"{args.optimizer} lr={args.lr}, batch {batch}, {args.iters} iterations "
+            f"({epochs:.1f} epochs), {args.dtype}")
+
+
+def _train(args, out, err):
+    from autograd.optimizers import OPTIMIZERS
+    from autograd.training import train
+
+    std = check_options(args)
+
+    def log(message):
+        out.write(message + "\n")
+        out.flush()
+
+    data = _prepared(args, log)
+    (x_train, t_train), (_, t_test) = data
+    n_classes = int(max(t_train.max(), t_test.max())) + 1
+    model, net = build_network(args, x_train.shape[1], n_classes, std)
+    os.makedirs(args.out, exist_ok=True)
+    log(_describe(args, data, model, n_classes))
+    if args.check_grad:
+        _gradient_check(net, x_train, t_train, log)
+    session = _Session(args, net, out, err)
+    t0 = time.perf_counter()
+    try:
+        train(net, OPTIMIZERS[args.optimizer](lr=args.lr), data, iters=args.iters,
+              batch_size=args.batch_size, seed=args.seed, callback=session.epoch,
+              on_iteration=session.step, history=session.history)
+    except KeyboardInterrupt:
+        session.save()
+        err.write(f"graphgrad train: interrupted at iteration "
+                  f"{session.history.iterations + 1} of {args.iters}; parameters saved to "
+                  f"{session.params_path}, curves so far in {args.out}\n")
+        return 130
+    elapsed = time.perf_counter() - t0
+    session.save()
+    h = session.history
+    log(f"done: {args.iters} iterations in {elapsed:.1f} s; final train acc "
+        f"{h.train_acc[-1]:.4f}, test acc {h.test_acc[-1]:.4f}; wrote {args.out}")
+    return 0
+
+
+def run(args, out=None, err=None):
+    """Run `graphgrad train` with parsed `args`; returns the exit code (0, 130 after
+    Ctrl-C, 2 for a bad option or missing data, 1 when memory runs out)."""
+    out = out or sys.stdout
+    err = err or sys.stderr
+    try:
+        return _train(args, out, err)
+    except CommandError as e:
+        err.write(f"graphgrad train: error: {e}\n")
+        return e.code
+    except MemoryError:
+        err.write("graphgrad train: error: out of memory (try a smaller --hidden or "
+                  "--batch-size)\n")
+        return 1
