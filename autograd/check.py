@@ -476,8 +476,8 @@ def check_layer(layer, *inputs, dout=None, rtol=RTOL, atol=ATOL):
     rows.extend(mine["extra"])
     _cross_hints(rows, rtol, atol)
     report = Report(title, rows, found["method"], reason=found["reason"],
-                    graph=found["graph"], leaves=found["leaves"], dout=mine["dout"],
-                    rtol=rtol, atol=atol)
+                    error=found.get("error"), graph=found["graph"], leaves=found["leaves"],
+                    dout=mine["dout"], rtol=rtol, atol=atol)
     report.input_names = [n for n in found["grads"] if wanted[n][0] == "input"]
     return report
 
@@ -546,7 +546,11 @@ def _expected(layer, inputs, wanted, mine, state):
         return _engine_layer(layer, inputs, wanted, mine, state)
     except Exception as e:  # any failure on Tensors: the numbers stand in
         reason = str(e) if isinstance(e, _OffGraph) else _describe(e, "forward on Tensors")
-    grads = _numerical_layer(layer, inputs, wanted, mine["dout"], state)
+    try:
+        grads = _numerical_layer(layer, inputs, wanted, mine["dout"], state)
+    except Exception as e:  # a forward that ran once, then failed on nearby inputs
+        return {"method": "numerical", "reason": reason, "error": _describe(
+            e, "forward (central differences)"), "grads": {}, "graph": None, "leaves": {}}
     return {"method": "numerical", "reason": reason, "grads": grads, "graph": None,
             "leaves": {}}
 
@@ -642,7 +646,13 @@ def check_gradients(loss, grads, params, *, rtol=RTOL, atol=ATOL):
         except Exception as e:
             mine, error = {}, _describe(e, "grads")
         restore()
-        found = _expected_loss(loss, params, keys, restore)
+        try:
+            reference = loss(params)
+        except Exception as e:  # the loss itself is broken: nothing to compare against
+            return Report("check_gradients", [], "engine", error=_describe(e, "loss"),
+                          rtol=rtol, atol=atol)
+        restore()
+        found = _expected_loss(loss, params, keys, reference, restore)
     finally:
         restore()
     mine = mine if isinstance(mine, dict) else {}
@@ -657,9 +667,9 @@ def check_gradients(loss, grads, params, *, rtol=RTOL, atol=ATOL):
     return report
 
 
-def _expected_loss(loss, params, keys, restore):
+def _expected_loss(loss, params, keys, reference, restore):
     try:
-        return _engine_loss(loss, params, keys, restore)
+        return _engine_loss(loss, params, keys, reference, restore)
     except Exception as e:
         reason = str(e) if isinstance(e, _OffGraph) else _describe(e, "loss on Tensors")
     restore()
@@ -675,9 +685,7 @@ def _expected_loss(loss, params, keys, restore):
             "leaves": {}, "order": keys}
 
 
-def _engine_loss(loss, params, keys, restore):
-    reference = loss(params)
-    restore()
+def _engine_loss(loss, params, keys, reference, restore):
     leaves = {k: Tensor(np.array(params[k], dtype=np.float64), requires_grad=True)
               for k in keys}
     with strict_numbers():
