@@ -461,9 +461,11 @@ def check_layer(layer, *inputs, dout=None, rtol=RTOL, atol=ATOL):
         mine = _learner_pass(layer, inputs, dout, state)
         if mine["error"] is not None and mine["out"] is None:
             return Report(title, [], "engine", error=mine["error"], rtol=rtol, atol=atol)
-        wrt = [i for i in range(mine["k"]) if not _is_label(inputs[i])
-               and _is_number_like(inputs[i])]
         names = _input_names(layer, len(inputs))
+        # what backward gave a gradient for (None: "not differentiated", as for labels)
+        wrt = [i for i in range(mine["k"]) if not _is_label(inputs[i])
+               and _is_number_like(inputs[i]) and not (
+                   names[i] in mine["grads"] and mine["grads"][names[i]] is None)]
         wanted = {names[i]: ("input", i) for i in wrt}
         wanted.update({f"d{p}": ("param", p) for p in mine["params"]})
         found = _expected(layer, inputs, wanted, mine, state)

@@ -145,11 +145,6 @@ class Tensor(Node):
     def __int__(self):
         return int(self._number("int()"))
 
-    def __index__(self):
-        if self._data.dtype.kind not in "iu":
-            raise TypeError("only an integer Tensor can be used as an index")
-        return int(self._number("operator.index()"))
-
     def _number(self, what):
         if self.requires_grad:
             raise TypeError(_LEAVES_GRAPH.format(what=what))
@@ -313,6 +308,14 @@ class Tensor(Node):
 
     def dot(self, other):
         return self @ other
+
+    def astype(self, dtype, copy=True):
+        """The same dtype only (a copy, as numpy's): a cast is not recorded."""
+        if np.dtype(dtype) != self._data.dtype:
+            raise TypeError(f"Tensor.astype({np.dtype(dtype)}) on a {self._data.dtype} "
+                            "Tensor: a change of dtype is not recorded in the graph; make "
+                            "the Tensor in the dtype wanted (Tensor(data, dtype=...))")
+        return self.copy() if copy else self
 
     def flatten(self):
         return self.copy().reshape(-1) if self.ndim == 1 else self.reshape(-1)

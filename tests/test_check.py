@@ -427,6 +427,12 @@ def test_labels_and_masks_are_never_differentiated():
     r = check_layer(Masked(), rng.normal(size=(2, 3)), rng.random((2, 3)) > 0.5)
     assert [row.name for row in r.rows] == ["dx"] and r.ok
 
+    class Scaled(Masked):  # a float input backward declines with None: not compared
+        def backward(self, dout):
+            return dout * self.mask, None
+    r = check_layer(Scaled(), rng.normal(size=(2, 3)), rng.normal(size=(2, 3)))
+    assert [row.name for row in r.rows] == ["dx"] and r.ok
+
 
 def test_the_learners_parameters_inputs_and_layer_are_left_as_they_were():
     rng = np.random.default_rng(0)
@@ -711,3 +717,13 @@ def test_check_network_finds_the_layer_whose_backward_departs():
     assert bad.layers["Affine1"].W is W1 is bad.params["W1"]  # still shared, unchanged
     for k, v in bad.params.items():
         np.testing.assert_array_equal(v, saved[k])
+
+
+def test_a_broken_loss_is_reported_not_raised():
+    params, x, d = _exercise()
+
+    def loss(p):
+        return cross_entropy_error(_forward(p, x[:, :1])[1], d)  # (3, 1) · (2, 3)
+
+    report = check_gradients(loss, lambda p: _backward(p, x, d), params)
+    assert not report.ok and "loss raised ValueError" in report.error

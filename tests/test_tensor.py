@@ -285,10 +285,14 @@ NUMPY_CASES = [
      lambda x: x.relu()),
     ("maximum-0-left", [_any((4, 3))], lambda x: np.maximum(0, x), lambda x: x.relu(),
      lambda x: x.relu()),
+    ("amin", [_any((4, 3))], lambda x: np.amin(x, axis=1), lambda x: x.min(axis=1),
+     lambda x: x.amin(1)),
+    ("positive", [_any((4, 3))], lambda x: np.positive(x) * 2, lambda x: x * 2,
+     lambda x: (+x) * 2),
     ("where", [_any((4, 3)), _any((4, 3))], lambda x, y: np.where(MASK, x, y),
-     lambda x, y: where(MASK, x, y), None),
+     lambda x, y: where(MASK, x, y), lambda x, y: torch.where(torch.from_numpy(MASK), x, y)),
     ("where-leaky", [_any((4, 3))], lambda x: np.where(x > 0, x, 0.1 * x),
-     lambda x: where(x.data > 0, x, x * 0.1), None),
+     lambda x: where(x.data > 0, x, x * 0.1), lambda x: torch.where(x > 0, x, 0.1 * x)),
     ("clip", [_any((4, 3))], lambda x: np.clip(x, -0.5, 0.5),
      lambda x: minimum(maximum(x, -0.5), 0.5), lambda x: x.clamp(-0.5, 0.5)),
     ("reshape", [_any((4, 3))], lambda x: np.reshape(x, (3, 4)), lambda x: x.reshape(3, 4),
@@ -510,3 +514,11 @@ def test_numpy_on_float32_tensors_stays_float32():
     assert out.dtype == np.float32
     out.sum().backward()
     assert x.grad.dtype == np.float32
+
+
+def test_astype_copies_in_the_same_dtype_and_refuses_a_cast():
+    x = Tensor([1.0, -2.0], requires_grad=True)
+    y = x.astype(np.float64)
+    assert y is not x and y.op.name == "copy"
+    with pytest.raises(TypeError, match="change of dtype is not recorded"):
+        x.astype(np.float32)
