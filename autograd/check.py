@@ -436,12 +436,16 @@ def _describe(exc, what):
     return f"{what} raised {type(exc).__name__}: {exc} (at {_where(exc)})"
 
 
+def _parameters(fn):
+    try:
+        return inspect.signature(fn).parameters
+    except (TypeError, ValueError):
+        return {}
+
+
 def _input_names(layer, n):
     """d<name> after forward's parameters (dx, dy); dx1, dx2 … where it has no names."""
-    try:
-        params = list(inspect.signature(layer.forward).parameters.values())
-    except (TypeError, ValueError):
-        params = []
+    params = list(_parameters(layer.forward).values())
     names = [p.name for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
     if len(names) >= n:
         return [f"d{name}" for name in names[:n]]
@@ -571,14 +575,23 @@ def _engine_layer(layer, inputs, wanted, mine, state):
     with strict_numbers():
         out = layer.forward(*args)
     _check_output(out, mine["out"])
+    _check_reached(out, leaves)
     dout = np.asarray(mine["dout"], dtype=np.float64)
-    if not out.requires_grad:  # the output depends on nothing differentiated
-        grads = {n: np.zeros_like(t.data) for n, t in leaves.items()}
-    else:
-        gs = grad(out, list(leaves.values()), grad_outputs=np.broadcast_to(dout, out.shape))
-        grads = {n: g.data for n, g in zip(leaves, gs)}
-    return {"method": "engine", "reason": None, "grads": grads, "graph": out,
-            "leaves": leaves}
+    gs = grad(out, list(leaves.values()), grad_outputs=np.broadcast_to(dout, out.shape))
+    return {"method": "engine", "reason": None, "grads": {n: g.data for n, g in
+                                                          zip(leaves, gs)},
+            "graph": out, "leaves": leaves}
+
+
+def _check_reached(out, leaves):
+    """Every Tensor handed to the forward must be in its graph.  One that is not was either
+    unused or copied off the graph (Tensor(W) of a Tensor W takes its values): the engine
+    would say 0 either way, so the numbers decide."""
+    reached = set(postorder(out)) if out.requires_grad else set()
+    missing = [n for n, t in leaves.items() if t not in reached]
+    if missing:
+        raise _OffGraph(f"what {', '.join(missing)} differentiates did not reach the output "
+                        "through the graph (unused, or its values copied off the graph)")
 
 
 def _check_output(out, reference, what="your forward"):
@@ -695,9 +708,7 @@ def _engine_loss(loss, params, keys, reference, restore):
     _check_output(out, reference, "the loss")
     if out.size != 1:
         raise _OffGraph(f"the loss has shape {out.shape}; one number is needed")
-    if not out.requires_grad:
-        raise _OffGraph("the loss does not depend on the Tensors it was given (it reads "
-                        "the parameters from elsewhere?)")
+    _check_reached(out, leaves)
     gs = grad(out, list(leaves.values()))
     depth = _depths(out)  # backward order, as the book's: the loss's neighbours first
     order = sorted(keys, key=lambda k: depth.get(leaves[k], len(depth)))
@@ -766,10 +777,12 @@ def check_network(network, x, t, *, rtol=RTOL, atol=ATOL):
     states = [_State(layer) for _, layer in layers] + [_State(network)]
     try:
         params = network.params
+        # the book's MultiLayerNetExtend: gradient() runs loss(x, t, train_flg=True)
+        train = {"train_flg": True} if "train_flg" in _parameters(network.loss) else {}
 
         def loss(p):
             with _Swapped(network, layers, p):
-                return network.loss(x, t)
+                return network.loss(x, t, **train)
 
         whole = check_gradients(loss, lambda p: network.gradient(x, t), params, rtol=rtol,
                                 atol=atol)

@@ -727,3 +727,32 @@ def test_a_broken_loss_is_reported_not_raised():
 
     report = check_gradients(loss, lambda p: _backward(p, x, d), params)
     assert not report.ok and "loss raised ValueError" in report.error
+
+
+def test_a_parameter_copied_off_the_graph_is_never_a_silent_zero():
+    # the engine's own Affine returns its output's .data: off the graph; the numbers decide
+    from autograd.layers import Affine as EngineAffine
+    rng = np.random.default_rng(0)
+    layer = EngineAffine(rng.normal(size=(3, 2)), rng.normal(size=2))
+    report = check_layer(layer, rng.normal(size=(4, 3)))
+    assert report.method == "numerical" and "not a Tensor" in report.reason
+    assert report.ok, str(report)
+
+    class Unused(Affine):  # b held and "differentiated", never used: 0 is right
+        def forward(self, x):
+            self.x = x
+            return np.dot(x, self.W)
+
+        def backward(self, dout):
+            self.dW = np.dot(self.x.T, dout)
+            self.db = np.zeros_like(self.b)
+            return np.dot(dout, self.W.T)
+    r = check_layer(Unused(rng.normal(size=(3, 2)), np.zeros(2)), rng.normal(size=(4, 3)))
+    assert r.ok and r.method == "numerical" and "what db differentiates did not" in r.reason
+
+    class OffGraph(Unused):  # W's values taken off the graph on purpose: caught
+        def forward(self, x):
+            self.x = x
+            return np.dot(x, self.W.data) + self.b
+    r = check_layer(OffGraph(rng.normal(size=(3, 2)), np.zeros(2)), rng.normal(size=(4, 3)))
+    assert r.method == "numerical" and "dW" in r.reason
