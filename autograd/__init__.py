@@ -3,7 +3,6 @@
     from autograd import Value, Tensor, no_grad, grad
     from autograd import check_layer      # check a hand-written backward (autograd.check)
 """
-from autograd.check import check_gradients, check_layer, check_network
 from autograd.functions import (
     cross_entropy_error,
     exp,
@@ -32,6 +31,16 @@ from autograd.value import Value
 from autograd.walk import Step, backward_steps, grad, toposort
 
 __version__ = "0.1.0"
+
+_CHECK = ("check_layer", "check_gradients", "check_network")
+
+
+def __getattr__(name):
+    # the checker loads on first use: training code never needs it
+    if name in _CHECK:
+        from autograd import check
+        return getattr(check, name)
+    raise AttributeError(f"module 'autograd' has no attribute {name!r}")
 
 __all__ = [
     "Value", "Tensor", "Node", "Step", "no_grad", "enable_grad", "is_grad_enabled", "grad",

@@ -602,12 +602,11 @@ def _check_output(out, reference, what="your forward"):
                         "from elsewhere")
     ref = np.asarray(reference, dtype=np.float64)
     if out.shape != ref.shape and out.size != ref.size:
-        raise _OffGraph(f"on Tensors your forward gave shape {out.shape}, in numpy "
-                        f"{ref.shape}")
+        raise _OffGraph(f"on Tensors {what} gave shape {out.shape}, in numpy {ref.shape}")
     if not np.allclose(out.data.reshape(ref.shape), ref, rtol=1e-6, atol=1e-9,
                        equal_nan=True):
-        raise _OffGraph("on Tensors your forward computed other values than in numpy "
-                        "(is it random, or does it depend on state it changes?)")
+        raise _OffGraph(f"on Tensors {what} computed other values than in numpy (is it "
+                        "random, or does it depend on state it changes?)")
 
 
 def _numerical_layer(layer, inputs, wanted, dout, state):
@@ -658,6 +657,8 @@ def check_gradients(loss, grads, params, *, rtol=RTOL, atol=ATOL):
     try:
         try:
             mine, error = grads(params), None
+            # copies: the loss runs next, and a backward may hand out its own buffers
+            mine = {k: _copy(v) for k, v in mine.items()} if isinstance(mine, dict) else {}
         except Exception as e:
             mine, error = {}, _describe(e, "grads")
         restore()
@@ -670,7 +671,6 @@ def check_gradients(loss, grads, params, *, rtol=RTOL, atol=ATOL):
         found = _expected_loss(loss, params, keys, reference, restore)
     finally:
         restore()
-    mine = mine if isinstance(mine, dict) else {}
     rows = _rows({k: found["grads"][k] for k in found["order"]}, mine, found, None, rtol,
                  atol, error=error)
     _cross_hints(rows, rtol, atol)
