@@ -23,6 +23,74 @@ __all__ = ["exp", "log", "reciprocal", "relu", "neg", "sub", "div", "mean", "var
 DELTA = 1e-7
 
 
+# ----------------------------------------------------------------------------- the book's steps
+# How the book groups each composite's backward pass, as data: viz.stepper shows one frame
+# per step under its heading (the engine never reads it).  A step is a dict:
+#   heading  "Step 1" ...; consecutive steps may share one (the Cross Entropy Error layer's)
+#   text     the book's one-line description
+#   sends    the gradients the step covers: (primitive, input slot) at every node of that
+#            primitive the composite makes itself (a nested composite's nodes are its own),
+#            (primitive, slot, "output") at the composite's output only, (..., "inner") at
+#            every other node; a node's sends may fall in two steps (appendix A's "×")
+#   arrives  True: the step shows the gradients arriving at the composite's outputs
+#   upstream the book's name for the gradient arriving from above (sigmoid: dout)
+#   labels   the input slot, at this step's nodes, of the labels t_k (one-hot: Σ t_k = 1)
+
+# section 5.5.2, figure 5-20
+SIGMOID_STEPS = (
+    {"heading": "Step 1", "sends": (("reciprocal", 0),), "upstream": "dout",
+     "text": "The “/” node, y = 1/x: ∂y/∂x = −1/x² = −y², so the gradient from above is "
+             "multiplied by −y² and passed on."},
+    {"heading": "Step 2", "sends": (("add", 0),),
+     "text": "The “+” node passes the gradient from above on unchanged."},
+    {"heading": "Step 3", "sends": (("exp", 0),),
+     "text": "The “exp” node, y = exp(x): ∂y/∂x = exp(x), so it multiplies by its "
+             "forward output, exp(−x)."},
+    {"heading": "Step 4", "sends": (("mul", 0),),
+     "text": "The “×” node multiplies by the forward values swapped (each input gets "
+             "the other's): by −1.  In all: ∂L/∂y·y²·exp(−x) = ∂L/∂y·y(1 − y)."},
+)
+
+# appendix A.2, figure A-4 (the Cross Entropy Error layer)
+CROSS_ENTROPY_STEPS = (
+    {"heading": "Cross Entropy Error", "sends": (("mul", 0, "output"),),
+     "text": "The backward pass starts from 1 (∂L/∂L = 1); the “×” node multiplies by "
+             "the forward values swapped: by −1 (−1/N for a batch of N)."},
+    {"heading": "Cross Entropy Error", "sends": (("add", 0), ("add", 1), ("sum", 0)),
+     "text": "The “+” node passes the gradient from above on unchanged to every term."},
+    {"heading": "Cross Entropy Error", "sends": (("mul", 0, "inner"), ("mul", 1, "inner")),
+     "labels": 1,
+     "text": "The “×” node multiplies by the forward values swapped: by t_k, giving "
+             "−t_k."},
+    {"heading": "Cross Entropy Error", "sends": (("log", 0),),
+     "text": "The “log” node multiplies by 1/x (∂ log x/∂x = 1/x): −t_k/y_k, the gradient "
+             "the Softmax layer's backward pass starts from."},
+)
+
+# appendix A.2, figure A-5 (the Softmax layer): the book's six steps
+SOFTMAX_STEPS = (
+    {"heading": "Step 1", "sends": (), "arrives": True,
+     "text": "The gradient from the layer above (the Cross Entropy Error layer) arrives: "
+             "−t_k/y_k."},
+    {"heading": "Step 2", "sends": (("mul", 1),),
+     "text": "The “×” node multiplies by the forward values swapped; towards 1/S: "
+             "−t_k/y_k · exp(a_k) = −t_k·S."},
+    {"heading": "Step 3", "sends": (("reciprocal", 0), ("broadcast_to", 0)),
+     "text": "Branches of the forward pass are summed in the backward pass: the three "
+             "into “/” give −S(t1 + t2 + t3); “/” multiplies by −1/S², giving "
+             "(t1 + t2 + t3)/S = 1/S, since the one-hot t sums to 1."},
+    {"heading": "Step 4", "sends": (("add", 0), ("add", 1), ("sum", 0)),
+     "text": "The “+” node passes the gradient from above, 1/S, on unchanged to every "
+             "exp."},
+    {"heading": "Step 5", "sends": (("mul", 0),),
+     "text": "The “×” node multiplies by the forward values swapped; towards exp(a_k): "
+             "−t_k/y_k · 1/S = −t_k/exp(a_k), using y_k = exp(a_k)/S."},
+    {"heading": "Step 6", "sends": (("exp", 0),),
+     "text": "The “exp” node: its two branches summed, times exp(a_k): "
+             "(1/S − t_k/exp(a_k))·exp(a_k) = y_k − t_k."},
+)
+
+
 def _node(x, like=None):
     """Numbers become Values and arrays Tensors (constants), so functions take both."""
     if isinstance(x, Node):
@@ -106,7 +174,7 @@ def absolute(x):
     return x * np.sign(x.data)
 
 
-@composite("sigmoid")
+@composite("sigmoid", steps=SIGMOID_STEPS)
 def sigmoid(x):
     """1 / (1 + exp(−x)): the ×(−1) → exp → +1 → 1/x graph of the book's figure 5-19,
     its output named y (figure 5-20).
@@ -129,7 +197,7 @@ def _is_values(x):
     return isinstance(x, (list, tuple))
 
 
-@composite("softmax")
+@composite("softmax", steps=SOFTMAX_STEPS)
 def softmax(a, axis=-1, shift=True):
     """exp(a_k) / Σ exp(a_i), over `axis` of a Tensor or over a list of Values.
 
@@ -195,7 +263,7 @@ def _row(y, t):
     return y, t
 
 
-@composite("cross_entropy_error")
+@composite("cross_entropy_error", steps=CROSS_ENTROPY_STEPS)
 def cross_entropy_error(y, t, delta=DELTA):
     """−Σ t_k log(y_k + delta), averaged over the batch: the book's cross_entropy_error.
     `t` one-hot or integer labels.  delta guards log(0) (the book's 1e-7); delta=0 gives

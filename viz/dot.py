@@ -19,20 +19,22 @@ import graphviz
 from viz.model import View, build
 from viz.numbers import true_minus
 
-__all__ = ["COLORS", "STATES", "dot_text", "draw", "svg_id", "to_digraph"]
+__all__ = ["COLORS", "STATES", "dot_text", "draw", "legend", "svg_id", "to_digraph"]
 
 COLORS = {
     "value": "black",
     "grad": "#d62728",  # the book's red for gradients
     "pending": "#b0b0b0",
     "active": "#e8710a",  # the step being computed
+    "summing": "#1f6fb4",  # the branches whose gradients the step adds up
     "highlight_fill": "#fff1d6",
     "composite_fill": "#f3f3f3",
     "cluster": "#8c8c8c",
     "constant": "#555555",
 }
-STATES = ("done", "pending", "active")
+STATES = ("done", "pending", "active", "summing")
 FONT = "DejaVu Sans,Helvetica,Arial,sans-serif"
+SMALL = 11  # the point size of a number written under its expression
 
 _BAD_ID = re.compile(r"[^A-Za-z0-9_-]")
 
@@ -76,13 +78,57 @@ def dot_text(text, *, tooltip=False):
     return graphviz.nohtml(text.replace("\n", "\\n"))
 
 
+WRAP = 24  # an expression longer than this breaks at its top-level + and −
+
+
+def _wrap(text, width=WRAP):
+    """A long expression as lines broken before a top-level ' + ' or ' − ' (never inside
+    parentheses), each line as long as fits: a tall label keeps an LR graph narrow."""
+    if len(text) <= width:
+        return [text]
+    cuts, depth = [], 0
+    for i, ch in enumerate(text):
+        depth += ch in "([" and 1 or (ch in ")]" and -1 or 0)
+        if depth == 0 and text[i:i + 3] in (" + ", " − ") and i:
+            cuts.append(i)
+    lines, start = [], 0
+    for a, b in zip([0] + cuts, cuts + [len(text)]):
+        if b - start > width and a > start:
+            lines.append(text[start:a].strip())
+            start = a
+    lines.append(text[start:].strip())
+    return lines
+
+
+def _cell_text(lines, color=None, bold=False):
+    """Label lines [(text, style)] as the HTML of one table cell: style 'name' is in
+    italics (a quantity's name), 'small' a size smaller (the number under an
+    expression in labels='both')."""
+    out = []
+    for text, style in lines:
+        t = _esc(true_minus(text))
+        if bold:
+            t = f"<B>{t}</B>"
+        if style == "name":
+            t = f"<I>{t}</I>"
+        elif style == "small":
+            t = f'<FONT POINT-SIZE="{SMALL}">{t}</FONT>'
+        out.append(t)
+    text = "<BR/>".join(out)
+    return f'<FONT COLOR="{color}">{text}</FONT>' if color else text
+
+
 def _edge_table(value, grad, *, vertical, state, rule_color):
-    """The edge's label: value, a rule that continues the edge line (port 'm'), and the
-    gradient.  `grad` None leaves no gradient row; '' keeps the row's height, so frames
-    of a step-through keep their layout while gradients appear."""
+    """The edge's label: value lines, a rule that continues the edge line (port 'm'),
+    and the gradient lines.  `value` / `grad` are lists of (text, style) or a plain
+    text; `grad` None leaves no gradient row; '' keeps the row's height, so frames of a
+    step-through keep their layout while gradients appear."""
+    value = [(value, "")] if isinstance(value, str) else value
+    grad = [(grad, "")] if isinstance(grad, str) else grad
     cells = []
     pad = ' CELLPADDING="3"' if vertical else ""  # keep value and gradient off the line
-    cells.append(f'<TD{pad}>{_esc(true_minus(value))}</TD>')
+    if value:
+        cells.append(f'<TD{pad}>{_cell_text(value)}</TD>')
     # a minimum length, so a one-digit label still shows as a stretch of line
     size = 'HEIGHT="1" WIDTH="24"' if not vertical else 'WIDTH="1" HEIGHT="18"'
     side = "T" if not vertical else "L"
@@ -90,19 +136,54 @@ def _edge_table(value, grad, *, vertical, state, rule_color):
             'CELLPADDING="0"></TD>')
     cells.append(rule)
     if grad is not None:
-        if state == "pending":
-            color, text = "transparent", _esc(true_minus(grad))
-        elif state == "active":
-            color, text = COLORS["active"], f"<B>{_esc(true_minus(grad))}</B>"
-        else:
-            color, text = COLORS["grad"], _esc(true_minus(grad))
-        cells.append(f'<TD{pad}><FONT COLOR="{color}">{text}</FONT></TD>')
+        color = {"pending": "transparent", "active": COLORS["active"],
+                 "summing": COLORS["summing"]}.get(state, COLORS["grad"])
+        bold = state in ("active", "summing")
+        cells.append(f'<TD{pad}>{_cell_text(grad, color, bold=bold)}</TD>')
     if vertical:
         rows = "<TR>" + "".join(cells) + "</TR>"
     else:
         rows = "".join(f"<TR>{c}</TR>" for c in cells)
     return ('<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="1">'
             f"{rows}</TABLE>>")
+
+
+def _sym_lines(forms, first=""):
+    """An expression's forms as label lines: the first, then '= ' each next one."""
+    lines = []
+    for k, form in enumerate(forms):
+        for j, line in enumerate(_wrap(form)):
+            lines.append(((("= " if k else first) if j == 0 else "") + line, ""))
+    return lines
+
+
+def _value_lines(item, st, label=None):
+    """What is written above an edge (or a fork's trunk), for the view's labels; a line
+    that repeats the source's own label (x, t1, −1) is left out."""
+    labels = st.view.labels
+    if labels == "numbers" or item.value_sym is None:
+        lines = ([(item.name, "name")] if item.name else []) + [(item.value, "")]
+    else:
+        lines = _sym_lines([item.value_sym])
+        if labels == "both" and true_minus(item.value) != item.value_sym:
+            lines.append((item.value, "small"))
+    return [ln for ln in lines if true_minus(ln[0]) != true_minus(label or "")] \
+        if label is not None else lines
+
+
+def _grad_lines(item, st, key):
+    """What is written below an edge: the gradient (the stepper's override, if any),
+    its forms with symbolic labels; None without gradients, '' before it is known."""
+    if not st.grads:
+        return None
+    number = st.edge_grads.get(key, item.grad)
+    labels = st.view.labels
+    if labels == "numbers" or item.grad_sym is None:
+        return [("" if number is None else number, "")]
+    lines = _sym_lines(item.grad_sym)
+    if labels == "both" and number is not None and true_minus(number) not in item.grad_sym:
+        lines.append((number, "small"))
+    return lines
 
 
 @dataclass
@@ -118,6 +199,8 @@ class _Style:
     states: dict
     edge_grads: dict
     notes: dict
+    forks: bool = False
+    lanes: dict = None
 
     def name(self, nid):
         return self.prefix + nid
@@ -134,15 +217,45 @@ def _check(rankdir, edge_states):
             raise ValueError(f"edge state for {key!r} must be one of {STATES}, got {state!r}")
 
 
-def _graph(name, rankdir, fontsize, title):
+def _graph(name, rankdir, fontsize, caption):
     g = graphviz.Digraph(name)
     g.attr(rankdir=rankdir, nodesep="0.25", ranksep="0.22", bgcolor="white",
            fontname=FONT, fontsize=str(fontsize), newrank="true")
     g.attr("node", fontname=FONT, fontsize=str(fontsize), margin="0.04,0.02")
     g.attr("edge", fontname=FONT, arrowsize="0.7", penwidth="1.1")
-    if title:
-        g.attr(label=dot_text(title), labelloc="b", labeljust="c")
+    if caption:
+        g.attr(label=dot_text(caption), labelloc="b", labeljust="c")
     return g
+
+
+# what the symbols of two kinds of division mean, for a legend
+LEGEND_DIVISION = "/ is 1/x (the book's figure 5-19), ÷ is x ÷ y"
+LEGEND_RECIPROCAL = "/ is 1/x (the book's figure 5-19)"
+LEGEND_MARKS = "a small − or ÷ by an arrowhead: the input subtracted, the divisor"
+
+
+def legend(view, always=False):
+    """The legend lines a drawing of `view` needs: '/' against '÷' where both kinds of
+    division appear (or, with `always`, wherever '/' does), and the marks of − and ÷."""
+    ops = {vn.label for vn in view.nodes if vn.kind == "op"}
+    lines = []
+    if "/" in ops and "÷" in ops:
+        lines.append(LEGEND_DIVISION)
+    elif "/" in ops and always:
+        lines.append(LEGEND_RECIPROCAL)
+    if any(e.mark for e in view.edges):
+        lines.append(LEGEND_MARKS)
+    return lines
+
+
+def _caption(view, title, legend_option):
+    """The title, then what the model says must be said (a relation it used), then the
+    legend (legend_option: None for the lines needed, True for '/' always, False none)."""
+    lines = [title] if title else []
+    lines += view.notes
+    if legend_option is not False:
+        lines += legend(view, always=legend_option is True)
+    return "\n".join(lines)
 
 
 def _node(vn, st):
@@ -158,6 +271,8 @@ def _node(vn, st):
     elif vn.kind == "constant":
         attrs.update(shape="plaintext", label=_html(true_minus(vn.label)), margin="0.02",
                      fontcolor=COLORS["constant"], fontsize=str(st.fontsize - 2))
+    elif vn.kind == "output" and _said_on_the_edge(vn, st):
+        attrs.update(shape="point", width="0.02", style="invis", label="")
     elif vn.label:  # a named variable or output: its name at the edge's end
         attrs.update(shape="plaintext", label=_html(vn.label), margin="0.02")
     else:  # unnamed: the edge starts (or ends) in empty space, as in the book
@@ -170,32 +285,100 @@ def _node(vn, st):
     return st.name(vn.id), attrs
 
 
-def _edge(i, e, st):
-    """One edge, drawn through its label node (value, rule, gradient): returns the label
-    node's statement (None for a bare arrow) and the DOT edges."""
-    state = st.states.get(e.key, "done")
-    color = {"pending": COLORS["pending"], "active": COLORS["active"]}.get(
-        state, COLORS["value"])
+def _said_on_the_edge(out, st):
+    """With symbolic labels the output's name is written above its edge (L, y: figures
+    A-5, 5-20); written again at the arrow's end it would say it twice."""
+    view = st.view
+    return view.labels != "numbers" and view.edge(view.output_key).value_sym == out.label
+
+
+def _line_style(state):
+    color = {"pending": COLORS["pending"], "active": COLORS["active"],
+             "summing": COLORS["summing"]}.get(state, COLORS["value"])
     line = {"color": color}
-    if state == "active":
+    if state in ("active", "summing"):
         line["penwidth"] = "2.2"
+    return line
+
+
+def _ports(st):
+    return ("m:w", "m:e") if not st.vertical else ("m:n", "m:s")
+
+
+def _label_node(lab, key, table, state, st, lane=None):
+    attrs = {"shape": "plaintext", "margin": "0", "label": table,
+             "id": st.svg("edge", key), "class": f"edge {state}"}
+    if lane is not None:
+        attrs["group"] = st.name(lane)
+    return ("node", lab, attrs)
+
+
+def _lane(st, a, b):
+    la = st.lanes.get(a)
+    return la if la is not None and la == st.lanes.get(b) else None
+
+
+def _mark(e, st, attrs):
+    """'−' / '÷' at the arrowhead of the input a − b subtracts, a ÷ b divides by."""
+    if e.mark:
+        attrs.update(headlabel=_html(e.mark), labelfontsize=str(st.fontsize - 1),
+                     labeldistance="1.3", labelangle="-40", labelfontcolor=COLORS["value"])
+    return attrs
+
+
+def _edge(i, e, st, fork=None):
+    """One edge, drawn through its label node (value, rule, gradient): returns the label
+    node's statement (None for a bare arrow) and the DOT edges.  A branch of a drawn
+    `fork` starts at the fork's trunk and carries only its gradient."""
+    state = st.states.get(e.key, "done")
+    line = _line_style(state)
     src, dst = st.name(e.src), st.name(e.dst)
+    source = st.view.node(e.src)
     if e.kind == "constant":
-        if st.view.node(e.src).label == e.value:  # the value is the label: a bare arrow
-            return None, [(src, dst, dict(line, id=st.svg("edge", e.key),
-                                          color=COLORS["constant"], arrowsize="0.6"))]
+        value = _value_lines(e, st, label=source.label)
+        if not value:  # the value is the label: a bare arrow
+            return None, [(src, dst, _mark(e, st, dict(
+                line, id=st.svg("edge", e.key), color=COLORS["constant"],
+                arrowsize="0.6")))]
         grad = None
     else:
-        grad = st.edge_grads.get(e.key, e.grad) if st.grads else None
-        if st.grads and grad is None:
-            grad = ""
+        symbolic = st.view.labels != "numbers" and source.kind == "variable"
+        value = [] if fork else _value_lines(e, st, source.label if symbolic else None)
+        grad = _grad_lines(e, st, e.key)
     lab = f"{st.prefix}L{i}"
-    table = _edge_table(e.value, grad, vertical=st.vertical, state=state, rule_color=color)
-    stmt = ("node", lab, {"shape": "plaintext", "margin": "0", "label": table,
-                          "id": st.svg("edge", e.key), "class": f"edge {state}"})
-    tail, head = ("m:w", "m:e") if not st.vertical else ("m:n", "m:s")
-    return stmt, [(src, f"{lab}:{tail}", dict(line, arrowhead="none")),
-                  (f"{lab}:{head}", dst, line)]
+    table = _edge_table(value, grad, vertical=st.vertical, state=state,
+                        rule_color=line["color"])
+    tail, head = _ports(st)
+    start = f"{st.prefix}{fork}:{head}" if fork else src
+    return _label_node(lab, e.key, table, state, st, _lane(st, e.src, e.dst)), [
+        (start, f"{lab}:{tail}", dict(line, arrowhead="none")),
+        (f"{lab}:{head}", dst, _mark(e, st, dict(line)))]
+
+
+def _fork_state(fork, st):
+    """A trunk's sum is known once every branch's gradient is: pending while one is,
+    active while the last ones are computed."""
+    states = {st.states.get(k, "done") for k in fork.edges}
+    for state in ("pending", "active", "summing"):
+        if state in states:
+            return state
+    return "done"
+
+
+def _fork(j, fork, st):
+    """A value used several times, as the book draws it: the trunk from the source, with
+    the value and the sum of the gradients of its branches."""
+    state = _fork_state(fork, st)
+    line = _line_style(state)
+    source = st.view.node(fork.src)
+    symbolic = st.view.labels != "numbers" and source.kind == "variable"
+    value = _value_lines(fork, st, source.label if symbolic else None)
+    table = _edge_table(value, _grad_lines(fork, st, fork.key), vertical=st.vertical,
+                        state=state, rule_color=line["color"])
+    lab = f"{st.prefix}F{j}"
+    tail, _ = _ports(st)
+    return _label_node(lab, fork.key, table, state, st), [
+        (st.name(fork.src), f"{lab}:{tail}", dict(line, arrowhead="none"))]
 
 
 def _home(e, view, cluster_of, parent):
@@ -213,16 +396,27 @@ def _edges(st, body, parent):
     outputs of a collapsed composite stand in one column, first on top, as the book
     writes y1, y2, y3 (left to itself dot may stack them in any order)."""
     view = st.view
-    cluster_of = {vn.id: vn.cluster for vn in view.nodes}
+    homes = _constant_homes(view)  # a constant drawn beside its op: its edge label too
+    cluster_of = {vn.id: homes.get(vn.id, vn.cluster) for vn in view.nodes}
     edges, fanout = [], {}  # source box -> its label nodes
+    trunks = {}  # fork key -> its label node's name
+    for j, fork in enumerate(view.forks if st.forks else ()):
+        stmt, lines = _fork(j, fork, st)
+        trunks[fork.key] = f"F{j}"
+        body[cluster_of[fork.src]].append(stmt)
+        edges += lines
+        if view.node(fork.src).kind == "composite":
+            fanout.setdefault(fork.src, []).append((stmt[1], cluster_of[fork.src]))
     for i, e in enumerate(view.edges):
+        fork = view.fork_of(e.key)
+        trunk = trunks.get(fork.key) if fork is not None else None
         home = _home(e, view, cluster_of, parent)
-        stmt, lines = _edge(i, e, st)
+        stmt, lines = _edge(i, e, st, trunk)
         edges += lines
         if stmt is None:
             continue
         body[home].append(stmt)
-        if view.node(e.src).kind == "composite":
+        if view.node(e.src).kind == "composite" and trunk is None:
             fanout.setdefault(e.src, []).append((stmt[1], home))
     for labels in fanout.values():
         homes = {h for _, h in labels}
@@ -236,7 +430,7 @@ def _cluster(target, c, st, body, children):
     with target.subgraph(name=f"cluster_{c.id}") as sub:
         sub.attr(label=_html(c.label), style="rounded,dashed", color=COLORS["cluster"],
                  fontcolor=COLORS["cluster"], fontsize=str(st.fontsize - 3),
-                 labeljust="l", margin="8")
+                 labeljust="l", labelloc="t", margin="8")
         _emit(sub, c.id, st, body, children)
 
 
@@ -255,21 +449,24 @@ def _emit(target, cid, st, body, children):
 def _align(g, st):
     """The inputs line up on the left, as in the book, instead of drifting next to their
     first consumer (a3 of appendix A would hang under the softmax cluster); named
-    constants (the labels t1, t2, t3) likewise stand together, in order."""
+    constants (the labels t1, t2, t3) going into one box likewise stand together."""
     nodes = st.view.nodes
     inputs = [st.name(vn.id) for vn in nodes
               if vn.kind == "variable" and vn.label and vn.cluster is None]
     if len(inputs) > 1:
         _same_rank(g, inputs, "min")
-    data = [st.name(vn.id) for vn in nodes if vn.kind == "constant" and vn.cluster is None
+    data = [vn.id for vn in nodes if vn.kind == "constant" and vn.cluster is None
             and vn.members[0].name]
-    if len(data) > 1:
-        _same_rank(g, data)
+    # into one box (cross_entropy_error collapsed) they stand as a column; each into its
+    # own op (appendix A opened) they stand best next to it
+    if len(data) > 1 and len({e.dst for e in st.view.edges if e.src in data}) == 1:
+        _same_rank(g, [st.name(d) for d in data])
 
 
 def to_digraph(view: View, *, rankdir="LR", show_grads=None, highlight=None,
                edge_states=None, edge_grads=None, notes=None, title=None,
-               fontsize=14, align_inputs=True, name="graphgrad", prefix=""):
+               fontsize=14, align_inputs=True, name="graphgrad", prefix="", forks=None,
+               legend=None):
     """Render a `viz.model.View` as a `graphviz.Digraph`.
 
     rankdir: 'LR' (the book's left-to-right) or 'TB'.  In TB the value sits left of the
@@ -281,12 +478,20 @@ def to_digraph(view: View, *, rankdir="LR", show_grads=None, highlight=None,
         node whose backward step is being computed.
     edge_states: edge key -> 'done' (gradient shown in red), 'pending' (line grey, no
         gradient yet: its text is kept invisible, so every frame has the same layout) or
-        'active' (being computed: orange line, gradient bold orange).  Edges not listed
+        'active' (being computed: orange line, gradient bold orange) or 'summing' (a
+        branch whose gradient the step adds up: blue, bold).  Edges not listed
         are 'done'.  `viz.stepper.edge_states` gives the states after some steps.
     edge_grads: edge key -> gradient text to show instead of the final one (a partial
         sum while several steps feed one edge).
     notes: view node id -> text written beside the node (e.g. the local derivative).
-    title: a caption under the graph.
+    title: a caption under the graph; the view's notes (a relation its symbols used)
+        and the legend follow it.
+    forks: draw a value used several times as one trunk that branches (the book's
+        figure A-5), the trunk carrying the sum of the branches' gradients.  None:
+        with symbolic labels only.  The trunk's SVG id is 'edge-' + svg_id(fork.key),
+        its state follows its branches'.
+    legend: None: the lines the drawing needs (/ against ÷ where both appear, the
+        marks of − and ÷); True: also '/ is 1/x' wherever '/' appears; False: none.
     align_inputs: put the input variables in one column (row, for TB) at the start.
     name, prefix: the graph's name, and a prefix for every DOT node name and SVG id
         (to put several graphs side by side as clusters of one Digraph).
@@ -297,16 +502,25 @@ def to_digraph(view: View, *, rankdir="LR", show_grads=None, highlight=None,
     _check(rankdir, edge_states)
     st = _Style(view, rankdir in ("TB", "BT"),
                 view.grads if show_grads is None else (show_grads and view.grads),
-                fontsize, prefix, highlight, edge_states or {}, edge_grads or {}, notes or {})
-    g = _graph(name, rankdir, fontsize, title)
+                fontsize, prefix, highlight, edge_states or {}, edge_grads or {}, notes or {},
+                view.labels != "numbers" if forks is None else bool(forks),
+                lanes(view) if rankdir in ("TB", "BT") else {})
+    caption = _caption(view, title, legend)
+    if caption and st.vertical:
+        caption = "\n" + caption  # in TB the last arrow ends just above the caption
+    g = _graph(name, rankdir, fontsize, caption)
     # the statements of each cluster (None: top level), emitted nested at the end
     body = {None: [], **{c.id: [] for c in view.clusters}}
     children = {}
     for c in view.clusters:
         children.setdefault(c.parent, []).append(c)
     parent = {c.id: c.parent for c in view.clusters}
+    homes = _constant_homes(view)
     for vn in view.nodes:
-        body[vn.cluster].append(("node",) + _node(vn, st))
+        name, attrs = _node(vn, st)
+        if vn.id in st.lanes:
+            attrs["group"] = st.name(st.lanes[vn.id])
+        body[homes.get(vn.id, vn.cluster)].append(("node", name, attrs))
     edges = _edges(st, body, parent)
     if align_inputs:
         _align(g, st)
@@ -314,6 +528,35 @@ def to_digraph(view: View, *, rankdir="LR", show_grads=None, highlight=None,
     for tail, head, attrs in edges:
         g.edge(tail, head, **attrs)
     return g
+
+
+def lanes(view):
+    """Node id -> its lane: the input variable reached through first inputs (y1 = exp(a1)
+    × 1/S is in a1's lane, and so are the sums it feeds first).  Graphviz keeps the
+    nodes of one `group` in a straight line, so in TB each input's chain reads as one
+    column instead of weaving across the others (seen on appendix A; in LR dot finds
+    the book's order without them, and with them puts y3's row on top)."""
+    lane = {vn.id: vn.id for vn in view.nodes if vn.kind == "variable"}
+    first = {}
+    for e in view.edges:
+        if e.kind != "constant":
+            first.setdefault(e.dst, e.src)
+    for vn in view.nodes:  # inputs before consumers: the view's order is the forward one
+        if vn.id not in lane and vn.id in first and first[vn.id] in lane:
+            lane[vn.id] = lane[first[vn.id]]
+    return lane
+
+
+def _constant_homes(view):
+    """A constant that feeds a single op is drawn in that op's cluster, beside it (the
+    labels t1, t2, t3 of appendix A next to their × nodes): outside, dot must keep it
+    off the cluster's whole box, far from the op."""
+    dsts = {}
+    for e in view.edges:
+        if e.kind == "constant":
+            dsts.setdefault(e.src, set()).add(e.dst)
+    return {src: view.node(d.pop()).cluster for src, d in dsts.items()
+            if len(d) == 1 and view.node(src).cluster is None}
 
 
 def _same_rank(g, names, rank="same", flip=False):
@@ -345,15 +588,25 @@ def _common(a, b, parent):
 
 
 def draw(node, *, expand=None, collapse=None, depth=None, grads="auto", seed=None,
-         rankdir="LR", fmt=None, preview=True, title=None, **render_options):
+         rankdir="LR", fmt=None, preview=True, title=None, labels="numbers", upstream=None,
+         given=None, **render_options):
     """The book-style graph of the computation that produced `node`, as a
     graphviz.Digraph (`.source` is DOT text; in Jupyter it displays itself).
 
+    labels: 'numbers' (each edge's value above it, its gradient below), 'symbols'
+        (their expressions, in the graph's names: exp(a1), S, 1/S ... −t1/y1, 1/S,
+        y1 − t1, as figures A-5 and 5-20 write them; needs sympy, a graph of Values)
+        or 'both' (expression, and the number under it).
+    upstream, given: for symbols, the name of the gradient arriving at the output
+        ('∂L/∂y', figure 5-20) and relations the algebra may use (by default the
+        one-hot relation of named labels t; it is said in the caption where used).
     expand / collapse / depth / grads / seed / fmt / preview: see viz.model.build
     (by default composites are opened as labelled clusters, neg/sub/div/mean drawn as
     one −/÷/mean op, and gradients shown once backward() has run).
-    rankdir, title and `render_options` (highlight=, edge_states=, ...): see to_digraph.
+    rankdir, title and `render_options` (highlight=, edge_states=, forks=, legend=
+    ...): see to_digraph.
     """
     view = build(node, expand=expand, collapse=collapse, depth=depth, grads=grads,
-                 seed=seed, fmt=fmt, preview=preview)
+                 seed=seed, fmt=fmt, preview=preview, labels=labels, upstream=upstream,
+                 given=given)
     return to_digraph(view, rankdir=rankdir, title=title, **render_options)

@@ -14,7 +14,7 @@ from pathlib import Path
 import graphviz
 import numpy as np
 
-from autograd import Tensor, Value, grad, softmax_with_loss
+from autograd import Tensor, Value, grad
 from autograd.examples import appendix_a, apple, apple_orange, book_sigmoid
 from viz.dot import draw, to_digraph
 from viz.model import build
@@ -25,14 +25,28 @@ __all__ = ["FIGURES", "Figure", "apple", "apple_orange", "appendix_a", "figure",
            "write_figure"]
 
 DPI = 110  # PNG resolution: sharp on screen, small enough for a README
+LABELS = ("numbers", "symbols", "both")
 
 
 @dataclass(frozen=True)
 class Figure:
+    """A drawing of the book's: `book`, the figures the drawing with numbers
+    reproduces; `symbols`, the figure the drawing with labels='symbols' is (None: it
+    draws the same graph, but the book prints no such figure); `scalar`: False for a
+    graph of arrays, which has numbers only; `make(labels, rankdir)` -> Digraph."""
+
     name: str
-    book: str  # the book's figure numbers
+    book: str
     about: str
-    make: object  # () -> graphviz.Digraph
+    make: object
+    symbols: str | None = None
+    scalar: bool = True
+
+    def reproduces(self, labels="numbers"):
+        """The book's figure numbers the drawing with `labels` reproduces, or ''."""
+        if labels == "numbers":
+            return self.book
+        return self.symbols or ""
 
 
 # ----------------------------------------------------------------------------- graphs
@@ -48,43 +62,53 @@ def _labels(values, prefix):
     return out
 
 
-def _scalar_pair(op, x, y, upstream):
+def _draw(node, o, upstream=None, **options):
+    """viz.draw with a figure's labels, rankdir and caption (`o`); the book's symbol for
+    the gradient arriving at the output (∂L/∂y) when it is not 1."""
+    if o["labels"] != "numbers" and upstream is not None:
+        options["upstream"] = upstream
+    return draw(node, labels=o["labels"], rankdir=o["rankdir"], legend=True,
+                title=o.get("title"), **options)
+
+
+def _scalar_pair(op, x, y, upstream, o):
     x, y = Value(x, name="x"), Value(y, name="y")
     z = op(x, y)
     z.name = "z"
-    return draw(z, grads=True, seed=upstream)
+    return _draw(z, o, upstream="∂L/∂z", grads=True, seed=upstream)
 
 
-def _chain_rule():
+def _chain_rule(o):
     x, y = Value(1.0, name="x"), Value(2.0, name="y")
     z = (x + y) ** 2  # t = x + y, z = t**2
     z.name = "z"
     z.backward()
-    return draw(z)
+    return _draw(z, o)
 
 
-def _relu():
+def _relu(o):
     """Two panels: x > 0 passes the upstream gradient on, x <= 0 stops it."""
     g = graphviz.Digraph("relu")
-    g.attr(rankdir="LR", bgcolor="white")
+    g.attr(rankdir=o["rankdir"], bgcolor="white")
     # declared bottom panel first: dot stacks sibling clusters upwards in LR
     for x, tag in ((-1.0, "x ≤ 0: nothing passes"), (2.0, "x > 0: the gradient passes")):
         xv = Value(x, name="x")
         y = xv.relu()
         y.name = "y"
         name = "cluster_pos" if x > 0 else "cluster_neg"
-        panel = to_digraph(build(y, grads=True, seed=1.3), name=name,
-                           prefix=name[8:] + "_")
+        upstream = "∂L/∂y" if o["labels"] != "numbers" else None
+        view = build(y, grads=True, seed=1.3, labels=o["labels"], upstream=upstream)
+        panel = to_digraph(view, name=name, prefix=name[8:] + "_", rankdir=o["rankdir"])
         panel.attr(label=tag, pencolor="transparent", labeljust="l", labelloc="t")
         g.subgraph(panel)
     return g
 
 
-def _sigmoid(**options):
-    return draw(book_sigmoid(), **options)
+def _sigmoid(o, **options):
+    return _draw(book_sigmoid(), o, upstream="∂L/∂y", **options)
 
 
-def _affine():
+def _affine(o):
     """The Affine layer on a batch of 2 (figures 5-24/5-25, batch form 5-27): shapes
     and the first values on the edges; B's broadcast is its own node, whose backward
     is the sum over the batch axis (the book's dB = np.sum(dY, axis=0))."""
@@ -95,52 +119,60 @@ def _affine():
     Y = X @ W + B
     Y.name = "Y"
     Y.backward(np.array([[0.1, -0.2, 0.3], [0.4, 0.5, -0.6]]))
-    return draw(Y)
+    return _draw(Y, o)
 
 
-def _softmax_with_loss():
-    a = [Value(v, name=f"a{i + 1}") for i, v in enumerate([0.3, 2.9, 4.0])]
-    loss = softmax_with_loss(a, _labels([0.0, 0.0, 1.0], "t"))
-    loss.name = "L"
-    loss.backward()
-    return draw(loss, depth=1)
+def _softmax_with_loss(o):
+    """Appendix A's graph (t1, t2, t3 named constants) with its two layers shut:
+    softmax_with_loss's own guard and shift (autograd.functions) would add a log(y +
+    2.2e-308) and an a − 4 to every expression, and change no number drawn."""
+    return _draw(appendix_a(labels="constants"), o, depth=1)
 
 
-def _sigmoid_grad():
+def _appendix_a(o, backward=True):
+    """Appendix A: with symbols the labels are t1, t2, t3 (named constants, as figure
+    A-5 writes them), with numbers the plain 0, 0, 1."""
+    labels = "numbers" if o["labels"] == "numbers" else "constants"
+    return _draw(appendix_a(labels=labels, backward=backward), o)
+
+
+def _sigmoid_grad(o):
     """The graph of the gradient itself (grad(..., create_graph=True)), DeZero style:
     dy/dx of sigmoid at x = 1, built from the backward rules, drawn with d²y/dx²."""
     x = Value(1.0, name="x")
     y = x.sigmoid()
     (gx,) = grad(y, x, create_graph=True)
     gx.name = "dy/dx"
-    return draw(gx, grads=True)
+    return _draw(gx, o, grads=True)
 
 
 FIGURES = {f.name: f for f in [
     Figure("apple", "5-14, 5-16", "price = apple × apple_num × tax, with gradients",
-           lambda: draw(apple())),
+           lambda o: _draw(apple(), o)),
     Figure("apple-orange", "5-15, 5-17", "apples and oranges with tax: 715",
-           lambda: draw(apple_orange())),
+           lambda o: _draw(apple_orange(), o)),
     Figure("add-node", "5-11", "the + node: 10 + 5, upstream 1.3 passes on unchanged",
-           lambda: _scalar_pair(lambda x, y: x + y, 10.0, 5.0, 1.3)),
+           lambda o: _scalar_pair(lambda x, y: x + y, 10.0, 5.0, 1.3, o)),
     Figure("mul-node", "5-13", "the × node: 10 × 5, upstream 1.3 times the other input",
-           lambda: _scalar_pair(lambda x, y: x * y, 10.0, 5.0, 1.3)),
+           lambda o: _scalar_pair(lambda x, y: x * y, 10.0, 5.0, 1.3, o)),
     Figure("chain-rule", "5-7, 5-8", "z = (x + y)**2: the chain rule through t = x + y",
            _chain_rule),
     Figure("relu", "5-18", "ReLU: the gradient passes where x > 0, stops where x ≤ 0",
            _relu),
-    Figure("sigmoid", "5-19, 5-20", "sigmoid opened up: ×(−1), exp, +1, /",
-           lambda: _sigmoid()),
-    Figure("sigmoid-collapsed", "5-21, 5-22", "sigmoid as one node: dy/dx = y(1 − y)",
-           lambda: _sigmoid(collapse="sigmoid")),
+    Figure("sigmoid", "the graph of 5-19, 5-20 at x = 1",
+           "sigmoid opened up: ×(−1), exp, +1, /", _sigmoid, symbols="5-20"),
+    Figure("sigmoid-collapsed", "the graph of 5-21, 5-22 at x = 1",
+           "sigmoid as one node: dy/dx = y(1 − y)",
+           lambda o: _sigmoid(o, collapse="sigmoid"), symbols="5-22"),
     Figure("affine", "5-24, 5-25, 5-27", "Affine on a batch: dot, broadcast bias, shapes",
-           _affine),
+           _affine, scalar=False),
     Figure("softmax-with-loss", "5-29, 5-30", "Softmax and Cross Entropy Error as boxes: "
-           "y − t flows back", _softmax_with_loss),
-    Figure("appendix-a", "A-1 … A-5", "Softmax-with-Loss opened up node by node, "
-           "with every gradient", lambda: draw(appendix_a())),
-    Figure("appendix-a-forward", "A-1 … A-3", "the same graph, forward values only",
-           lambda: draw(appendix_a(backward=False))),
+           "y − t flows back", _softmax_with_loss, symbols="5-30"),
+    Figure("appendix-a", "the graph of A-5 at a = (0.3, 2.9, 4)",
+           "Softmax-with-Loss opened up node by node, with every gradient", _appendix_a,
+           symbols="A-5"),
+    Figure("appendix-a-forward", "the graph of A-2, A-3", "the same graph, forward values "
+           "only", lambda o: _appendix_a(o, backward=False), symbols="A-2, A-3"),
     Figure("sigmoid-grad", "(DeZero)", "the graph of dy/dx itself, from "
            "grad(create_graph=True), with d²y/dx²", _sigmoid_grad),
 ]}
@@ -150,18 +182,28 @@ def names():
     return list(FIGURES)
 
 
-def figure(name):
-    """The Digraph of figure `name` (see names())."""
+def figure(name, labels="numbers", rankdir="LR"):
+    """The Digraph of figure `name` (see names()) with `labels` ('numbers', 'symbols'
+    or 'both'; symbols need sympy and a figure of scalars) and `rankdir`."""
     try:
-        return FIGURES[name].make()
+        f = FIGURES[name]
     except KeyError:
         raise KeyError(f"no figure {name!r}; the figures are: {', '.join(FIGURES)}") from None
+    if labels not in LABELS:
+        raise ValueError(f"labels must be 'numbers', 'symbols' or 'both', got {labels!r}")
+    if labels != "numbers" and not f.scalar:
+        raise ValueError(f"figure {name!r} is a graph of arrays: it has numbers only "
+                         "(labels='numbers')")
+    book = f.reproduces(labels) if labels != "numbers" else ""
+    title = f"figure {book} of Deep Learning from Scratch" if book else None
+    return f.make({"labels": labels, "rankdir": rankdir, "title": title})
 
 
-def write_figure(name, outdir, formats=("svg", "png"), dpi=DPI):
+def write_figure(name, outdir, formats=("svg", "png"), dpi=DPI, labels="numbers",
+                 rankdir="LR"):
     """Write figure `name` as outdir/NAME.svg, NAME.png (and any of pdf, dot);
     returns the paths written."""
-    g = figure(name)
+    g = figure(name, labels, rankdir)
     outdir = Path(outdir)
     return [save(g, outdir / f"{name}.{fmt}", dpi=dpi if fmt == "png" else None)
             for fmt in formats]

@@ -4,7 +4,10 @@ numbered SVG/PNG files.
 The HTML file needs nothing at view time (no network, no files beside it): the SVG of
 every frame, the explanations, the CSS and the script are inline.  Controls: previous /
 next buttons, a slider, ← / → (Home / End), play; "step k / n" and the step's
-explanation under the graph.  `#step=k` in the URL opens frame k.
+explanation under the graph; where a composite declares the book's steps, a row of their
+headings (Step 1 … Step 6) above it, the current one marked.  `#step=k` in the URL opens
+frame k.  The graph is as wide as the window allows, but never so narrow that its
+smallest text drops below 11 px: a wider graph scrolls, to the nodes of the current step.
 
     export_steps(loss, "steps.html")    # .html / .gif / a folder (numbered .svg or .png)
 """
@@ -18,7 +21,7 @@ from pathlib import Path
 from viz.stepper import as_frames
 
 __all__ = ["embed_html", "export_frames", "export_gif", "export_html", "export_steps",
-           "inline_svg", "player_html", "script_json"]
+           "heading_groups", "headings_html", "inline_svg", "player_html", "script_json"]
 
 _TEMPLATE = Path(__file__).with_name("templates") / "stepper.html"
 
@@ -56,16 +59,41 @@ def _fill(template, values):
 
 def player_html(frames, *, title=None):
     """The HTML player of `frames` (a list of viz.stepper.Frame) as one string."""
-    data = [{"title": f.title, "html": f.html, "svg": inline_svg(f.svg())} for f in frames]
+    data = [{"title": f.title, "heading": f.heading, "html": f.html,
+             "svg": inline_svg(f.svg()), "focus": f.svg_ids()} for f in frames]
     title = title or "graphgrad: the backward pass, step by step"
     return _fill(_TEMPLATE.read_text(encoding="utf-8"), {
         "TITLE": html.escape(title),
         "COUNT": str(len(data)),
         "MAX": str(len(data) - 1),
+        "HEADINGS": headings_html(frames),
         "FIRST_SVG": data[0]["svg"],  # dot's SVG: its text is escaped by dot
         "FIRST_HTML": data[0]["html"],  # built with every string escaped (viz.stepper)
         "FRAMES_JSON": script_json(data),
     })
+
+
+def heading_groups(frames):
+    """[(heading, first frame index, last frame index), ...]: the runs of frames under one
+    heading of the book ('Step 3'), when some composite declared its steps; else []."""
+    groups = []
+    for f in frames:
+        if groups and groups[-1][0] == f.heading:
+            groups[-1][2] = f.index
+        else:
+            groups.append([f.heading, f.index, f.index])
+    declared = any(h not in ("", "Forward pass", "Result") for h, _, _ in groups)
+    return [tuple(g) for g in groups if g[0]] if declared else []
+
+
+def headings_html(frames):
+    """The player's row of the book's steps, one button per heading (empty when none)."""
+    buttons = "".join(
+        f'<button type="button" data-frame="{a}" data-last="{b}" '
+        f'title="frames {a + 1}–{b + 1}">{html.escape(h)}</button>'
+        for h, a, b in heading_groups(frames))
+    return f'<nav id="headings" aria-label="the steps of the book">{buttons}</nav>' \
+        if buttons else ""
 
 
 def embed_html(page, *, height=640):

@@ -122,7 +122,8 @@ def _svg_of(node):
         return None
 
 
-_BUILD_OPTIONS = {"expand", "collapse", "depth", "grads", "seed", "fmt", "preview"}
+_BUILD_OPTIONS = {"expand", "collapse", "depth", "grads", "seed", "fmt", "preview", "labels",
+                  "upstream", "given"}
 
 
 def _shell(ip):

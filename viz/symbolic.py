@@ -41,8 +41,9 @@ from sympy.printing.str import StrPrinter
 from autograd import Node, Value, backward_steps, enable_grad
 from autograd.graph import apply, postorder
 from autograd.primitives import Primitive
+from viz.numbers import format_number
 
-__all__ = ["ONE_HOT", "StepText", "SymbolicGraph", "SymbolicStep", "SymbolicValue",
+__all__ = ["ONE_HOT", "StepText", "SymbolicGraph", "SymbolicStep", "SymbolicValue", "exact",
            "symbolic", "to_text"]
 
 # Rewriting (cancel, factor, simplify) is tried only on expressions up to this many
@@ -116,6 +117,52 @@ def _number(v):
     return sp.Rational(text) if len(text) <= 10 else sp.Float(v)
 
 
+class _SympyOps:
+    """viz.cli.expr's ops interface building sympy expressions, the graph's symbols for
+    the names."""
+
+    def __init__(self, symbol):
+        self.symbol = symbol
+
+    def const(self, number):
+        return _number(number)
+
+    def var(self, name, _value):
+        return self.symbol(name)
+
+    add, sub, mul = operator.add, operator.sub, operator.mul
+    div, pow = operator.truediv, operator.pow
+
+    def neg(self, a):
+        return -a
+
+    def pos(self, a):
+        return a
+
+    def exp(self, a):
+        return sp.exp(a)
+
+    def log(self, a):
+        return sp.log(a)
+
+    def reciprocal(self, a):
+        return 1 / a
+
+    def relu(self, a):
+        return sp.Max(a, 0)
+
+    def sigmoid(self, a):
+        return 1 / (1 + sp.exp(-a))
+
+    def tanh(self, a):
+        return sp.tanh(a)
+
+
+def exact(v):
+    """A number as sympy writes it exactly where it is short (−1, 1.1, 1e-7)."""
+    return _number(v)
+
+
 def _param(v):
     return _number(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else v
 
@@ -174,11 +221,88 @@ class _Printer(StrPrinter):
         return f"H({self._print(expr.args[0])})"
 
 
-def to_text(expr, lead=()):
+class _BookPrinter(_Printer):
+    """The drawings' notation, closer still to the book's figures: numbers first in a
+    sum (1 + exp(−x)), the upstream, then the leaves, then named quantities in a product
+    (−∂L/∂y·y², −t1·S), a product written before a parenthesis without a dot
+    (y(1 − y), −S(t1 + t2 + t3)), and exp(−a1) written 1/exp(a1) where exp(a1) is a
+    value of the graph and exp(−a1) is not (−t1/exp(a1); sigmoid keeps exp(−x))."""
+
+    leaves = frozenset()
+    exp_atoms = frozenset()
+
+    def _rank(self, f):
+        base = f.as_base_exp()[0]
+        if f.is_number:
+            return 0
+        if base in self.lead:
+            return 1
+        if base.is_Symbol:
+            return 2 if base in self.leaves else 3
+        return 5 if base.is_Add else 4
+
+    def _in_denominator(self, f):
+        if f.is_Pow and f.exp.is_Rational and f.exp < 0:
+            return f.base ** -f.exp
+        if isinstance(f, sp.exp) and f not in self.exp_atoms:
+            inverse = sp.exp(-f.args[0])
+            if inverse in self.exp_atoms:
+                return inverse
+        return None
+
+    def _factors(self, factors):
+        factors = sorted(factors, key=lambda f: (self._rank(f), str(f)))
+        text = ""
+        for i, f in enumerate(factors):
+            if i == 0 and f.is_Symbol and f in self.lead:
+                t = f.name  # ∂L/∂y first in a product reads as (∂L/∂y)·...
+            else:
+                t = self.parenthesize(f, PRECEDENCE["Mul"], strict=False)
+            bare = i and t.startswith("(") and factors[i - 1].as_base_exp()[0].is_Symbol \
+                and "/" not in factors[i - 1].as_base_exp()[0].name
+            text += ("" if bare or not i else "*") + t
+        return text
+
+    def _print_Mul(self, expr):
+        c, rest = expr.as_coeff_Mul()
+        sign = "-" if c < 0 else ""
+        c = -c if c < 0 else c
+        num, den = [], []
+        if c.is_Rational:
+            num += [sp.Integer(c.p)] if c.p != 1 else []
+            den += [sp.Integer(c.q)] if c.q != 1 else []
+        elif c != 1:
+            num.append(c)
+        for f in sp.Mul.make_args(rest):
+            d = self._in_denominator(f)
+            (num if d is None else den).append(f if d is None else d)
+        top = self._factors(num) if num else "1"
+        if not den:
+            return sign + top
+        bottom = self._factors(den)
+        if len(den) > 1 or (den[0].is_Pow and den[0].exp.is_Rational
+                            and not den[0].exp.is_Integer):
+            bottom = f"({bottom})"
+        return f"{sign}{top}/{bottom}"
+
+    def _print_Add(self, expr, order=None):
+        terms = sorted(self._as_ordered_terms(expr, order=order),
+                       key=lambda t: (t.could_extract_minus_sign(), not t.is_number))
+        return super()._print_Add(sp.Add(*terms, evaluate=False), order="none")
+
+    def _print_Float(self, expr):
+        return format_number(float(expr), 6)
+
+
+def to_text(expr, lead=(), *, book=False, leaves=(), exp_atoms=()):
     """One line, the book's way: −t1/y1, −S·t1, y·(1 − y), exp(−x), y².  Symbols in
-    `lead` come first in a product."""
-    printer = _Printer()
+    `lead` come first in a product.  book=True: the drawings' notation (_BookPrinter),
+    with `leaves` (symbols written before named quantities in a product) and
+    `exp_atoms` (exp values of the graph, so 1/exp(a1) is written as such)."""
+    printer = _BookPrinter() if book else _Printer()
     printer.lead = tuple(lead)
+    if book:
+        printer.leaves, printer.exp_atoms = frozenset(leaves), frozenset(exp_atoms)
     expr = sp.sympify(expr)
     text = printer.doprint(expr)
     if expr.is_Symbol and text.startswith("("):
@@ -248,6 +372,8 @@ class SymbolicGraph:
         self.leaves = {}
         self._shadow = {}  # numeric node -> shadow node (data: full expression)
         self._literal = {}  # numeric node -> its value in its own terms
+        self._definition = {}  # numeric op node -> its op on its inputs' literal values
+        self.quantities = {}  # name -> the (first) numeric node of that name
         self._build(root)
         self._node_of = {s: n for n, s in self._shadow.items()}
         if seed is None:
@@ -296,17 +422,18 @@ class SymbolicGraph:
             expr = self._symbol(name) if name else _number(node.data)
             if name:
                 self.leaves.setdefault(name, node)
+                self.quantities.setdefault(name, node)
             self._literal[node] = expr
             return SymbolicValue(expr, node.name, node.requires_grad)
         twin = _twin(node.op)
         params = {k: _param(v) for k, v in node.params.items()} if node.params else {}
         shadow = apply(twin, *[self._shadow[p] for p in node.parents], **params)
         shadow.name = node.name
+        self._definition[node] = twin.forward(*[self._literal[p] for p in node.parents],
+                                              **params)
+        self._literal[node] = self._symbol(name) if name else self._definition[node]
         if name:
-            self._literal[node] = self._symbol(name)
-        else:
-            self._literal[node] = twin.forward(*[self._literal[p] for p in node.parents],
-                                               **params)
+            self.quantities.setdefault(name, node)
         return shadow
 
     def _rule(self, shadow, g, *, full):
@@ -332,14 +459,30 @@ class SymbolicGraph:
         for rel in given:
             if isinstance(rel, str):
                 lhs, _, rhs = rel.partition("=")
-                lhs = sp.sympify(lhs, locals=self.symbols)
-                rhs = sp.sympify(rhs or "0", locals=self.symbols)
+                lhs, rhs = self._parse(lhs), self._parse(rhs or "0")
             elif isinstance(rel, sp.Eq):
                 lhs, rhs = rel.lhs, rel.rhs
             else:
-                lhs, rhs = (sp.sympify(x, locals=self.symbols) for x in rel)
+                lhs, rhs = (self._parse(x) if isinstance(x, str) else sp.sympify(x)
+                            for x in rel)
             out.append((lhs, rhs))
         return out
+
+    def _parse(self, text):
+        """A side of a relation, read by viz.cli.expr's whitelist (names, numbers,
+        + − × ÷ **, exp/log...): sympify would run the text as Python."""
+        from viz.cli.expr import parse
+        expr = parse(text.strip())
+        return expr.evaluate(dict.fromkeys(expr.variables), _SympyOps(self._symbol))
+
+    def duplicate_names(self):
+        """Names that two different nodes carry (their symbols would be confused)."""
+        seen, dup = {}, set()
+        for node in self._shadow:
+            name = self.name_of(node)
+            if name and seen.setdefault(name, node) is not node:
+                dup.add(name)
+        return sorted(dup)
 
     def _named_nodes(self):
         """Named op nodes, latest first: a bigger expression is folded before its parts."""
@@ -384,8 +527,10 @@ class SymbolicGraph:
             forms.append(self._fold(base.subs(self._reverse)))
         syms = sorted({s for _, s in self._named}, key=str)
         for c in list(forms[1:]):
-            if sp.count_ops(c) > REWRITE_LIMIT:
-                continue  # cancel/factor grow slow on long expressions
+            if sp.count_ops(c) > REWRITE_LIMIT or c.has(sp.Float):
+                # cancel/factor grow slow on long expressions, and crawl (minutes) on
+                # computed floats: softmax_with_loss's log guard, its max shift
+                continue
             forms.append(self._fold(sp.cancel(c)))
             forms.append(self._fold(sp.factor(c)))
             if syms:
@@ -433,6 +578,10 @@ class SymbolicGraph:
     def step(self, index):
         return self.steps[index]
 
+    def step_of(self, node):
+        """The SymbolicStep at numeric node `node`, or None (no gradient reaches it)."""
+        return self._by_node.get(node)
+
     def gradient(self, node):
         """The full gradient of the root with respect to `node` (every branch summed)."""
         st = self._by_node.get(node)
@@ -443,9 +592,25 @@ class SymbolicGraph:
         leave the book's terms (sigmoid's y(1 − y) becomes 1/(4cosh²(x/2))), so the
         unsimplified form competes too."""
         g = self.gradient(node)
-        if sp.count_ops(g) > SIMPLIFY_LIMIT:
+        if sp.count_ops(g) > SIMPLIFY_LIMIT or g.has(sp.Float):
             return self.reduce(g)
         return min((self.reduce(g), self.reduce(sp.simplify(g))), key=self._size)
+
+    def simplest(self, expr, given=True):
+        """`expr` as simplified_gradient writes a gradient (simplify() tried, the graph's
+        names, the `given` relations unless given=False), in book form; None where that
+        would cost more than it shows: an expression with computed floats in it
+        (softmax_with_loss's log guard, its max shift), on which cancel and factor
+        crawl, or a long one."""
+        g = sp.sympify(expr)
+        if g.has(sp.Float) or sp.count_ops(g) > SIMPLIFY_LIMIT:
+            return None
+        form = self.reduce if given else self.compact
+        return self.book_form(min((form(g), form(sp.simplify(g))), key=self._size))
+
+    def final_form(self, node, given=True):
+        """simplest() of the gradient reaching `node` (y(1 − y) for sigmoid's x)."""
+        return self.simplest(self.gradient(node), given)
 
     def text(self, expr):
         """`expr` as one line of text, the symbolic seed (∂L/∂y) first in products."""
@@ -475,6 +640,101 @@ class SymbolicGraph:
         ups = tuple(self.text(self.compact(u)) for u in upstream)
         outs = tuple(self.chain(self.compact(g), g) for g in sent)
         return ups, outs
+
+    # -- the drawings' forms: a step as the book writes it --------------------------------
+
+    def forward(self, node):
+        """`node`'s forward value as the book labels its edge: its name if named, else its
+        op on its inputs' labels (exp(a1), 1/S, t1·log(y1), 1 + exp(−x))."""
+        return self._literal[node]
+
+    def _monomials(self):
+        """Substitutions between named quantities defined by a product (y1 = exp(a1)·1/S):
+        the name unfolded (y1 -> exp(a1)/S) and each factor in terms of the others
+        (exp(a1) -> y1·S, S -> exp(a1)/y1).  A definition with a sum in it (sigmoid's
+        y = 1/(1 + exp(−x))) gives none: the book does not trade exp(−x) for 1/y − 1 in
+        the middle of a derivation, only in its last line."""
+        if "monomials" not in self._cache:
+            subs = []
+            for node, d in self._definition.items():
+                name = self.name_of(node)
+                factors = sp.Mul.make_args(d)
+                if not name or d.is_Atom or any(f.has(sp.Add) for f in factors):
+                    continue
+                sym = self._symbol(name)
+                subs.append((sym, d))
+                for f in factors:
+                    base, k = f.as_base_exp()
+                    if not f.is_number and k in (1, -1):
+                        subs.append((base, (sym * base ** k / d) ** k))
+            self._cache["monomials"] = subs
+        return self._cache["monomials"]
+
+    def fold(self, expr):
+        """`expr` with the values of named nodes written as their names (exp(a1)/(exp(a1)
+        + exp(a2) + exp(a3)) -> y1), and nothing else done to it."""
+        return self._fold(sp.sympify(expr))
+
+    def _book_size(self, e):
+        # fewer quantities first (−t1·S over −t1·exp(a1)/y1), then fewer operations
+        return (len(e.free_symbols), sp.count_ops(e), len(str(e)))
+
+    def book_form(self, expr):
+        """The shortest of `expr` and what the substitutions of _monomials() (and
+        expanding) make of it, searched greedily: −t1/(S·y1) -> −t1/exp(a1),
+        −t1·exp(a1)/y1 -> −t1·S, (1/S − t1/exp(a1))·exp(a1) -> y1 − t1."""
+        best = sp.sympify(expr)
+        if best.is_number or best.is_Atom or sp.count_ops(best) > REWRITE_LIMIT:
+            return best
+        key = ("b", best)
+        if key not in self._cache:
+            subs = self._monomials()
+            moves = [lambda e, a=a, b=b: e.subs(a, b) for a, b in subs]
+            # expanded first, a product can meet its definition: exp(a1)·(t1 + t2)/S
+            # is t1·exp(a1)/S + t2·exp(a1)/S, where exp(a1)/S is y1
+            moves += [lambda e, a=a, b=b: sp.expand(e).subs(a, b) for a, b in subs]
+            names = sorted({s for _, s in self._named}, key=str)
+            moves += [sp.expand, sp.factor_terms, lambda e: sp.collect(e, names)]
+            for _ in range(4):
+                options = [m(best) for m in moves]
+                better = min(options, key=self._book_size, default=best)
+                if self._book_size(better) >= self._book_size(best):
+                    break
+                best = better
+            self._cache[key] = best
+        return self._cache[key]
+
+    def book_sum(self, parts):
+        """Gradients arriving at a branch, added as the book adds them: the sum of their
+        forms, with a common factor taken out (−t1·S − t2·S − t3·S = −S(t1 + t2 + t3));
+        the relations in `given` are not used here (a sum shows what arrived)."""
+        total = sp.Add(*parts)
+        factored = sp.factor_terms(total)
+        return min((total, factored), key=self._book_size)
+
+    def with_given(self, expr):
+        """`expr` with the `given` relations used (t1 + t2 + t3 -> 1), in book form; the
+        same expression when they change nothing."""
+        out = expr
+        for lhs, rhs in self.given:
+            out = out.subs(lhs, rhs)
+        return expr if out == expr else self.book_form(out)
+
+    def book_text(self, expr):
+        """`expr` in the drawings' notation (see _BookPrinter)."""
+        leaves = {self.symbols[n] for n in self.leaves if n in self.symbols}
+        exps = {v for v in self._literal.values() if isinstance(v, sp.exp)}
+        return to_text(expr, lead=self.seed.free_symbols if self.seed.is_Symbol else (),
+                       book=True, leaves=leaves, exp_atoms=exps)
+
+    def numbers(self, seed=1.0):
+        """Symbol -> number: every named node's value and the symbolic seed's `seed`, to
+        evaluate a displayed form at the graph's point."""
+        values = {self.symbols[n]: float(node.data) for n, node in self.quantities.items()
+                  if n in self.symbols}
+        if self.seed.is_Symbol:
+            values[self.seed] = float(seed)
+        return values
 
 
 def symbolic(root, *, seed=None, given=None, names=None):

@@ -10,6 +10,8 @@ notebook viewer) or without ipywidgets still steps, in the browser alone.
 """
 from __future__ import annotations
 
+import html
+
 from viz.html import embed_html, inline_svg, player_html
 from viz.stepper import as_frames
 
@@ -21,7 +23,10 @@ _STYLE = ("<style>.gg-step .step-table{border-collapse:collapse}"
           "text-align:left;font-weight:normal}"
           ".gg-step td.num{font-family:monospace;color:#d62728}"
           ".gg-step td.sym{font-family:serif;font-style:italic}"
-          ".gg-step .frame-title{font-size:1rem;margin:8px 0 4px}</style>")
+          ".gg-step .frame-title{font-size:1rem;margin:8px 0 4px}"
+          ".gg-step p.book{border-left:3px solid #e8710a;padding-left:8px;"
+          "font-style:italic}.gg-step tr.sum th,.gg-step tr.sum td{font-weight:bold;"
+          "border-top:1px solid #1f6fb4}</style>")
 
 
 def _ipywidgets():
@@ -36,8 +41,9 @@ class Stepper:
     """Step through `root`'s backward pass (a Value/Tensor, or a list of Frames).
 
     Attributes: `frames`, `index` (the frame shown); with ipywidgets also `widget` (the
-    VBox to display), `slider`, `prev_button`, `next_button`, `counter`, `view` (the
-    HTML widget with the SVG and the explanation).  Methods: `show(k)`, `next()`,
+    VBox to display), `slider`, `prev_button`, `next_button`, `counter`, `heading` (the
+    book's step shown: 'Step 3'), `view` (the HTML widget with the SVG and the
+    explanation).  Methods: `show(k)`, `next()`,
     `prev()`.
     """
 
@@ -62,11 +68,13 @@ class Stepper:
                                   continuous_update=True, description="step",
                                   layout=w.Layout(flex="1 1 auto"))
         self.counter = w.Label()
+        self.heading = w.HTML()
         self.view = w.HTML()
         self.prev_button.on_click(lambda _: self.prev())
         self.next_button.on_click(lambda _: self.next())
         self.slider.observe(lambda change: self.show(change["new"]), names="value")
-        controls = w.HBox([self.prev_button, self.next_button, self.slider, self.counter])
+        controls = w.HBox([self.prev_button, self.next_button, self.slider, self.counter,
+                           self.heading])
         self.widget = w.VBox([controls, self.view])
 
     def _frame_svg(self, k):
@@ -84,6 +92,7 @@ class Stepper:
             self.slider.value = k  # its observer calls show(k) again, harmlessly
         f = self.frames[k]
         self.counter.value = f"step {k + 1} / {len(self.frames)}"
+        self.heading.value = f"<b>{html.escape(f.heading)}</b>" if f.heading else ""
         self.prev_button.disabled = k == 0
         self.next_button.disabled = k == len(self.frames) - 1
         self.view.value = (f'{_STYLE}<div class="gg-step"><div style="overflow:auto;'

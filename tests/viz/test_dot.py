@@ -50,7 +50,9 @@ def test_value_above_gradient_below_in_red():
     assert table
     for value, g in [("100", "2.2"), ("2", "110"), ("150", "3.3"), ("3", "165"),
                      ("650", "1.1"), ("1.1", "650")]:
-        assert re.search(rf"<TD>{re.escape(value)}</TD>.*?<FONT COLOR=\"{RED}\">"
+        # a named intermediate value (all_price) has its name over its number
+        assert re.search(rf"<TD>(?:<I>\w+</I><BR/>)?{re.escape(value)}</TD>.*?"
+                         rf"<FONT COLOR=\"{RED}\">"
                          rf"{re.escape(g)}</FONT>", src), (value, g)
     # every edge is drawn through its label: a plain line in, an arrow out
     assert src.count("arrowhead=none") == 9
@@ -245,3 +247,124 @@ def test_dot_text_is_never_an_html_label():
     assert 'label="<b>x</b>"' in g.source  # quoted: a string, not markup
     g.attr(label=dot_text('a\\N "q"\nb'))
     assert 'label="a\\\\N \\"q\\"\\nb"' in g.source
+
+
+# ------------------------------------------------------------------- names, marks, symbols
+
+def test_names_of_intermediate_values_are_drawn_in_italics_over_their_number():
+    src = viz.draw(apple_orange()).source
+    for name, value in (("apple_price", "200"), ("orange_price", "450"),
+                        ("all_price", "650")):
+        assert f"<TD><I>{name}</I><BR/>{value}</TD>" in src
+    x = Value(2.0, name="x")
+    e = x.exp()
+    e.name = "e"
+    y = e * x
+    y.backward()
+    assert "<I>e</I><BR/>7.389" in viz.draw(y).source
+
+
+def test_constants_are_grey_with_their_value_and_no_gradient():
+    x = Value(3.0, name="x")
+    f = x * 2 + 1
+    f.backward()
+    view = build(f)
+    src = to_digraph(view).source
+    for vn in view.nodes:
+        if vn.kind == "constant":
+            line = [ln for ln in node_lines(src) if ln.startswith(vn.id + " ")][0]
+            assert f'fontcolor="{COLORS["constant"]}"' in line and f"label=<{vn.label}>" in line
+            # a bare arrow: no label table, so no gradient
+            assert re.search(rf"\t{vn.id} -> n\d+ \[arrowsize=0.6", src)
+
+
+def test_minus_and_divide_mark_the_input_they_take_away():
+    x, y = Value(3.0, name="x"), Value(2.0, name="y")
+    for f, mark, marked in ((x - y, "−", "y"), (y - x, "−", "x"), (x / y, "÷", "y"),
+                            (x - 1, "−", "1"), (2 / x, "÷", "x")):
+        view = build(f)
+        src = to_digraph(view).source
+        (line,) = [ln for ln in src.splitlines() if "headlabel" in ln]
+        assert f"headlabel=<{mark}>" in line
+        (e,) = [e for e in view.edges if e.mark]
+        assert view.node(e.src).label == marked
+        assert "the input subtracted, the divisor" in src  # the legend says what it is
+    assert "headlabel" not in viz.draw(x * y).source
+
+
+def test_a_legend_tells_one_over_x_from_x_over_y():
+    x, y = Value(3.0, name="x"), Value(2.0, name="y")
+    both = (x / y + x.reciprocal())
+    assert "/ is 1/x (the book's figure 5-19), ÷ is x ÷ y" in viz.draw(both).source
+    only = x.reciprocal()
+    assert "÷ is" not in viz.draw(only).source and "/ is" not in viz.draw(only).source
+    assert "/ is 1/x" in viz.draw(only, legend=True).source
+    assert "/ is" not in viz.draw(both, legend=False).source
+
+
+def test_cluster_labels_stay_on_top_under_a_caption():
+    """A caption is the graph's label, at the bottom; the clusters must not inherit its
+    place (the GIF frames have captions, the player's SVG does not)."""
+    src = viz.draw(sigmoid_graph(), title="a caption").source
+    assert "labelloc=b" in src
+    cluster = src[src.index("subgraph cluster_c0"):]
+    assert "labelloc=t" in cluster.split("\n")[1]
+
+
+@pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz dot not found")
+@pytest.mark.parametrize("title", [None, "a caption under the graph"])
+def test_cluster_label_is_at_the_top_of_its_box_in_svg(title):
+    svg = _run_dot(viz.draw(sigmoid_graph(), title=title).source)
+    (cluster,) = [g for g in svg.iter(f"{SVG}g") if g.get("class") == "cluster"]
+    ys = [float(p.split(",")[1]) for p in re.findall(
+        r"[-\d.]+,[-\d.]+", cluster.find(f".//{SVG}path").get("d"))]
+    label_y = float(cluster.find(f"{SVG}text").get("y"))
+    assert label_y < min(ys) + 0.3 * (max(ys) - min(ys))  # near the top edge
+
+
+sympy = pytest.importorskip("sympy")
+
+
+def test_symbolic_labels_in_the_dot():
+    x = Value(1.0, name="x")
+    y = x.sigmoid()
+    y.backward()
+    src = viz.draw(y, labels="symbols").source
+    for text in ("−x", "exp(−x)", "1 + exp(−x)", "−y²", "y²·exp(−x)", "= y(1 − y)"):
+        assert text in src
+    # the output's name is written above its edge, as figure 5-20 does, not twice
+    (out,) = [ln for ln in src.splitlines() if ln.strip().startswith("out [")]
+    assert 'label=""' in out and "style=invis" in out
+    assert "label=<y>" in [ln for ln in viz.draw(y).source.splitlines()
+                           if ln.strip().startswith("out [")][0]
+    both = viz.draw(y, labels="both").source
+    assert "0.3679" in both and "exp(−x)" in both and 'POINT-SIZE="11">0.3679' in both
+    assert "exp(−x)" not in viz.draw(y).source
+
+
+def test_a_fork_draws_the_sum_of_its_branches():
+    x, y = Value(1.0, name="x"), Value(2.0, name="y")
+    f = x * y + x.exp()
+    f.backward()
+    view = build(f, labels="symbols")
+    src = to_digraph(view).source
+    (fork,) = view.forks
+    assert f'id="edge-{svg_id(fork.key)}"' in src and "F0:m:e -> L" in src
+    assert fork.grad_sym == ("y + exp(x)",)
+    assert "F0" not in to_digraph(view, forks=False).source
+    assert "F0" not in viz.draw(f).source  # numbers: as before, unless asked
+    assert "F0" in viz.draw(f, forks=True).source
+    # a trunk's state follows its branches' (the stepper's frames)
+    keys = list(fork.edges)
+    g = to_digraph(view, edge_states={keys[0]: "done", keys[1]: "pending"}).source
+    assert f'id="edge-{svg_id(fork.key)}"' in g and 'class="edge pending"' in [
+        ln for ln in g.splitlines() if "F0 [" in ln][0]
+
+
+def test_long_expressions_break_at_top_level_sums():
+    from viz.dot import _wrap
+    assert _wrap("t1·log(y1) + t2·log(y2) + t3·log(y3)") == [
+        "t1·log(y1) + t2·log(y2)", "+ t3·log(y3)"]
+    assert _wrap("(a + b + c + d + e + f + g + h + i)") == [
+        "(a + b + c + d + e + f + g + h + i)"]  # never inside parentheses
+    assert _wrap("short") == ["short"]

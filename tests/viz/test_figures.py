@@ -20,7 +20,9 @@ def grads_in(src):
 
 
 def values_in(src):
-    return set(re.findall(r"<TR><TD>([^<]*)</TD></TR><TR><TD PORT", src))
+    # a named value (y1, apple_price) has its name in italics over its number
+    return set(re.findall(r"<TR><TD>(?:<I>[^<]*</I><BR/>)?([^<]*)</TD></TR><TR><TD PORT",
+                          src))
 
 
 @pytest.mark.parametrize("name", figures.names())
@@ -99,3 +101,109 @@ def test_write_every_figure(tmp_path):
             im.load()
             assert im.width > 100 and im.height > 50
     assert len(list(tmp_path.iterdir())) == 2 * len(figures.names())
+
+
+# ----------------------------------------------------------------------------- symbols
+
+sympy = pytest.importorskip("sympy")
+
+
+def texts_in(src):
+    """Every line of text in the edge labels of a DOT source, markup stripped."""
+    lines = []
+    for cell in re.findall(r"<TD[^>]*>(.*?)</TD>", src):
+        for line in cell.split("<BR/>"):
+            line = re.sub(r"<[^>]+>", "", line)
+            if line:
+                lines.append(line.replace("&amp;", "&"))
+    return lines
+
+
+def _parse(text, symbols):
+    """A drawn expression read back into sympy: the book's ·, −, ² and y(1 − y)."""
+    from sympy.parsing.sympy_parser import (
+        implicit_multiplication,
+        parse_expr,
+        standard_transformations,
+    )
+    text = text.removeprefix("= ").replace("∂L/∂y", "dLdy").replace("·", "*")
+    text = text.replace("−", "-").replace("²", "**2")
+    names = {s.name.replace("∂L/∂y", "dLdy"): s for s in symbols}
+    return parse_expr(text, local_dict={**names, "exp": sympy.exp, "log": sympy.log},
+                      transformations=standard_transformations + (implicit_multiplication,))
+
+
+@pytest.mark.parametrize("name, expressions", [
+    ("appendix-a", ["exp(a1)", "S", "1/S", "y1", "log(y1)", "t1·log(y1)", "−1", "−t1",
+                    "−t1/y1", "−t1·S", "−t1/exp(a1)", "−S(t1 + t2 + t3)",
+                    "(t1 + t2 + t3)/S", "= 1/S", "1/S − t1/exp(a1)", "y1 − t1", "L"]),
+    ("sigmoid", ["−x", "exp(−x)", "1 + exp(−x)", "y", "∂L/∂y", "−∂L/∂y·y²",
+                 "−∂L/∂y·y²·exp(−x)", "∂L/∂y·y²·exp(−x)", "= ∂L/∂y·y(1 − y)"]),
+    ("sigmoid-collapsed", ["y", "∂L/∂y", "∂L/∂y·y(1 − y)"]),
+    ("softmax-with-loss", ["y1", "−t1/y1", "y1(t1 + t2 + t3) − t1", "= y1 − t1", "L"]),
+])
+def test_symbolic_figures_write_the_books_expressions(name, expressions):
+    src = figures.figure(name, "symbols").source
+    drawn = texts_in(src)
+    for text in expressions:
+        assert text in drawn, (text, drawn)
+
+
+def test_appendix_a_says_where_it_used_the_one_hot_relation():
+    src = figures.figure("appendix-a", "symbols").source
+    assert "t1 + t2 + t3 = 1 (one-hot labels): used at (t1 + t2 + t3)/S = 1/S" in src
+    assert "/ is 1/x" in src  # the legend of its '/' node
+    assert "one-hot" not in figures.figure("appendix-a", "numbers").source
+
+
+@pytest.mark.parametrize("name", ["appendix-a", "sigmoid", "sigmoid-collapsed",
+                                  "softmax-with-loss"])
+def test_each_drawn_expression_read_back_is_the_engines_number(name):
+    """The text on each edge, parsed back with sympy and evaluated at the figure's
+    inputs (∂L/∂y at the seed, 1), is the number the engine computed on that edge."""
+    maker = {"appendix-a": lambda: figures.appendix_a(labels="constants"),
+             "softmax-with-loss": lambda: figures.appendix_a(labels="constants"),
+             "sigmoid": figures.book_sigmoid, "sigmoid-collapsed": figures.book_sigmoid}
+    options = {"sigmoid": {"upstream": "∂L/∂y"},
+               "sigmoid-collapsed": {"upstream": "∂L/∂y", "collapse": "sigmoid"},
+               "softmax-with-loss": {"depth": 1}}.get(name, {})
+    view = figures.build(maker[name](), labels="symbols", **options)
+    values = view.symbol_values()
+    count = 0
+    for e in view.edges + view.forks:
+        if e.value_sym is not None and getattr(e, "kind", "data") == "data":
+            got = _parse(e.value_sym, values).subs(values)
+            assert float(got) == pytest.approx(e.value_data, rel=1e-9), e.value_sym
+            count += 1
+        for text in e.grad_sym or ():
+            got = _parse(text, values).subs(values)
+            assert float(got) == pytest.approx(e.grad_data, rel=1e-9, abs=1e-12), text
+            count += 1
+    assert count >= len(view.edges)
+    # and the figure draws this very view's texts
+    assert set(texts_in(figures.figure(name, "symbols").source)) >= {
+        ("= " if k else "") + t for e in view.edges + view.forks
+        for k, t in enumerate(e.grad_sym or ())}
+
+
+def test_both_writes_the_expression_and_its_number():
+    drawn = texts_in(figures.figure("sigmoid", "both").source)
+    assert {"exp(−x)", "0.3679", "−∂L/∂y·y²", "−0.5344", "∂L/∂y", "1"} <= set(drawn)
+
+
+def test_what_each_figure_reproduces():
+    assert figures.FIGURES["appendix-a"].reproduces("symbols") == "A-5"
+    assert figures.FIGURES["sigmoid"].reproduces("symbols") == "5-20"
+    assert figures.FIGURES["sigmoid-collapsed"].reproduces("both") == "5-22"
+    assert figures.FIGURES["apple"].reproduces("symbols") == ""
+    assert figures.FIGURES["apple"].reproduces() == "5-14, 5-16"
+    with pytest.raises(ValueError, match="arrays"):
+        figures.figure("affine", "symbols")
+    with pytest.raises(ValueError, match="labels"):
+        figures.figure("apple", "words")
+
+
+@pytest.mark.parametrize("name", [n for n in figures.names()
+                                  if figures.FIGURES[n].scalar])
+def test_every_scalar_figure_draws_with_symbols(name):
+    assert figures.figure(name, "symbols").source.startswith("digraph")

@@ -19,8 +19,15 @@ from xml.etree import ElementTree
 import numpy as np
 import pytest
 
-from autograd.examples import book_sigmoid
-from viz.html import export_frames, export_gif, export_html, export_steps, player_html
+from autograd.examples import appendix_a, apple_orange, book_sigmoid
+from viz.html import (
+    export_frames,
+    export_gif,
+    export_html,
+    export_steps,
+    heading_groups,
+    player_html,
+)
 from viz.stepper import frames
 
 PIL = pytest.importorskip("PIL")
@@ -212,6 +219,12 @@ class _Browser:
                        "text: document.getElementById('explanation').innerText, "
                        "slider: +document.getElementById('slider').value})")
 
+    def resize(self, width, height=900):
+        """The window as `width` × `height` CSS pixels (the page sees a resize)."""
+        self.call("Emulation.setDeviceMetricsOverride", width=width, height=height,
+                  deviceScaleFactor=1, mobile=False)
+        self.wait_for(f"window.innerWidth === {width}")
+
     def screenshot(self):
         return base64.b64decode(self.call("Page.captureScreenshot", format="png")["data"])
 
@@ -255,7 +268,7 @@ def test_player_steps_in_headless_chromium(sigmoid_frames, tmp_path):
         browser.wait_for("document.body.dataset.frame === '1'")
         browser.key("End", 35)
         browser.wait_for(f"document.body.dataset.frame === '{n - 1}'")
-        assert "All gradients" in browser.state()["text"]
+        assert sigmoid_frames[-1].title in browser.state()["text"]  # the result
         assert browser.js("document.getElementById('next').disabled") is True
 
         browser.click("#prev")
@@ -281,6 +294,98 @@ def test_player_opens_the_step_in_the_url_hash(sigmoid_frames, tmp_path):
         assert browser.state()["frame"] == 3
     finally:
         browser.quit()
+
+
+# ----------------------------------------------------------------------------- readable
+
+APPENDIX_A_CHIPS = ["Forward pass", "Cross Entropy Error"] + [f"Step {k}" for k in
+                                                            range(1, 7)] + ["Result"]
+# from the DOM: the smallest SVG text on screen (its font size times the scale the SVG is
+# drawn at, and the height of its box), the graph's size and scrolling, the explanation's
+# font size, where the current step's nodes are, and the book's step marked current
+_MEASURE = """(function () {
+  var svg = document.querySelector('#graph svg'), g = document.getElementById('graph');
+  var font = Infinity, box = Infinity, n = 0;
+  svg.querySelectorAll('text').forEach(function (t) {
+    if (!t.textContent.trim()) { return; }
+    n += 1;
+    font = Math.min(font, parseFloat(getComputedStyle(t).fontSize) * t.getScreenCTM().a);
+    var r = t.getBoundingClientRect();
+    if (r.height > 0) { box = Math.min(box, r.height); }
+  });
+  var gr = g.getBoundingClientRect(), k = +document.body.dataset.frame;
+  var data = JSON.parse(document.getElementById('frames-data').textContent)[k];
+  var seen = (data.focus || []).filter(function (id) {
+    var r = document.getElementById(id).getBoundingClientRect();
+    return r.left >= gr.left && r.right <= gr.right;
+  }).length;
+  var current = document.querySelector('#headings button[aria-current=step]');
+  return {font: font, box: box, texts: n, svg: svg.getBoundingClientRect().width,
+          room: g.clientWidth, scrolls: g.scrollWidth > g.clientWidth + 1,
+          focus: (data.focus || []).length, seen: seen,
+          expl: parseFloat(getComputedStyle(document.querySelector('#explanation p')).fontSize),
+          current: current && current.textContent,
+          chips: Array.prototype.map.call(document.querySelectorAll('#headings button'),
+                                          function (b) { return b.textContent; })};
+})()"""
+
+
+def test_the_player_lists_the_books_steps(tmp_path):
+    if shutil.which("dot") is None:
+        pytest.skip("Graphviz dot not found")
+    fs = frames(appendix_a(labels="constants"), symbolic=False)
+    assert [h for h, _, _ in heading_groups(fs)] == APPENDIX_A_CHIPS
+    page = player_html(fs)
+    nav = re.search(r'<nav id="headings"[^>]*>(.*?)</nav>', page, re.S).group(1)
+    assert re.findall(r">([^<]+)</button>", nav) == APPENDIX_A_CHIPS
+    assert heading_groups(frames(apple_orange(), symbolic=False)) == []  # none declared
+    assert '<nav id="headings"' not in player_html(frames(apple_orange(), symbolic=False))
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="Chromium not installed (/usr/bin/chromium)")
+@needs_dot
+def test_the_player_scales_with_the_window_and_its_text_stays_readable(tmp_path):
+    """At 1000 and 1400 px: no SVG text under 11 px on screen, measured from the DOM; the
+    small sigmoid graph grows with the window, the wide appendix-A graph scrolls to the
+    current step's nodes; the book's step is marked.  Screenshots are kept in tmp_path."""
+    pytest.importorskip("sympy")
+    pages = {"appendix-a": frames(appendix_a(labels="constants")),
+             "sigmoid": frames(book_sigmoid(1.0))}
+    widths = {}
+    for name, fs in pages.items():
+        path = export_html(fs, tmp_path / f"{name}.html")
+        (tmp_path / f"profile-{name}").mkdir()
+        browser = _Browser(path.resolve().as_uri(), tmp_path / f"profile-{name}")
+        try:
+            for width in (1000, 1400):
+                browser.resize(width)
+                for heading, first, _ in heading_groups(fs):
+                    browser.click(f'#headings button[data-frame="{first}"]')  # real clicks
+                    browser.wait_for(f"document.body.dataset.frame === '{first}'")
+                    m = browser.js(_MEASURE)
+                    where = (name, width, heading, m)
+                    assert m["texts"] > 10 and m["font"] >= 11 - 1e-6, where
+                    assert m["box"] >= 11 and m["expl"] >= 13, where
+                    assert m["current"] == heading, where
+                    assert m["seen"] >= min(1, m["focus"]), where  # scrolled into view
+                    widths[(name, width)] = m["svg"]
+                    png = browser.screenshot()
+                    shot = tmp_path / f"{name}-{width}-{first:02d}.png"
+                    shot.write_bytes(png)
+                    with Image.open(shot) as im:
+                        assert im.size == (width, 900)
+                        rgb = np.asarray(im.convert("RGB")).astype(int)
+                    ink = (rgb.sum(axis=2) < 600).mean()  # not a blank page
+                    assert ink > 0.01, where
+                if name == "appendix-a":
+                    assert m["scrolls"] and m["svg"] > m["room"], m  # wider than the window
+                    assert m["chips"] == APPENDIX_A_CHIPS
+                else:
+                    assert not m["scrolls"] and m["svg"] <= m["room"] + 1, m
+        finally:
+            browser.quit()
+    assert widths[("sigmoid", 1400)] > widths[("sigmoid", 1000)] * 1.2  # scales up
+    assert widths[("appendix-a", 1400)] == widths[("appendix-a", 1000)]  # at its floor
 
 
 # ----------------------------------------------------------------------------- GIF, PNG, SVG
@@ -334,8 +439,10 @@ def test_widget_stepper_buttons_and_slider():
     from viz.widgets import Stepper
     s = Stepper(book_sigmoid(1.0), symbolic=False)
     assert s.counter.value == "step 1 / 6" and s.prev_button.disabled
+    assert s.heading.value == "<b>Forward pass</b>"
     s.next_button.click()
     assert s.index == 1 and s.slider.value == 1 and "−y²" in s.view.value
+    assert s.heading.value == "<b>Step 1</b>"  # sigmoid's steps, section 5.5.2
     s.slider.value = 5
     assert s.index == 5 and s.next_button.disabled and "All gradients" in s.view.value
     s.prev()

@@ -312,3 +312,158 @@ def test_the_engine_never_imports_viz():
                 names = [a.name for a in node.names]
             for n in names:
                 assert n.split(".")[0] not in ("viz", "graphviz"), f"{path.name} imports {n}"
+
+
+# ------------------------------------------------------------------- names, constants, forks
+
+def test_names_of_intermediate_values_ride_on_their_edges():
+    view = build(apple_orange())
+    named = {e.name: e.value for e in view.edges if e.name}
+    assert named == {"apple_price": "200", "orange_price": "450", "all_price": "650"}
+    view = build(appendix_a())
+    assert {e.name for e in view.edges if e.name} == {"S", "y1", "y2", "y3"}
+    # a leaf's name is its node's label, the output's the 'out' node's: not repeated
+    assert view.edge(view.output_key).name is None and view.node("out").label == "L"
+
+
+def test_a_value_used_twice_is_a_fork_whose_gradient_is_the_sum():
+    x, y = Value(1.0, name="x"), Value(2.0, name="y")
+    f = x * y + x.exp()
+    f.backward()
+    view = build(f)
+    (fork,) = view.forks
+    assert view.node(fork.src).label == "x" and len(fork.edges) == 2
+    assert all(view.fork_of(k) is fork for k in fork.edges)
+    assert fork.grad_data == pytest.approx(x.grad) and fork.grad == format_number(x.grad)
+
+
+@pytest.mark.parametrize("make, drawn, mark", [
+    (lambda x: x - 1, "1", "−"), (lambda x: 1 - x, "1", None),
+    (lambda x: x / 4, "4", "÷"), (lambda x: 2 / x, "2", None),
+])
+def test_a_number_in_x_minus_c_or_x_over_c_is_drawn_with_its_value(make, drawn, mark):
+    """The engine folds c into −c or 1/c at once (c needs no gradient); the drawing
+    still shows c, marked when it is the one subtracted or divided by."""
+    x = Value(3.0, name="x")
+    f = make(x)
+    f.backward()
+    view = build(f)
+    (c,) = [vn for vn in view.nodes if vn.kind == "constant"]
+    (e,) = [e for e in view.edges if e.src == c.id]
+    assert c.label == drawn and e.value == drawn and e.mark == mark and e.kind == "constant"
+    (x_edge,) = [e for e in view.edges if e.src == view.node_id(x)]
+    assert x_edge.mark == (None if mark else view.node(e.dst).label)  # 1 − x: x has it
+
+
+def test_marks_say_which_input_is_subtracted_or_divides():
+    x, y = Value(3.0, name="x"), Value(2.0, name="y")
+    def marks(f):
+        view = build(f)
+        return {view.node(e.src).label: e.mark for e in view.edges if e.kind == "data"}
+    assert marks(x - y) == {"x": None, "y": "−"} and marks(y - x) == {"y": None, "x": "−"}
+    assert marks(x / y) == {"x": None, "y": "÷"} and marks(y / x) == {"y": None, "x": "÷"}
+    assert marks(x * y) == {"x": None, "y": None}
+    assert marks(x - x) == {"x": None}  # x − x: one edge, both roles
+
+
+# ----------------------------------------------------------------------------- symbols
+
+sp = pytest.importorskip("sympy")
+
+
+def _agree(view):
+    """Every drawn expression, evaluated at the graph's point, is the engine's number
+    on that edge (a relation used, t1 + t2 + t3 = 1, holds there too)."""
+    values = view.symbol_values()
+    checked = 0
+    for e in view.edges + view.forks:
+        if e.value_expr is not None:
+            assert float(e.value_expr.subs(values)) == pytest.approx(
+                np.asarray(e.value_data).flat[0], rel=1e-9, abs=1e-12), (e.key, e.value_sym)
+            checked += 1
+        for form, text in zip(e.grad_exprs, e.grad_sym or ()):
+            assert float(form.subs(values)) == pytest.approx(
+                e.grad_data, rel=1e-9, abs=1e-12), (e.key, text)
+            checked += 1
+    return checked
+
+
+def test_symbolic_labels_equal_the_numbers_at_the_point():
+    from autograd.examples import book_sigmoid
+    for view in (build(appendix_a(labels="constants"), labels="symbols"),
+                 build(appendix_a(labels="variables"), labels="both", depth=1),
+                 build(book_sigmoid(), labels="symbols", upstream="∂L/∂y"),
+                 build(book_sigmoid(0.3), labels="symbols", upstream="∂L/∂y", seed=2.5),
+                 build(book_sigmoid(), labels="symbols", collapse="sigmoid")):
+        assert _agree(view) >= len(view.edges)
+
+
+def test_symbolic_labels_of_random_small_graphs_equal_the_numbers():
+    rng = np.random.default_rng(3)
+    ops = [lambda a, b: a + b, lambda a, b: a * b, lambda a, b: a - b,
+           lambda a, b: a / b, lambda a, b: (a * b).tanh(), lambda a, b: a.sigmoid() * b,
+           lambda a, b: (a + b).relu(), lambda a, b: a ** 2 + b,
+           lambda a, b: (a * a).exp() * 0.1 - b, lambda a, b: (a * a + 1).log() + 2 * b]
+    for _ in range(12):
+        nodes = [Value(float(v), name=f"x{i}")
+                 for i, v in enumerate(rng.uniform(0.5, 2, 3))]
+        for k in range(4):
+            i, j = rng.choice(len(nodes), 2, replace=False)
+            n = ops[rng.integers(len(ops))](nodes[i], nodes[j])
+            if rng.random() < 0.4:
+                n.name = f"h{k}"
+            nodes.append(n)
+        nodes[-1].backward()
+        _agree(build(nodes[-1], labels="symbols"))
+
+
+def test_symbols_of_appendix_a_are_the_books():
+    view = build(appendix_a(labels="constants"), labels="symbols")
+    sym = {(view.node(e.src).label, e.value_sym): e.grad_sym for e in view.edges}
+    assert sym[("a1", "a1")] == ("y1 − t1",)
+    assert sym[("exp", "exp(a1)")] in (("1/S",), ("−t1/exp(a1)",))
+    assert sym[("+", "S")] == ("(t1 + t2 + t3)/S", "1/S")  # the one-hot relation, here
+    assert sym[("×", "y1")] == ("−t1/y1",) and sym[("log", "log(y1)")] == ("−t1",)
+    trunks = {f.value_sym: f.grad_sym for f in view.forks}
+    assert trunks == {"exp(a1)": ("1/S − t1/exp(a1)",), "exp(a2)": ("1/S − t2/exp(a2)",),
+                      "exp(a3)": ("1/S − t3/exp(a3)",), "1/S": ("−S(t1 + t2 + t3)",)}
+    branches = [e.grad_sym for e in view.edges if e.value_sym == "1/S"]
+    assert branches == [("−t1·S",), ("−t2·S",), ("−t3·S",)]
+    assert view.notes == ["t1 + t2 + t3 = 1 (one-hot labels): used at "
+                          "(t1 + t2 + t3)/S = 1/S"]
+    # without the relation the gradient keeps its (t1 + t2 + t3)
+    plain = build(appendix_a(labels="constants"), labels="symbols", given=False)
+    assert not plain.notes
+    assert [e.grad_sym for e in plain.edges if e.value_sym == "a1"] == [
+        ("y1(t1 + t2 + t3) − t1",)]
+
+
+def test_symbols_of_figure_5_20():
+    from autograd.examples import book_sigmoid
+    view = build(book_sigmoid(), labels="symbols", upstream="∂L/∂y")
+    got = [(e.value_sym, e.grad_sym) for e in view.edges if e.kind != "constant"]
+    assert got == [("x", ("∂L/∂y·y²·exp(−x)", "∂L/∂y·y(1 − y)")),
+                   ("−x", ("−∂L/∂y·y²·exp(−x)",)), ("exp(−x)", ("−∂L/∂y·y²",)),
+                   ("1 + exp(−x)", ("−∂L/∂y·y²",)), ("y", ("∂L/∂y",))]
+    shut = build(book_sigmoid(), labels="symbols", upstream="∂L/∂y", collapse="sigmoid")
+    assert [e.grad_sym for e in shut.edges] == [("∂L/∂y·y(1 − y)",), ("∂L/∂y",)]
+
+
+def test_labels_are_checked():
+    x = Value(1.0, name="x")
+    with pytest.raises(ValueError, match="'numbers', 'symbols' or 'both'"):
+        build(x * 2, labels="symbol")
+    with pytest.raises(ValueError, match="upstream"):
+        build(x * 2, labels="symbols", upstream="")
+    t = Tensor([1.0, 2.0], requires_grad=True)
+    with pytest.raises(ValueError, match="Tensors"):
+        build((t * t).sum(), labels="symbols")
+    a, b = Value(1.0, name="a"), Value(2.0, name="a")
+    with pytest.raises(ValueError, match="'a'"):
+        build(a * b, labels="symbols")
+    deep = x
+    for _ in range(200):
+        deep = deep * 1.0001
+    with pytest.raises(ValueError, match="at most"):
+        build(deep, labels="symbols")
+    assert build(deep).labels == "numbers"  # numbers draw any graph

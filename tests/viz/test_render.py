@@ -195,3 +195,18 @@ def test_missing_dot_error_can_be_caught_as_runtime_error(no_dot):
         pipe(apple_orange(), "png")
     buf = io.BytesIO(pipe(apple_orange(), "dot"))
     assert buf.read().startswith(b"digraph")
+
+
+@needs_dot
+def test_appendix_a_top_to_bottom_keeps_each_input_in_its_column():
+    """In TB the nodes reached through first inputs share a `group` (viz.dot.lanes), so
+    a1, a2, a3 and their exp nodes stand left to right, the way they are given."""
+    pytest.importorskip("sympy")
+    view = viz.build(appendix_a(labels="constants"), labels="symbols")
+    pos = _positions(viz.to_digraph(view, rankdir="TB"))
+    exps = [vn.id for vn in view.nodes if vn.label == "exp"]
+    inputs = [vn.id for vn in view.nodes if vn.kind == "variable"]
+    assert [pos[n][0] for n in exps] == sorted(pos[n][0] for n in exps)
+    assert [pos[n][0] for n in inputs] == sorted(pos[n][0] for n in inputs)
+    logs = [vn.id for vn in view.nodes if vn.label == "log"]
+    assert [pos[n][0] for n in logs] == sorted(pos[n][0] for n in logs)

@@ -1,5 +1,6 @@
 """viz.stepper: the frames of the backward pass, replayed from autograd.backward_steps."""
 import math
+import re
 import shutil
 
 import pytest
@@ -42,7 +43,7 @@ def test_the_1_over_x_step_explains_minus_y_squared_with_numbers(x):
     text = step.text
     assert "−1/x² = −y²" in text
     assert f"= {_book(1 + math.exp(-x))}" in text  # the input 1 + exp(−x)
-    assert f"→ {_book(y)}" in text  # its output y
+    assert f"→ y = {_book(y)}" in text  # its output, by its name
     assert f"1 × ({_book(-y * y)}) = {_book(-y * y)}" in text  # upstream × local = sent
     assert "−y²" in step.caption and "−y²" in step.html
 
@@ -53,8 +54,8 @@ def test_symbolic_column_beside_the_numbers():
     row = next(r for r in recip.rows if r[0].startswith("local"))
     assert row[1] == "−0.5344" and row[2] == "−y²"
     assert '<td class="sym">−y²</td>' in recip.html
-    final = fs[-1]
-    assert final.rows == [("∂y/∂x", "0.1966", "y·(1 − y)")]
+    final = fs[-1]  # sigmoid's upstream is the book's dout (= 1 in the numbers)
+    assert final.rows == [("∂L/∂x", "1 × 0.7311 × (1 − 0.7311) = 0.1966", "dout·y·(1 − y)")]
 
 
 def test_collapsed_sigmoid_steps_as_one_unit():
@@ -69,7 +70,7 @@ def test_collapsed_sigmoid_steps_as_one_unit():
     assert labels[0].startswith("upstream") and labels[-1] == "sent to x"
     up, sent = box.rows[0], box.rows[-1]
     assert up[1] == "1"
-    assert sent[1] == "1 × 0.1966 = 0.1966" and sent[2] == "y·(1 − y)"
+    assert sent[1] == "1 × 0.1966 = 0.1966" and sent[2] == "dout·y·(1 − y)"
     assert box.edge_states[box.view.output_key] == "done"
     assert "one unit" in box.text
 
@@ -122,9 +123,18 @@ def test_sent_numbers_are_the_engines():
     out = (x * w + x).exp()
     out.name = "L"
     fs = frames(out, symbolic=False)
-    grads = {s.node: s.upstream for s in backward_steps(out) if s.node.op is None}
+    steps = list(backward_steps(out))
+    grads = {s.node: s.upstream for s in steps if s.node.op is None}
+    # x feeds two nodes, x·w and then the +: each branch as the engine sent it, their sum
+    xw, plus = out.parents[0].parents[0], out.parents[0]
+    sent = {s.node: s.grads for s in steps}
+    branches = [sent[xw][0], sent[plus][1]]
+    assert branches[0] + branches[1] == grads[x]
     final = {r[0]: r[1] for r in fs[-1].rows}
-    assert final == {"∂L/∂x": _book(grads[x]), "∂L/∂w": _book(grads[w])}
+    second = _book(branches[1])
+    second = f"({second})" if branches[1] < 0 else second
+    assert final == {"∂L/∂x": f"{_book(branches[0])} + {second} = {_book(grads[x])}",
+                     "∂L/∂w": _book(grads[w])}
 
 
 def test_a_box_comes_after_every_frame_it_depends_on():
@@ -170,3 +180,210 @@ def test_frames_render_to_svg_and_png():
     assert png[:8] == b"\x89PNG\r\n\x1a\n"
     dot = fs[1].digraph().source
     assert "penwidth=2.6" in dot  # highlight
+
+
+# ----------------------------------------------------------------------------- the book's steps
+
+from autograd import functions as F  # noqa: E402
+from autograd.examples import appendix_a  # noqa: E402
+
+APPENDIX_A_HEADINGS = (["Forward pass"] + ["Cross Entropy Error"] * 4
+                       + [f"Step {k}" for k in range(1, 7)] + ["Result"])
+
+
+def _engine(root):
+    """The engine's own steps, independently of the stepper: node -> (upstream, grads)."""
+    return {s.node: (s.upstream, s.grads) for s in backward_steps(root)}
+
+
+@pytest.fixture(scope="module")
+def book_a():
+    """Appendix A with the labels named t1..t3 (constants), and its frames."""
+    pytest.importorskip("sympy")
+    loss = appendix_a(labels="constants")
+    return loss, frames(loss)
+
+
+def test_appendix_a_in_the_books_six_headed_steps(book_a):
+    loss, fs = book_a
+    assert [f.heading for f in fs] == APPENDIX_A_HEADINGS
+    steps = {f.heading: f for f in fs if f.heading.startswith("Step ")}
+    for k, declared in enumerate(F.SOFTMAX_STEPS, 1):  # the book's line under each
+        assert steps[f"Step {k}"].description == declared["text"] != ""
+        assert steps[f"Step {k}"].html.count('class="book"') == 1
+    ce = [f.description for f in fs if f.heading == "Cross Entropy Error"]
+    assert ce == [s["text"] for s in F.CROSS_ENTROPY_STEPS]
+    # steps 2 and 5 are the two sends of the same three × nodes y1, y2, y3
+    y = [n for n in _engine(loss) if n.name in ("y1", "y2", "y3")]
+    s2, s5 = steps["Step 2"], steps["Step 5"]
+    assert s2.steps == s5.steps and len(s2.steps) == 3
+    assert s2.title == "Step 2: the × nodes y1, y2, y3 → 1/S"
+    assert s5.title == "Step 5: the × nodes y1, y2, y3 → exp(a1), exp(a2), exp(a3)"
+    assert {s2.view.node_id(n) for n in y} == set(s2.focus) == set(s5.focus)
+    assert steps["Step 3"].title == "Step 3: the / node 1/S"
+    assert steps["Step 1"].title == "Step 1: the gradients arriving at y1, y2, y3"
+
+
+def test_frames_name_their_quantities_and_send_nothing_to_constants(book_a):
+    _, fs = book_a
+    sig = frames(book_sigmoid(1.0), symbolic=False)
+    plain = frames(appendix_a(labels="numbers"), symbolic=False)
+    for f in fs + sig + plain:
+        assert "node's output" not in f.text and "the constant" not in f.text, f.text
+        for label, _, _ in f.rows:
+            # a number where a name belongs: something sent to a constant
+            assert not re.fullmatch(r"sent to [−\d.e]+", label), (f.title, label)
+        view = f.view
+        for key, state in f.edge_states.items():
+            e = view.edge(key)
+            if e.node is not None and not e.node.requires_grad:  # constants, labels t
+                assert state in ("done", "pending"), (f.title, key, state)
+    text = "\n".join(f.text for f in fs)
+    for name in ("S", "y1", "L", "exp(a1)", "1/S", "log(y3)", "t2·log(y2)"):
+        assert name in text
+
+
+def _branch(fs, heading, name):
+    (b,) = [b for f in fs if f.heading == heading for b in f.sums if b.name == name]
+    return b
+
+
+def test_the_branches_into_1_over_S_are_summed_in_step_3(book_a):
+    sympy = pytest.importorskip("sympy")
+    loss, fs = book_a
+    engine = _engine(loss)
+    b = _branch(fs, "Step 3", "1/S")
+    r = b.node
+    assert r.op.name == "reciprocal" and r.parents[0].name == "S"
+    # each branch is what a × node y_k sent to 1/S, their sum the engine's upstream at 1/S
+    ys = sorted((n for n in engine if n.op is not None and r in n.parents), key=lambda n: n.name)
+    assert [p[0] for p in b.parts] == ["y1", "y2", "y3"]
+    assert [p[1] for p in b.parts] == [engine[n][1][1] for n in ys]
+    assert b.total == engine[r][0] == sum(p[1] for p in b.parts)
+    # symbolically: the three −t_k·S add up to −S(t1 + t2 + t3), the engine's own sum
+    assert sympy.simplify(sum(p[2] for p in b.parts) - b.symbolic) == 0
+    row = next(r for f in fs if f.heading == "Step 3" for r in f.rows if r[0].startswith("sum"))
+    assert row[1] == "0 + 0 + (−74.12) = −74.12"
+    assert row[2] == "−S·t1 − S·t2 − S·t3 = −S·(t1 + t2 + t3) = −S"
+    step3 = next(f for f in fs if f.heading == "Step 3")
+    summed = {k for k, s in step3.edge_states.items() if s == "summing"}
+    assert summed == {step3.view.edge_key(n, 1) for n in ys}  # the three edges into 1/S
+
+
+def test_the_two_branches_into_each_exp_are_summed_in_step_6(book_a):
+    sympy = pytest.importorskip("sympy")
+    loss, fs = book_a
+    engine = _engine(loss)
+    step6 = next(f for f in fs if f.heading == "Step 6")
+    a = {n.name: n for n in engine if n.name in ("a1", "a2", "a3")}
+    # the oracle: L = −Σ t_k log(e_k / Σ e), differentiated by sympy in e_k = exp(a_k)
+    e = sympy.symbols("e1:4", positive=True)
+    t = sympy.symbols("t1:4", real=True)
+    L = -sum(tk * sympy.log(ek / sum(e)) for tk, ek in zip(t, e))
+    for k in (1, 2, 3):
+        b = _branch(fs, "Step 6", f"exp(a{k})")
+        assert b.node.op.name == "exp" and b.node.parents[0] is a[f"a{k}"]
+        assert len(b.parts) == 2 and b.total == engine[b.node][0]
+        assert b.total == pytest.approx(b.parts[0][1] + b.parts[1][1], rel=1e-15, abs=1e-18)
+        got = sum(p[2] for p in b.parts)
+        assert sympy.simplify(got - b.symbolic) == 0
+        sub = {sympy.Symbol(f"t{i}", real=True): t[i - 1] for i in (1, 2, 3)}
+        sub.update({sympy.exp(sympy.Symbol(f"a{i}", real=True)): e[i - 1] for i in (1, 2, 3)})
+        assert sympy.simplify(got.subs(sub) - sympy.diff(L, e[k - 1])) == 0
+    rows = [r for r in step6.rows if r[0] == "sum: upstream ∂L/∂exp(a3)"]
+    assert rows == [("sum: upstream ∂L/∂exp(a3)", "0.01349 + (−0.01832) = −0.004824",
+                     "1/S − t3/(S·y3) = (1 − t3/y3)/S")]
+    summed = {k for k, s in step6.edge_states.items() if s == "summing"}
+    assert len(summed) == 6  # two branches out of each exp(a_k)
+    assert all(step6.view.edge(k).node.op.name == "exp" for k in summed)
+
+
+def test_the_last_frame_states_y_minus_t(book_a):
+    sympy = pytest.importorskip("sympy")
+    loss, fs = book_a
+    engine = _engine(loss)
+    final = fs[-1]
+    assert final.kind == "final" and final.title == "Result: ∂L/∂a_k = y_k − t_k"
+    names = {n.name: n for n in engine if n.name} | {
+        p.name: p for n in engine for p in n.parents if p.name}
+    for k, (label, numeric, sym) in enumerate(final.rows, 1):
+        assert label == f"∂L/∂a{k}" and sym == f"y{k} − t{k}"
+        y, t, g = names[f"y{k}"].data, names[f"t{k}"].data, engine[names[f"a{k}"]][0]
+        assert g == pytest.approx(y - t, abs=1e-15)
+        assert numeric == f"{_book(y)} − {_book(t)} = {_book(g)}"
+        expr = sympy.sympify(sym.replace("−", "-"))
+        assert float(expr.subs({f"y{k}": y, f"t{k}": t})) == pytest.approx(g, abs=1e-15)
+
+
+def test_sigmoids_four_steps_end_in_dout_y_1_minus_y():
+    pytest.importorskip("sympy")
+    x = 1.0
+    y = 1 / (1 + math.exp(-x))
+    fs = frames(book_sigmoid(x))
+    assert [f.heading for f in fs] == ["Forward pass", "Step 1", "Step 2", "Step 3",
+                                       "Step 4", "Result"]
+    assert _ops(fs) == ["reciprocal", "add", "exp", "mul"]
+    assert [f.description for f in fs[1:5]] == [s["text"] for s in F.SIGMOID_STEPS]
+    sent = [next(r for r in f.rows if r[0].startswith("sent to")) for f in fs[1:5]]
+    assert sent[0][2] == "dout·(−y²) = −dout·y²"  # the book's −∂L/∂y·y²
+    assert sent[3][2].endswith("= dout·y·(1 − y)")
+    assert fs[-1].title == "Result: ∂L/∂x = dout·y·(1 − y)"
+    assert fs[-1].rows[0][1].endswith(f"= {_book(y * (1 - y))}")
+    plain = frames(book_sigmoid(x), symbolic=False)  # the same steps with numbers only
+    assert [f.heading for f in plain] == [f.heading for f in fs]
+    assert plain[-1].rows == [("∂L/∂x", _book(y * (1 - y)), None)]
+
+
+def test_graphs_without_declared_steps_keep_one_frame_per_node():
+    price = apple_orange()
+    fs = frames(price, symbolic=False)
+    ops = [s for s in backward_steps(price) if s.node.op is not None]
+    assert len(fs) == len(ops) + 2
+    assert {f.heading for f in fs[1:-1]} == {""}
+    assert fs[1].title == "Backward: the × node price (mul)"
+
+
+def test_a_collapsed_composite_steps_as_one_box_not_in_its_steps():
+    fs = frames(appendix_a(), collapse="cross_entropy_error", symbolic=False)
+    heads = [f.heading for f in fs]
+    assert "Cross Entropy Error" not in heads
+    assert heads[2:8] == [f"Step {k}" for k in range(1, 7)]
+    assert fs[1].view.node(fs[1].node_id).kind == "composite"
+
+
+def test_the_log_guard_steps_after_the_log_it_feeds():
+    """softmax_with_loss with its default guards: log(y_k + tiny) and the max shift.
+    The "+ tiny" node would fall in the "+" step, before the log that sends it its
+    gradient: it gets its own frame, after that step."""
+    a = [Value(v, name=f"a{k}") for k, v in enumerate([0.3, 2.9, 4.0], 1)]
+    loss = F.softmax_with_loss(a, [0, 0, 1])
+    fs = frames(loss, symbolic=False)
+    heads = [f.heading for f in fs]
+    assert heads[:5] == ["Forward pass"] + ["Cross Entropy Error"] * 4
+    assert heads[5:8] == ["", "", ""]  # the three "+ tiny" nodes
+    assert heads[8:14] == [f"Step {k}" for k in range(1, 7)]
+    assert heads[14:] == ["", "", "", "Result"]  # the shifts a_k − max
+    shown = set()
+    for f in fs[1:-1]:  # every gradient a frame uses was sent in an earlier one (or in
+        for i in f.steps:  # the same frame, further up: the + chain)
+            assert all(j in shown or j in f.steps and j < i for j in _feeding(f.view, i))
+        shown |= set(f.steps)
+
+
+def _feeding(view, i):
+    node = view.steps[i].step.node
+    return {sv.index for sv in view.steps if node in sv.step.node.parents}
+
+
+def test_array_graphs_are_grouped_too():
+    import numpy as np
+
+    from autograd import Tensor
+    x = Tensor(np.array([[0.3, 2.9, 4.0], [1.0, 2.0, 3.0]]), requires_grad=True, name="x")
+    fs = frames(F.softmax_with_loss(x, np.array([2, 0])))
+    heads = [f.heading for f in fs]
+    assert [h for h in heads if h.startswith("Step")] == [f"Step {k}" for k in range(1, 7)]
+    step3 = next(f for f in fs if f.heading == "Step 3")
+    ops = {step3.view.node(n).op for n in step3.focus}
+    assert ops == {"broadcast_to", "reciprocal"}  # the branches of 1/S sum in broadcast_to
+    assert fs[-1].title == "All gradients"

@@ -171,3 +171,97 @@ def test_the_shadow_graph_is_made_by_apply_with_the_engines_own_rules():
     out.backward()
     assert float(g.subs({sg.symbols["x"]: 1.5, sg.symbols["w"]: -2.0})) == pytest.approx(
         x.grad)
+
+
+# ------------------------------------------------------------------- the drawings' forms
+
+def test_book_notation_of_the_drawings():
+    x, y, S, t1, t2, t3, a1, y1 = sp.symbols("x y S t1 t2 t3 a1 y1", real=True)
+    d = sp.Symbol("∂L/∂y", real=True)
+
+    def book(e):
+        return to_text(e, lead=[d], book=True, leaves={x, t1, t2, t3, a1},
+                       exp_atoms={sp.exp(a1)})
+    assert book(1 + sp.exp(-x)) == "1 + exp(−x)"  # the book's order: the number first
+    assert book(-d * y ** 2) == "−∂L/∂y·y²"
+    assert book(d * y * (1 - y)) == "∂L/∂y·y(1 − y)"
+    assert book(-t1 * S) == "−t1·S"  # the label before the named quantity
+    assert book(-S * (t1 + t2 + t3)) == "−S(t1 + t2 + t3)"
+    assert book(1 / S - t1 * sp.exp(-a1)) == "1/S − t1/exp(a1)"  # exp(a1) is a value
+    assert book(sp.exp(-x)) == "exp(−x)"  # exp(x) is not: sigmoid keeps exp(−x)
+    assert book(-t1 / (S * y1)) == "−t1/(S·y1)"
+    assert book(sp.Float(0.123456789) * x) == "0.123457·x"
+
+
+def test_book_forms_of_appendix_a():
+    sg = symbolic(appendix_a(labels="constants"), given=ONE_HOT)
+    t1, S, y1, a1 = (sg.symbols[n] for n in ("t1", "S", "y1", "a1"))
+    # what the × node of y1 = exp(a1)·1/S sends, as the book writes it
+    assert sg.book_form(-t1 * sp.exp(a1) / y1) == -t1 * S
+    assert sg.book_form(-t1 / (S * y1)) == -t1 * sp.exp(-a1)
+    assert sg.book_form((1 / S - t1 * sp.exp(-a1)) * sp.exp(a1)) == y1 - t1
+    t2, t3 = sg.symbols["t2"], sg.symbols["t3"]
+    assert sg.book_sum([-t1 * S, -t2 * S, -t3 * S]) == -S * (t1 + t2 + t3)
+    assert sg.with_given((t1 + t2 + t3) / S) == 1 / S
+    assert sg.with_given(y1 - t1) == y1 - t1
+
+
+def test_final_form_skips_what_would_crawl():
+    from autograd import softmax_with_loss
+    a = [Value(v, name=f"a{k}") for k, v in enumerate([0.3, 2.9, 4.0], 1)]
+    t = [Value(v, name=f"t{k}") for k, v in enumerate([0.0, 0.0, 1.0], 1)]
+    for tk in t:
+        tk.requires_grad = False
+    sg = symbolic(softmax_with_loss(a, t))  # its log guard is a computed float
+    assert sg.final_form(sg.leaves["a1"]) is None
+    s = symbolic(book_sigmoid(), seed="∂L/∂y")
+    assert s.book_text(s.final_form(s.leaves["x"])) == "∂L/∂y·y(1 − y)"
+
+
+def test_names_two_nodes_share_are_found():
+    x, y = Value(1.0, name="x"), Value(2.0, name="x")
+    assert symbolic(x * y).duplicate_names() == ["x"]
+
+
+def test_relations_are_read_by_a_whitelist_never_run():
+    from viz.cli.expr import ExprError
+    loss = appendix_a(labels="variables")
+    with pytest.raises(ExprError):
+        symbolic(loss, given="__import__('os').getcwd() = 1")
+    with pytest.raises(ExprError):
+        symbolic(loss, given={"t1.real": 1})
+    sg = symbolic(loss, given=[("t1 + t2 + t3", "1")])
+    assert sg.given == [(sum(sg.symbols[f"t{k}"] for k in (1, 2, 3)), 1)]
+
+
+def test_label_names_become_symbols_as_data():
+    """The one-hot relation is made from the labels' names as sympy objects: a name that
+    reads as Python stays a name."""
+    from viz.model import build
+    names = ["__import__('os')", "t2", "t3"]
+    a = [Value(v, name=f"a{k}") for k, v in enumerate([0.3, 2.9, 4.0], 1)]
+    t = [Value(v, name=n) for v, n in zip([0.0, 0.0, 1.0], names)]
+    for tk in t:
+        tk.requires_grad = False
+    from autograd import softmax_with_loss
+    loss = softmax_with_loss(a, t, delta=0, shift=False)
+    loss.backward()
+    view = build(loss, labels="symbols")
+    assert view.notes and "__import__('os') + t2 + t3 = 1" in view.notes[0]
+
+
+def test_the_guarded_softmax_with_loss_still_has_its_algebra():
+    """softmax_with_loss's log guard (a computed float) stays in the expressions; cancel
+    and factor are not tried on them (they took minutes), and the gradient is right."""
+    from autograd import softmax_with_loss
+    a = [Value(v, name=f"a{k}") for k, v in enumerate([0.3, 2.9, 4.0], 1)]
+    t = [Value(v, name=f"t{k}") for k, v in enumerate([0.0, 0.0, 1.0], 1)]
+    for tk in t:
+        tk.requires_grad = False
+    loss = softmax_with_loss(a, t)
+    loss.backward()
+    sg = symbolic(loss, given=ONE_HOT)
+    values = {sg.symbols[n]: node.data for n, node in sg.quantities.items()}
+    for ak in a:
+        g = sg.simplified_gradient(ak)
+        assert float(g.subs(values)) == pytest.approx(ak.grad, rel=1e-9)

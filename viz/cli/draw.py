@@ -35,6 +35,7 @@ def add_parser(sub):
                '  graphgrad draw "sigmoid(w*x + b)" --at w=2 x=1 b=-1 --collapse sigmoid '
                '-o s.png\n'
                '  graphgrad draw "tanh(x)" --at x=0.5 --steps tanh.html\n'
+               '  graphgrad draw "sigmoid(x)" --at x=1 --labels symbols -o s.svg\n'
                'functions: ' + ", ".join(E.FUNCTIONS) + '; operators: + - * / **.\n'
                'An expression starting with "-" needs a space first: draw " -x*y" --at x=1 y=2',
         formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -54,6 +55,10 @@ def add_parser(sub):
     p.add_argument("--no-grad", action="store_true", help="draw forward values only")
     p.add_argument("--rankdir", choices=["LR", "TB"], default="LR",
                    help="left to right (the book's way, default) or top to bottom")
+    p.add_argument("--labels", choices=["numbers", "symbols", "both"], default="numbers",
+                   help="what the edges say: numbers (default), symbols (each value's and "
+                        "gradient's expression, in the variables' names; needs sympy) or "
+                        "both")
     p.add_argument("--digits", type=int, default=4, metavar="N",
                    help="significant digits on the edges (default 4)")
     p.add_argument("--dpi", type=int, metavar="N", help="PNG resolution")
@@ -113,6 +118,8 @@ def check_options(args):
         raise CommandError(f"--depth must be 0 or more, got {args.depth}")
     check_dpi(args.dpi)
     _check_composites(args.expand, args.collapse)
+    if args.labels != "numbers" and importlib.util.find_spec("sympy") is None:
+        raise CommandError(f"--labels {args.labels} needs sympy: pip install sympy")
     if args.out:
         output_file(args.out, "-o", FORMATS, hint=", e.g. graph.svg")
     if args.steps:
@@ -282,7 +289,7 @@ def run(args):
                    grads=grads, fmt=args.digits)
     from viz.dot import draw
     try:
-        g = draw(root, rankdir=args.rankdir, **options)
+        g = draw(root, rankdir=args.rankdir, labels=args.labels, **options)
     except (ValueError, TypeError) as e:
         raise CommandError(str(e)) from None
     # the DOT text on stdout stays valid DOT: the numbers then go to stderr

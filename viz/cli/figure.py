@@ -10,6 +10,7 @@ from viz.cli.files import EXIT_FAILED, CommandError, output_dir, write_atomic
 from viz.cli.files import dpi as check_dpi
 
 FORMATS = ("svg", "png", "pdf", "dot")
+LABELS = ("numbers", "symbols", "both")
 
 
 def add_parser(sub):
@@ -18,7 +19,8 @@ def add_parser(sub):
         description="Regenerate figures of 'Deep Learning from Scratch' (chapter 5 and "
                     "appendix A) from the engine's own graphs.",
         epilog="examples:\n  graphgrad figure --list\n  graphgrad figure all -o figures\n"
-               "  graphgrad figure sigmoid appendix-a -o figures --format svg pdf",
+               "  graphgrad figure sigmoid appendix-a -o figures --format svg pdf\n"
+               "  graphgrad figure appendix-a --labels symbols -o figures   (figure A-5)",
         formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("names", nargs="*", metavar="NAME", help="figure names, or 'all'")
     p.add_argument("-o", "--out", default="figures", metavar="DIR",
@@ -27,15 +29,21 @@ def add_parser(sub):
     p.add_argument("--format", nargs="+", default=["svg", "png"], choices=FORMATS,
                    help="formats (default: svg png)")
     p.add_argument("--dpi", type=int, default=None, metavar="N", help="PNG resolution")
+    p.add_argument("--labels", choices=LABELS, default="numbers",
+                   help="what the edges say: numbers (default), symbols (the book's "
+                        "expressions: figures 5-20, 5-22, A-5; needs sympy) or both")
+    p.add_argument("--rankdir", choices=["LR", "TB"], default="LR",
+                   help="left to right (the book's way, default) or top to bottom "
+                        "(narrower: appendix A fits a page's width)")
     return p
 
 
-def write_figure(name, outdir, formats, dpi):
+def write_figure(name, outdir, formats, dpi, labels="numbers", rankdir="LR"):
     """Figure `name` as outdir/NAME.svg, NAME.png ... (viz.figures draws it); returns
     the paths written."""
     from viz import figures
     from viz.render import pipe
-    g = figures.figure(name)
+    g = figures.figure(name, labels, rankdir)
     paths = []
     for fmt in formats:
         data = pipe(g, fmt, dpi=dpi if fmt == "png" else None)
@@ -62,20 +70,58 @@ def _names(args, figures):
     return names
 
 
+def print_list(figures):
+    """One line per figure: its name, the book's figures the drawing reproduces (with
+    --labels symbols too, where that is a figure the book prints; 'numbers only' for a
+    graph of arrays), and what it shows."""
+    rows = []
+    for f in figures.FIGURES.values():
+        book = f.book
+        if not f.scalar:
+            book += "; numbers only"
+        elif f.reproduces("symbols"):
+            book += f"; --labels symbols: {f.reproduces('symbols')}"
+        rows.append((f.name, book, f.about))
+    widths = [max(len(r[i]) for r in rows) for i in range(2)]
+    for name, book, about in rows:
+        print(f"{name:<{widths[0]}}  {book:<{widths[1]}}  {about}")
+
+
+def _labels(args, names, figures):
+    """Each figure's labels: --labels, or numbers for a graph of arrays when every
+    figure was asked for ('all'); named alone, such a figure is an error."""
+    chosen = {}
+    for name in names:
+        scalar = figures.FIGURES[name].scalar
+        if args.labels != "numbers" and not scalar:
+            if "all" not in args.names:
+                raise CommandError(f"figure {name!r} is a graph of arrays: it has numbers "
+                                   f"only (--labels numbers), not --labels {args.labels}")
+            print(f"note: {name} is a graph of arrays: drawn with numbers")
+        chosen[name] = args.labels if scalar else "numbers"
+    if args.labels != "numbers":
+        import importlib.util
+        if importlib.util.find_spec("sympy") is None:
+            raise CommandError(f"--labels {args.labels} needs sympy: pip install sympy")
+    return chosen
+
+
 def run(args):
     from viz import figures
     if args.list:
-        width = max(len(n) for n in figures.FIGURES)
-        for f in figures.FIGURES.values():
-            print(f"{f.name:<{width}}  {f.book:<16} {f.about}")
+        print_list(figures)
         return 0
     names = _names(args, figures)
     check_dpi(args.dpi)
     formats = list(dict.fromkeys(args.format))
     output_dir(args.out, "-o", [f"{n}.{fmt}" for n in names for fmt in formats])
+    labels = _labels(args, names, figures)
     need_dot(formats)
     for name in names:
-        for path in write_figure(name, args.out, formats, args.dpi or figures.DPI):
+        options = {k: v for k, v in (("labels", labels[name]), ("rankdir", args.rankdir))
+                   if v not in ("numbers", "LR")}  # the defaults: no keywords
+        for path in write_figure(name, args.out, formats, args.dpi or figures.DPI,
+                                 **options):
             print(f"wrote {path}")
     sys.stdout.flush()
     return 0

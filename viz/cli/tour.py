@@ -3,7 +3,11 @@
 Prints the apple-and-orange shopping graph's price (715) and every gradient, then draws
 the book's graphs into a folder: the shopping graph, sigmoid opened up and as one box,
 appendix A's Softmax-with-Loss, and the appendix-A backward pass as a step-by-step HTML
-player.  The last line says how to run `graphgrad` from here on.
+player: the Cross Entropy Error layer, then the book's Steps 1 to 6 with the branches summed
+at 1/S and at each exp(a_k), ending in ∂L/∂a_k = y_k − t_k, in numbers and in symbols.
+The symbols need sympy (`./run demo` installs it): without it the tour stops at once,
+saying so, rather than write a stepper without them.  The last line says how to run
+`graphgrad` from here on.
 """
 from __future__ import annotations
 
@@ -12,7 +16,7 @@ import shutil
 import sys
 from pathlib import Path
 
-from viz.cli.files import atomic_path, output_dir
+from viz.cli.files import EXIT_FAILED, CommandError, atomic_path, output_dir
 
 # the inputs as the book lists them, then the intermediate prices
 NAMES = ["apple", "apple_num", "orange", "orange_num", "tax", "apple_price", "orange_price",
@@ -77,8 +81,20 @@ def _draw_all(out, have_dot):
     return written
 
 
+def need_sympy():
+    """The tour's stepper writes the book's algebra: refuse to start without sympy."""
+    try:
+        import sympy  # noqa: F401
+    except ImportError:
+        raise CommandError(
+            "the appendix-A stepper writes the book's algebra (−t1/y1, 1/S, y1 − t1) with "
+            "sympy, which is not installed; install it with: pip install 'graphgrad[symbolic]' "
+            "(./run demo does this)", EXIT_FAILED) from None
+
+
 def run(args):
     from viz.render import INSTALL_HINT, dot_available
+    need_sympy()
     out = Path(args.out or "graphgrad-out")
     output_dir(out, "-o", [f"{n}.{f}" for n, _ in DRAWINGS for f in ("svg", "png", "dot")]
                + [STEPPER])
@@ -102,14 +118,25 @@ def run(args):
     return 0
 
 
+def stepper_frames():
+    """Appendix A's backward pass as the tour shows it: the labels t1, t2, t3 named (the
+    book's symbols; constants, so nothing is sent to them), the algebra on, whatever else
+    is installed."""
+    from autograd import examples
+    from viz.stepper import frames
+    return frames(examples.appendix_a(labels="constants"), symbolic=True)
+
+
 def _stepper(out):
     """The appendix-A backward pass as an HTML player."""
-    from autograd import examples
-    from viz.html import export_html
+    from viz.html import export_html, heading_groups
+    fs = stepper_frames()
     with atomic_path(out / STEPPER) as tmp:
-        export_html(examples.appendix_a(), tmp,
-                    title="Appendix A: Softmax-with-Loss, backward step by step")
-    return STEPPER, "the same graph's backward pass, step by step (open in a browser)"
+        export_html(fs, tmp, title="Appendix A: Softmax-with-Loss, backward step by step")
+    steps = [h for h, _, _ in heading_groups(fs) if h.startswith("Step ")]
+    return STEPPER, (f"its backward pass in the book's {steps[0]} … {steps[-1]}, ending in "
+                     f"{fs[-1].title.removeprefix('Result: ')} (open in a browser)")
 
 
-__all__ = ["DRAWINGS", "NAMES", "apple_orange", "how_to_run", "run"]
+__all__ = ["DRAWINGS", "NAMES", "apple_orange", "how_to_run", "need_sympy", "run",
+           "stepper_frames"]

@@ -152,3 +152,39 @@ def test_outputs_are_written_whole_with_no_temporary_files_left(capsys, tmp_path
     assert code == 0
     assert sorted(p.name for p in tmp_path.iterdir()) == ["g.svg", "s.html"]
     assert (tmp_path / "g.svg").read_text().lstrip().startswith("<?xml")
+
+
+# ----------------------------------------------------------------------------- the API's drawing
+
+@pytest.mark.parametrize("text, build", [
+    ("x * 2 + 1", lambda x: x * 2 + 1),
+    ("x - 1", lambda x: x - 1),
+    ("2 / x", lambda x: 2 / x),
+    ("sigmoid(x * 2 + 1)", lambda x: (x * 2 + 1).sigmoid()),
+    ("x ** 2 - 3 * x", lambda x: x ** 2 - 3 * x),
+])
+@pytest.mark.parametrize("labels", ["numbers", "symbols", "both"])
+def test_the_command_draws_what_the_api_draws(capsys, text, build, labels):
+    """Plain numbers are the engine's constants on both paths: drawn grey with their
+    value, never with a gradient, and the DOT is the same text."""
+    import viz
+    from autograd import Value
+    if labels != "numbers":
+        pytest.importorskip("sympy")
+    x = Value(3.0, name="x")
+    f = build(x)
+    f.name = f.name or "f"  # the command names an unnamed output f (sigmoid's is y)
+    f.backward()
+    api = viz.draw(f, labels=labels).source
+    code, out, _ = run(capsys, "draw", text, "--at", "x=3", "--labels", labels)
+    assert code == 0 and out == api
+    assert "class=constant" in out
+
+
+def test_draw_labels_symbols(capsys):
+    pytest.importorskip("sympy")
+    code, out, _ = run(capsys, "draw", "sigmoid(x)", "--at", "x=1", "--labels", "symbols")
+    assert code == 0 and "exp(−x)" in out and "= y(1 − y)" in out
+    with pytest.raises(SystemExit) as exit_:
+        run(capsys, "draw", "x", "--at", "x=1", "--labels", "words")
+    assert exit_.value.code == 2 and "invalid choice" in capsys.readouterr().err

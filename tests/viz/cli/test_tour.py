@@ -1,4 +1,9 @@
-"""`graphgrad tour` (viz.cli.tour): the price, the drawings, and how to go on."""
+"""`graphgrad tour` (viz.cli.tour): the price, the drawings, the appendix-A stepper, and how
+to go on."""
+import sys
+
+import pytest
+
 from tests.viz.cli.helpers import needs_dot, run
 
 
@@ -39,3 +44,50 @@ def test_the_last_line_says_how_to_run_graphgrad(capsys, tmp_path, monkeypatch, 
     last = out.rstrip().splitlines()[-1]
     assert last.startswith("(or activate the virtualenv first: source ")
     assert last.endswith("; then: graphgrad figure --list)")
+
+
+def _frames_in(page):
+    import json
+    import re
+    data = re.search(r'<script id="frames-data" type="application/json">(.*?)</script>',
+                     page, re.S).group(1)
+    return json.loads(data)
+
+
+@needs_dot
+def test_the_tours_stepper_is_appendix_a_in_the_books_steps(capsys, tmp_path):
+    pytest.importorskip("sympy")
+    code, out, _ = run(capsys, "tour", "-o", str(tmp_path))
+    assert code == 0
+    assert "Step 1 … Step 6, ending in ∂L/∂a_k = y_k − t_k" in out
+    page = (tmp_path / "appendix-a-steps.html").read_text(encoding="utf-8")
+    data = _frames_in(page)
+    assert [d["heading"] for d in data] == (["Forward pass"] + ["Cross Entropy Error"] * 4
+                                            + [f"Step {k}" for k in range(1, 7)] + ["Result"])
+    html = {d["heading"]: d["html"] for d in data}
+    assert "−S·t1 − S·t2 − S·t3 = −S·(t1 + t2 + t3) = −S" in html["Step 3"]  # branches
+    assert "0.01349 + (−0.01832) = −0.004824" in html["Step 6"]
+    assert "0.7366 − 1 = −0.2634" in html["Result"] and "y3 − t3" in html["Result"]
+    assert data[-1]["title"] == "Result: ∂L/∂a_k = y_k − t_k"
+    text = " ".join(d["html"] for d in data)
+    assert "node's output" not in text and "the constant" not in text
+
+
+def test_the_tours_stepper_does_not_depend_on_what_else_is_installed(monkeypatch):
+    pytest.importorskip("sympy")
+    from viz import stepper
+    from viz.cli import tour
+    before = [(f.title, f.rows) for f in tour.stepper_frames()]
+    # the rules that pick the algebra by themselves must not change the tour
+    monkeypatch.setattr(stepper, "SYMBOLIC_AUTO_LIMIT", 0)
+    assert [(f.title, f.rows) for f in tour.stepper_frames()] == before
+    assert before[-1][1][0][2] == "y1 − t1"
+
+
+def test_the_tour_stops_at_once_without_sympy(capsys, tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "sympy", None)  # `import sympy` now fails
+    code, out, err = run(capsys, "tour", "-o", str(tmp_path / "out"))
+    assert code == 1 and out == ""
+    assert err.startswith("graphgrad tour: error: ") and "sympy" in err
+    assert "pip install 'graphgrad[symbolic]'" in err and "./run demo" in err
+    assert not (tmp_path / "out").exists()  # nothing written, not even a folder

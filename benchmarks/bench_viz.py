@@ -1,0 +1,137 @@
+"""The showcase's speed: `graphgrad tour` (what `./run demo` runs), its appendix-A stepper,
+and the appendix-A drawing with symbolic labels against the same drawing with numbers.
+
+    python -m benchmarks.bench_viz [--quick] [--profile]
+
+Rows (medians; each pair interleaved in one process, their ratio printed):
+
+  tour           `python -m viz.cli tour -o DIR` in a fresh process, wall clock: the
+                 interpreter, the imports, the price, the drawings (dot) and the
+                 appendix-A stepper with its algebra (sympy), as the user waits for them
+                 after set-up.  Goal (issue 9): under 15 s on this machine.
+  stepper        viz.cli.tour.stepper_frames() and the HTML player of them (dot renders
+                 every frame): the book's six steps with numbers and symbols, against the
+                 same frames with numbers only (symbolic=False): what the algebra costs.
+  dot text       viz.draw(appendix_a(labels="constants"), labels=...).source: the graph
+                 built and differentiated, the view, the algebra (sympy, for symbols) and
+                 the DOT text.  CPU time of this process.
+  svg            the same, then Graphviz's `dot -Tsvg` (a child process: wall time).
+
+Each drawing sample starts from a fresh graph, so nothing is cached between samples: a
+symbolic drawing builds its shadow graph and simplifies every edge anew, as a user's
+call does.
+"""
+import cProfile
+import io
+import os
+import pstats
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+from benchmarks.common import check, fmt_time, header, interleave, median, parse_args, ratio, table
+
+TOUR_GOAL_S = 15.0
+LABELS = ("numbers", "symbols")
+
+
+def bench_tour(repeats):
+    """Wall-clock seconds of a whole `graphgrad tour` process, `repeats` times."""
+    times = []
+    env = dict(os.environ, OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1")
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    for _ in range(repeats):
+        with tempfile.TemporaryDirectory() as out:
+            t0 = time.perf_counter()
+            subprocess.run([sys.executable, "-m", "viz.cli", "tour", "-o", out], cwd=root,
+                           env=env, check=True, stdout=subprocess.DEVNULL)
+            times.append(time.perf_counter() - t0)
+    return times
+
+
+def bench_stepper(repeats):
+    from autograd import examples
+    from viz.cli.tour import stepper_frames
+    from viz.html import player_html
+    from viz.stepper import frames
+
+    def symbols():
+        player_html(stepper_frames())
+
+    def numbers():
+        player_html(frames(examples.appendix_a(labels="constants"), symbolic=False))
+
+    symbols()  # warm up: imports, sympy's caches of its own
+    return interleave({"symbols": symbols, "numbers": numbers}, repeats,
+                      clock=time.perf_counter)  # dot runs in child processes
+
+
+def dot_text(labels):
+    import viz
+    from autograd.examples import appendix_a
+    return lambda: viz.draw(appendix_a(labels="constants"), labels=labels).source
+
+
+def svg(labels):
+    import viz
+    from autograd.examples import appendix_a
+    return lambda: viz.to_svg(viz.draw(appendix_a(labels="constants"), labels=labels))
+
+
+def _drawing_row(name, fns, repeats, clock):
+    for fn in fns.values():  # warm up: imports (sympy), dot's first start
+        fn()
+    t = interleave(fns, repeats, clock=clock)
+    return [name, fmt_time(median(t["numbers"])), fmt_time(median(t["symbols"])),
+            f"{ratio(t['symbols'], t['numbers']):.1f}x"]
+
+
+def drawing_rows(repeats):
+    rows = [_drawing_row("dot text", {lab: dot_text(lab) for lab in LABELS}, repeats,
+                         time.process_time)]
+    if shutil.which("dot"):
+        rows.append(_drawing_row("svg", {lab: svg(lab) for lab in LABELS}, repeats,
+                                 time.perf_counter))
+    else:
+        print("Graphviz's dot not found: the svg row is skipped\n")
+    return rows
+
+
+def profile():
+    from viz.cli.tour import stepper_frames
+    for what, fn in (("the tour's stepper", stepper_frames),
+                     ("the symbolic drawing", dot_text("symbols"))):
+        prof = cProfile.Profile()
+        prof.runcall(fn)
+        out = io.StringIO()
+        pstats.Stats(prof, stream=out).sort_stats("cumulative").print_stats(18)
+        print(f"-- profile: {what}\n{out.getvalue()}")
+
+
+def main(argv=None):
+    args = parse_args(__doc__.split("\n")[0], argv)
+    header("bench_viz: the tour, its appendix-A stepper, the appendix-A drawing",
+           args.quick)
+    print("clock: wall time for the tour, the stepper and svg (dot runs in child "
+          "processes); CPU time for dot text\n")
+    tour_reps, step_reps, draw_reps = (1, 2, 3) if args.quick else (5, 7, 15)
+    tour = bench_tour(tour_reps)
+    steps = bench_stepper(step_reps)
+    t = median(tour)
+    table([["tour (process)", fmt_time(t), f"{min(tour):.2f}-{max(tour):.2f} s",
+            check(t < TOUR_GOAL_S, f"< {TOUR_GOAL_S:g} s")]],
+          ["row", "median", "range", "goal"])
+    s, n = median(steps["symbols"]), median(steps["numbers"])
+    table([["stepper appendix-A", fmt_time(s), fmt_time(n),
+            f"{ratio(steps['symbols'], steps['numbers']):.2f}x"]],
+          ["row", "symbols", "numbers only", "symbols / numbers"])
+    table(drawing_rows(draw_reps), ["appendix A", "numbers", "symbols", "symbols / numbers"])
+    if args.profile:
+        profile()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

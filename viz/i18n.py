@@ -1,0 +1,132 @@
+"""The languages graphgrad speaks to its readers: gettext catalogues, English and Japanese.
+
+Text a user reads — the stepper's narration, figure titles and captions, the tour's
+printout, the command line's help and messages — goes through `translator(lang)`;
+exceptions raised by the library stay English, as Python libraries' do.  Which language:
+
+    lang=...  (an argument)  >  $GRAPHGRAD_LANG  >  the locale's language  >  English
+
+The English text is the message id itself (gettext's convention), so English needs no
+catalogue.  The sources are `viz/locale/<lang>/LC_MESSAGES/graphgrad.po`; the `.mo` file
+gettext reads is compiled from it with Babel at first use (beside it, or in the user's
+cache folder when the package folder is read-only), and again whenever the `.po` is newer.
+Fonts: Japanese text in PNG/PDF/GIF output needs a CJK font on the machine (`./run`
+installs fonts-noto-cjk where it can); `font_family(lang)` names one first.
+"""
+from __future__ import annotations
+
+import gettext
+import locale
+import os
+import shutil
+import subprocess
+from functools import cache
+from pathlib import Path
+
+__all__ = ["LANGS", "ENV_VAR", "language", "translator", "font_family", "cjk_fonts",
+           "FONT_HINT"]
+
+LANGS = ("en", "ja")
+ENV_VAR = "GRAPHGRAD_LANG"
+DOMAIN = "graphgrad"
+LOCALE_DIR = Path(__file__).with_name("locale")
+
+# Graphviz (through pango) and browsers take the first family they have; Japanese
+# families first for ja, so kana and kanji never fall back to boxes.
+_LATIN = "DejaVu Sans,Helvetica,Arial,sans-serif"
+_CJK = "Noto Sans CJK JP,Noto Sans JP,IPAexGothic,IPAGothic,Hiragino Sans,Yu Gothic,Meiryo"
+FONT_HINT = (
+    "Japanese text in PNG/PDF/GIF needs a CJK font; install one with:\n"
+    "  sudo apt-get install fonts-noto-cjk            (Debian/Ubuntu)\n"
+    "  brew install --cask font-noto-sans-cjk-jp      (macOS)\n"
+    "  conda install -c conda-forge font-ttf-noto-cjk (conda)")
+
+
+def language(lang=None):
+    """The language to speak: `lang` if given, else $GRAPHGRAD_LANG, else the locale's
+    language when graphgrad has a catalogue for it, else 'en'."""
+    if lang is None:
+        for lang in (_code(os.environ.get(ENV_VAR)), _locale_language()):
+            if lang in LANGS:
+                return lang
+        return "en"  # a language graphgrad does not speak is no error: English
+    if lang not in LANGS:
+        raise ValueError(f"lang must be one of {', '.join(LANGS)}, got {lang!r}")
+    return lang
+
+
+def _code(value):
+    """'ja_JP.UTF-8' -> 'ja'."""
+    return value.split("_")[0].split(".")[0].split("@")[0].lower() if value else None
+
+
+def _locale_language():
+    for var in ("LC_ALL", "LC_MESSAGES", "LANG"):  # gettext's own order
+        if os.environ.get(var):
+            return _code(os.environ[var])
+    try:
+        return _code(locale.getlocale()[0])
+    except ValueError:
+        return None
+
+
+@cache
+def _catalogue(lang):
+    if lang == "en":
+        return gettext.NullTranslations()
+    po = LOCALE_DIR / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
+    mo = _compiled(po, lang)
+    with open(mo, "rb") as f:
+        return gettext.GNUTranslations(f)
+
+
+def _compiled(po, lang):
+    """The .mo for `po`, compiled when missing or older than the source."""
+    for root in (LOCALE_DIR, _cache_dir()):
+        mo = root / lang / "LC_MESSAGES" / f"{DOMAIN}.mo"
+        if mo.exists() and mo.stat().st_mtime >= po.stat().st_mtime:
+            return mo
+        try:
+            _compile(po, mo)
+            return mo
+        except OSError:
+            continue  # a read-only package folder: the cache next
+    raise OSError(f"cannot write the compiled catalogue for {lang!r} anywhere")
+
+
+def _compile(po, mo):
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    with open(po, "rb") as f:
+        catalog = read_po(f, locale=po.parent.parent.name)
+    mo.parent.mkdir(parents=True, exist_ok=True)
+    tmp = mo.with_name(f"{mo.name}.{os.getpid()}.tmp")
+    with open(tmp, "wb") as f:
+        write_mo(f, catalog)
+    os.replace(tmp, mo)  # whole or not at all: another process may be reading it
+
+
+def _cache_dir():
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "graphgrad" / "locale"
+
+
+def translator(lang=None):
+    """`gettext` of the chosen language: `_ = translator(lang); _("Step {n}")`."""
+    return _catalogue(language(lang)).gettext
+
+
+def font_family(lang=None):
+    """The font families to name in drawings and plots for `lang`."""
+    return f"{_CJK},{_LATIN}" if language(lang) == "ja" else _LATIN
+
+
+def cjk_fonts():
+    """The families fontconfig has with Japanese coverage ([] without fontconfig)."""
+    if shutil.which("fc-list") is None:
+        return []
+    out = subprocess.run(["fc-list", ":lang=ja", "family"], capture_output=True, text=True,
+                         check=False).stdout
+    return sorted({name.strip() for line in out.splitlines() for name in line.split(",")
+                   if name.strip()})

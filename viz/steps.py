@@ -1,0 +1,234 @@
+"""The book's grouping of a backward pass: which gradients each frame of the stepper shows.
+
+The engine steps one node at a time; the book groups its derivations otherwise.  A
+composite may declare its grouping (autograd.functions: SIGMOID_STEPS, SOFTMAX_STEPS,
+CROSS_ENTROPY_STEPS), each step naming the sends it covers by primitive and input slot, so
+a step may cover some of a node's sends (appendix A's steps 2 and 5 are the two sends of
+the same "×" nodes).  `units(view)` turns the engine's steps into what the stepper shows,
+frame by frame, in a causal order (every gradient a unit uses was sent by an earlier one):
+
+- a declared step of a composite drawn opened: every send it covers;
+- an "arrives" step: the gradients arriving at the composite's outputs (appendix A's step 1);
+- one unit per drawn node for everything else (a collapsed composite is one unit).
+
+A send that a declared step claims before the step giving its node's gradient (the "+" of
+the log guard inside the cross entropy, consumed by "log") goes back to its node's own
+unit; if the declared steps still cannot be ordered, every node gets its own unit.
+
+    from autograd.examples import appendix_a
+    from viz.steps import book_steps
+    for unit in book_steps(appendix_a()):
+        print(unit.heading, [(sv.step.node.op.name, slot) for sv, slot in unit.sends])
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from autograd.graph import COMPOSITES, postorder
+
+__all__ = ["Unit", "book_steps", "declared_steps", "sends_into", "units"]
+
+_KEYS = {"heading", "text", "sends", "arrives", "upstream", "labels"}
+_WHERE = (None, "output", "inner")
+
+
+@dataclass(eq=False)
+class Unit:
+    """What one frame of the stepper shows.
+
+    kind: 'step' (a declared step), 'arrives' (the gradients arriving at a composite's
+    outputs) or 'node' (one drawn node: an op, or a collapsed composite as one unit).
+    sends: ((StepView, slot), ...) in the engine's order, each the gradient
+    `sv.step.grads[slot]` sent to input `slot` of `sv.step.node` (never to a constant).
+    heading, text, spec: the declared step; frame: its composite call (scope frame).
+    node_id, stepviews: the drawn node of a 'node' unit and the engine steps at it.
+    outputs, arrivals: for 'arrives', the composite's outputs (forward order) and the sends
+    into them from outside the composite.
+    """
+
+    kind: str
+    sends: tuple = ()
+    heading: str = ""
+    text: str = ""
+    spec: dict | None = field(default=None, repr=False)
+    frame: tuple | None = None
+    node_id: str | None = None
+    stepviews: tuple = field(default=(), repr=False)
+    outputs: tuple = field(default=(), repr=False)
+    arrivals: tuple = field(default=(), repr=False)
+    key: tuple = field(default=(), repr=False)
+
+    @property
+    def nodes(self):
+        """The engine nodes whose sends this unit shows, in the engine's order."""
+        return tuple(dict.fromkeys(sv.step.node for sv, _ in self.sends))
+
+
+def declared_steps(name):
+    """The steps composite `name` declares (checked), or None."""
+    comp = COMPOSITES.get(name)
+    steps = comp.steps if comp is not None else None
+    if not steps:
+        return None
+    for k, step in enumerate(steps):
+        bad = set(step) - _KEYS if isinstance(step, dict) else {"(not a dict)"}
+        sends = step.get("sends", ()) if isinstance(step, dict) else ()
+        ok = not bad and isinstance(step.get("heading"), str) and all(
+            isinstance(s, tuple) and 2 <= len(s) <= 3 and isinstance(s[0], str)
+            and isinstance(s[1], int) and (s[2:] or (None,))[0] in _WHERE for s in sends)
+        if not ok:
+            raise ValueError(f"composite {name!r}: step {k} of its declared steps is not "
+                             f"{{'heading', 'text', 'sends': ((primitive, slot), ...)}}: "
+                             f"{step!r}" + (f" (unknown keys {sorted(bad)})" if bad else ""))
+    return steps
+
+
+def sends_into(view):
+    """engine node -> the sends into it [(StepView, slot), ...], in the engine's order: the
+    branches whose sum is the node's gradient."""
+    into = {}
+    for sv in view.steps:
+        for slot, p in enumerate(sv.step.node.parents):
+            if p.requires_grad:
+                into.setdefault(p, []).append((sv, slot))
+    return into
+
+
+def book_steps(root, **options):
+    """The units of `root`'s backward pass (see the module docstring); `options` as
+    viz.model.build (collapse=..., seed=...)."""
+    from viz.model import build
+    return units(build(root, grads=True, **options))
+
+
+def units(view):
+    """The units of a view's backward pass, in the order the stepper shows them."""
+    into = sends_into(view)
+    claims = _claims(view, into)
+    _release(into, claims)
+    found = _declared_units(view, into, claims) + _node_units(view, claims)
+    return _order(into, found) or _order(into, _node_units(view, {}))
+
+
+# ----------------------------------------------------------------------------- claiming
+
+def _is_output(node, frame, into):
+    """A composite call's output: no node of the call consumes it."""
+    return not any(frame in sv.step.node.scope for sv, _ in into.get(node, ()))
+
+
+def _match(spec, node, slot, output):
+    for i, step in enumerate(spec):
+        for sel in step.get("sends", ()):
+            where = sel[2] if len(sel) > 2 else None
+            if sel[0] == node.op.name and sel[1] == slot and \
+                    (where is None or (where == "output") == output):
+                return i
+    return None
+
+
+def _claims(view, into):
+    """(StepView, slot) -> (frame, step index) for every send a declared step covers: at
+    the nodes a composite makes itself, drawn as their own op (the call is opened)."""
+    claims = {}
+    for sv in view.steps:
+        node = sv.step.node
+        vn = view.node(sv.node_id)
+        if node.op is None or vn.kind != "op" or vn.composite is not None or not node.scope:
+            continue
+        frame = node.scope[-1]
+        spec = declared_steps(frame[0])
+        if spec is None:
+            continue
+        output = _is_output(node, frame, into)
+        for slot, p in enumerate(node.parents):
+            i = _match(spec, node, slot, output) if p.requires_grad else None
+            if i is not None:
+                claims[(sv, slot)] = (frame, i)
+    return claims
+
+
+def _release(into, claims):
+    """Give back to their node the sends of a node whose gradient comes from a later step
+    of the same call: shown in the declared order they would come before their cause."""
+    changed = True
+    while changed:
+        changed = False
+        for (sv, slot), (frame, i) in list(claims.items()):
+            if (sv, slot) not in claims:
+                continue
+            later = [c for c in (claims.get(s) for s in into.get(sv.step.node, ()))
+                     if c is not None and c[0] == frame and c[1] > i]
+            if later:
+                for s in range(len(sv.step.grads)):
+                    claims.pop((sv, s), None)
+                changed = True
+
+
+# ----------------------------------------------------------------------------- units
+
+def _declared_units(view, into, claims):
+    by_step, first = {}, {}
+    for (sv, slot), (frame, i) in claims.items():
+        by_step.setdefault((frame, i), []).append((sv, slot))
+        first[frame] = min(first.get(frame, sv.index), sv.index)
+    out = []
+    for (frame, i), sends in by_step.items():
+        step = declared_steps(frame[0])[i]
+        out.append(Unit("step", tuple(sorted(sends, key=lambda s: (s[0].index, s[1]))),
+                        step["heading"], step.get("text", ""), step, frame,
+                        key=(first[frame], i)))
+    for frame in first:
+        for i, step in enumerate(declared_steps(frame[0])):
+            if step.get("arrives"):
+                out.append(_arrives(view, into, frame, step, key=(first[frame], i)))
+    return out
+
+
+def _arrives(view, into, frame, step, key):
+    """The unit showing the gradients that enter composite call `frame` at its outputs."""
+    order = {vn.id: k for k, vn in enumerate(view.nodes)}
+    own = [sv.step.node for sv in view.steps if sv.step.node.op is not None
+           and sv.step.node.scope and sv.step.node.scope[-1] == frame]
+    outputs = sorted((n for n in own if _is_output(n, frame, into)),
+                     key=lambda n: order[view.node_id(n)])
+    arrivals = tuple(s for n in outputs for s in into.get(n, ())
+                     if frame not in s[0].step.node.scope)
+    return Unit("arrives", (), step["heading"], step.get("text", ""), step, frame,
+                outputs=tuple(outputs), arrivals=arrivals, key=key)
+
+
+def _node_units(view, claims):
+    """One unit per drawn node for the sends no declared step covers."""
+    groups = {}
+    for sv in view.steps:
+        node = sv.step.node
+        if node.op is None:
+            continue  # a leaf's gradient is on its edges already
+        free = [(sv, s) for s, p in enumerate(node.parents)
+                if p.requires_grad and (sv, s) not in claims]
+        if free:
+            groups.setdefault(sv.node_id, ([], []))
+            groups[sv.node_id][0].append(sv)
+            groups[sv.node_id][1].extend(free)
+    return [Unit("node", tuple(sends), node_id=gid, stepviews=tuple(svs),
+                 key=(max(sv.index for sv in svs), -1))
+            for gid, (svs, sends) in groups.items()]
+
+
+def _order(into, found):
+    """`found` in a causal order, ties by key (a declared call in its declared order, other
+    units in the order the engine finished them); None when no such order exists."""
+    owner = {s: u for u in found for s in u.sends}
+
+    def deps(u):
+        sources = u.arrivals if u.kind == "arrives" else \
+            [s for n in u.nodes for s in into.get(n, ())]
+        return sorted({owner[s] for s in sources if s in owner} - {u},
+                      key=lambda d: d.key)
+
+    order = postorder(sorted(found, key=lambda u: u.key), deps)
+    place = {u: k for k, u in enumerate(order)}
+    if any(place[d] > place[u] for u in order for d in deps(u)):
+        return None
+    return order
