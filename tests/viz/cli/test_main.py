@@ -71,7 +71,7 @@ BAD_INPUT = [
     (XY + ["--digits", "0"], "--digits must be between 1 and 17, got 0", 2),
     (XY + ["--depth", "-1"], "--depth must be 0 or more, got -1", 2),
     (XY + ["--expand", "nosuch"], "--expand nosuch: no composite of that name; the "
-     "composites are: all, cross_entropy_error, div", 2),
+     "composites are: all, abs, cross_entropy_error, div", 2),
     (XY + ["--collapse", "nosuch"], "--collapse nosuch: no composite of that name", 2),
     (XY + ["--collapse", "sigmoid", "--expand", "sigmoid"],
      "--collapse sigmoid and --expand sigmoid contradict each other", 2),
