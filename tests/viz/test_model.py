@@ -467,3 +467,17 @@ def test_labels_are_checked():
     with pytest.raises(ValueError, match="at most"):
         build(deep, labels="symbols")
     assert build(deep).labels == "numbers"  # numbers draw any graph
+
+
+def test_a_constant_computed_inside_a_collapsed_composite_is_drawn_as_a_constant():
+    # grad(create_graph=True) through 1/x runs −g·y·y with the seed g a constant: neg(g)
+    # makes a constant inside neg's scope; it is no "−" op with nothing going in
+    from autograd import grad
+    x = Value(1.0, name="x")
+    (dy,) = grad(x.sigmoid(), [x], create_graph=True)
+    view = build(dy)
+    fed = {e.dst for e in view.edges}
+    ops = [vn for vn in view.nodes if vn.kind == "op"]
+    assert ops and all(vn.id in fed for vn in ops)
+    assert "−" not in [vn.label for vn in ops]
+    assert sum(vn.kind == "constant" and vn.label == "-1" for vn in view.nodes) == 2
