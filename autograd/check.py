@@ -19,8 +19,9 @@ Which gradients are compared, as the book names them:
 - a parameter is an array attribute the layer holds (`W`, `b`, `gamma`) and forward does not
   rebind, paired with the `d<name>` attribute backward sets (`dW`, `db`, `dgamma`).
 
-dout: a random array of the output's shape (seed 0), or 1 for a one-element output (the
-loss: the book's `backward(dout=1)`); pass `dout=` for another.
+dout: a random array of the output's shape (a fixed seed, DOUT_SEED, other than 0: a
+dout equal to your input would hide a mask taken from the wrong array), or 1 for a
+one-element output (the loss: the book's `backward(dout=1)`); pass `dout=` for another.
 
 Tolerances: a gradient passes when |yours − expected| <= atol + rtol·|expected| everywhere,
 by default rtol = 1e-5, atol = 1e-8.  In float64 your formula and the engine's chain rule
@@ -53,6 +54,7 @@ __all__ = ["check_layer", "check_gradients", "check_network", "Report", "Row",
            "RTOL", "ATOL"]
 
 RTOL, ATOL = 1e-5, 1e-8
+DOUT_SEED = 0x67726164  # "grad": no seed a learner's own inputs are likely drawn with
 STEP = 1e-5  # the central difference's step in float64 (error ~ STEP² f''' and eps f / STEP)
 _HIDDEN = (os.path.dirname(np.__file__), os.path.dirname(os.path.abspath(__file__)))
 
@@ -507,7 +509,9 @@ def _default_dout(out):
     size = np.size(out)
     if size == 1:
         return 1.0  # the loss: the book's backward(dout=1)
-    return np.random.default_rng(0).normal(size=np.shape(out))
+    # not seed 0: a learner's x = default_rng(0).normal(size=...) of the output's shape
+    # would be this very dout, and ReLU's mask taken from dout x's own (seen)
+    return np.random.default_rng(DOUT_SEED).normal(size=np.shape(out))
 
 
 def _learner_pass(layer, inputs, dout, state):

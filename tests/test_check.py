@@ -571,6 +571,15 @@ def test_a_right_gradient_bounds_where_a_layers_backward_departs():
     assert [n.name for n in check_layer(Affine(W, b), x).leaves.values()] == ["x", "W", "b"]
 
 
+def test_inputs_drawn_with_seed_0_do_not_hide_a_mask_from_dout():
+    # the default dout once came from default_rng(0): for x drawn the same way it was x
+    # itself, and a mask taken from dout was x's mask, passing as right
+    x = np.random.default_rng(0).normal(size=(4, 3))
+    report = check_layer(ReluMaskFromDout(), x)
+    assert not report.ok and "wrong array" in report["dx"].hint
+    assert not np.array_equal(report.dout, x)
+
+
 def test_too_many_gradients_is_a_row():
     class TooMany(Relu):
         def backward(self, dout):

@@ -51,9 +51,10 @@ LEGEND_NETWORK = ("each layer's backward is fed the exact gradient from above: t
 def draw_report(report, *, rankdir="auto", title=None, fmt=None, **options):
     """A report of autograd.check drawn (see the module docstring), as a graphviz.Digraph.
 
-    rankdir: 'LR' (the book's), 'TB', or 'auto': LR, except for a graph with more than
-        LONG steps on its longest path (a learner's softmax and cross entropy written
-        in numpy), drawn top to bottom so that it stays readable at a page's width.
+    rankdir: 'LR' (the book's), 'TB', or 'auto': LR, except for a network and a graph
+        with more than LONG steps on its longest path (a learner's softmax and cross
+        entropy written in numpy), drawn top to bottom so that they stay readable at a
+        page's width (in LR a network's arrays stand side by side on one long row).
     title: the caption's first line (default: what the check found).
     fmt: the number format of the edges (viz.model.build's).
     options: expand=, collapse=, depth=, preview= for the graph (viz.model.build), the
@@ -75,7 +76,7 @@ def draw_report(report, *, rankdir="auto", title=None, fmt=None, **options):
         outlined = _departure(view, report)
         caption = _caption(report, title, outlined)
     if rankdir == "auto":
-        rankdir = "TB" if _length(view) > LONG else "LR"
+        rankdir = "TB" if hasattr(report, "layers") or _length(view) > LONG else "LR"
     g = to_digraph(view, rankdir=rankdir, edge_notes=notes, edge_grads=grads,
                    forks=True if forked else None, title=caption, **options)
     for vid in outlined:  # a node stated again keeps its place and takes the outline

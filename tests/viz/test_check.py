@@ -189,7 +189,8 @@ def test_check_network_draws_the_layers_and_opens_the_first_wrong():
     report = check_network(bad, x, t)
     g = report.draw()
     src = g.source
-    assert "rankdir=LR" in src
+    assert "rankdir=TB" in src  # a network's arrays side by side would make LR wide
+    assert "rankdir=LR" in report.draw(rankdir="LR").source
     boxes = re.findall(r"label=<(\w+)> class=composite", src)
     assert boxes == ["Affine1", "Affine2", "lastLayer"]  # shut; Relu1 is opened:
     assert "subgraph cluster_k1" in src and "label=<Relu1 (opened)>" in src

@@ -35,12 +35,14 @@ _modules = itertools.count()
 def add_parser(sub):
     p = sub.add_parser(
         "check", help="check a layer's hand-written backward against the engine",
-        description="Import FILE.py, build the layer CLASS (with its classmethod "
-                    f"{HOOK}() -> (layer, *inputs), or CLASS() and one random "
-                    f"{SHAPE} array per forward() argument), run its forward and "
-                    "backward, and compare every gradient (dx, dW, db ...) with the "
-                    "exact gradient of its forward.  Exit code 0: all right; 1: a "
-                    "gradient is wrong; 2: nothing checked (bad input).",
+        description="Import FILE.py, build the layer CLASS, run its forward and backward, "
+                    "and compare\nevery gradient (dx, dW, db ...) with the exact gradient "
+                    "of its forward.\nThe layer: its classmethod "
+                    f"{HOOK}() -> (layer, *inputs), or else CLASS()\nwith one random "
+                    f"{SHAPE} array per argument of forward().\n"
+                    "exit code: 0 every gradient right, 1 one is wrong (or the layer "
+                    "raised),\n2 nothing checked (no such file or class, not a layer, a "
+                    "bad option).",
         epilog="examples:\n"
                "  graphgrad check my_layers.py:Relu\n"
                "  graphgrad check my_layers.py:Affine --draw affine.svg\n"
@@ -116,6 +118,16 @@ def _where(exc, path):
 
 
 @contextlib.contextmanager
+def _no_exit(what):
+    """Your code calling sys.exit() must not become the grade (exit 0 would pass)."""
+    try:
+        yield
+    except SystemExit as e:
+        raise CommandError(f"{what} called sys.exit({e.code!r}): nothing was checked"
+                           ) from None
+
+
+@contextlib.contextmanager
 def _importing(path):
     """As `python FILE.py` runs it: its folder first on sys.path; and no __pycache__ left
     in your folder by the check."""
@@ -136,7 +148,7 @@ def load_module(path):
     spec = importlib.util.spec_from_file_location(name, path)
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module  # dataclasses and pickle look their module up there
-    with _importing(path):
+    with _importing(path), _no_exit(f"importing {path}"):
         try:
             spec.loader.exec_module(module)
         except SyntaxError as e:
@@ -182,7 +194,8 @@ def _from_hook(cls, name, path, seed):
     import numpy as np
     np.random.seed(seed)  # a hook drawing from np.random draws the same every run
     try:
-        example = getattr(cls, HOOK)()
+        with _no_exit(f"{name}.{HOOK}()"):
+            example = getattr(cls, HOOK)()
     except Exception as e:
         raise CommandError(f"{name}.{HOOK}() raised {type(e).__name__}: {e}"
                            f"{_where(e, path)}".splitlines()[0]) from None
@@ -214,7 +227,8 @@ def _from_defaults(cls, name, path, seed):
         raise CommandError(f"{name}() needs {', '.join(needed)}: give {name} a classmethod "
                            f"{HOOK}() returning (layer, *inputs)")
     try:
-        layer = cls()
+        with _no_exit(f"{name}()"):
+            layer = cls()
     except Exception as e:
         raise CommandError(f"{name}() raised {type(e).__name__}: {e}"
                            f"{_where(e, path)}".splitlines()[0]) from None
@@ -264,7 +278,8 @@ def run(args):
     rtol = RTOL if args.rtol is None else args.rtol
     atol = ATOL if args.atol is None else args.atol
     try:
-        report = check_layer(layer, *inputs, rtol=rtol, atol=atol)
+        with _no_exit(f"{name}'s forward or backward"):
+            report = check_layer(layer, *inputs, rtol=rtol, atol=atol)
     except (TypeError, ValueError) as e:  # not a layer the checker can run
         raise CommandError(f"{name}: {e}".splitlines()[0]) from None
     print(report)

@@ -78,6 +78,11 @@ class Crashes(Relu):
         return dout[self.nothing]
 
 
+class Exits(Relu):
+    def backward(self, dout):
+        raise SystemExit(0)   # sys.exit(0): a pass, if it were the exit code
+
+
 class Noisy(Relu):
     @classmethod
     def check_example(cls):
@@ -119,6 +124,15 @@ def test_a_crash_in_backward_is_a_wrong_layer_not_bad_input(capsys, layers):
     code, out, err = run(capsys, "check", "layers.py:Crashes")
     assert code == 1 and "backward raised AttributeError" in out and "layers.py:" in out
     assert "Traceback" not in out + err
+
+
+def test_sys_exit_in_the_learners_code_is_never_the_grade(capsys, layers):
+    code, _, err = run(capsys, "check", "layers.py:Exits")
+    assert code == 2 and "Exits's forward or backward called sys.exit(0): nothing was " \
+        "checked" in err
+    (layers / "quits.py").write_text("import sys\nsys.exit(0)\n")
+    code, _, err = run(capsys, "check", "quits.py:Relu")
+    assert code == 2 and "importing quits.py called sys.exit(0)" in err
 
 
 def test_tolerances_and_the_seed(capsys, layers):
