@@ -135,10 +135,10 @@ def _as_array(x):
 
 
 def _short(text):
-    """A hint's or an error's first words, on at most two short lines."""
+    """A hint's or an error's first words, on at most three short lines."""
     head = text.split(": ")[0].split("; ")[0]
     lines = textwrap.wrap(head, NOTE_WIDTH)
-    return lines[:2] if len(lines) <= 2 else [lines[0], lines[1] + " …"]
+    return lines if len(lines) <= 3 else lines[:2] + [lines[2] + " …"]
 
 
 def note_text(row, fmt=format_number):
