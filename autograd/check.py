@@ -19,8 +19,9 @@ Which gradients are compared, as the book names them:
 - a parameter is an array attribute the layer holds (`W`, `b`, `gamma`) and forward does not
   rebind, paired with the `d<name>` attribute backward sets (`dW`, `db`, `dgamma`).
 
-dout: a random array of the output's shape (seed 0), or 1 for a one-element output (the
-loss: the book's `backward(dout=1)`); pass `dout=` for another.
+dout: a random array of the output's shape (a fixed seed, DOUT_SEED, other than 0: a
+dout equal to your input would hide a mask taken from the wrong array), or 1 for a
+one-element output (the loss: the book's `backward(dout=1)`); pass `dout=` for another.
 
 Tolerances: a gradient passes when |yours − expected| <= atol + rtol·|expected| everywhere,
 by default rtol = 1e-5, atol = 1e-8.  In float64 your formula and the engine's chain rule
@@ -53,6 +54,7 @@ __all__ = ["check_layer", "check_gradients", "check_network", "Report", "Row",
            "RTOL", "ATOL"]
 
 RTOL, ATOL = 1e-5, 1e-8
+DOUT_SEED = 0x67726164  # "grad": no seed a learner's own inputs are likely drawn with
 STEP = 1e-5  # the central difference's step in float64 (error ~ STEP² f''' and eps f / STEP)
 _HIDDEN = (os.path.dirname(np.__file__), os.path.dirname(os.path.abspath(__file__)))
 
@@ -110,11 +112,14 @@ class Report:
         raise KeyError(f"no row {name!r}; the rows are {[r.name for r in self.rows]}")
 
     def draw(self, **options):
-        """The forward graph with the expected gradient on every edge and yours beside it
-        where they differ: phase 2 of issue 14 (viz draws it); `graph` and `leaves` hold
-        what it needs."""
-        raise NotImplementedError("Report.draw() comes with the viz module's checker "
-                                  "drawing; report.graph and report.leaves hold the graph")
+        """The forward graph with the expected gradient on every edge (red) and yours under
+        it where they differ (purple); the steps where your backward departs outlined.
+        A graphviz.Digraph (Jupyter shows it; .source is DOT).  Options: see
+        viz.check.draw_report."""
+        # the one import of viz in the engine, on demand: viz imports autograd, and
+        # `import autograd` must never pull in viz or graphviz (tests/test_imports.py)
+        from viz.check import draw_report
+        return draw_report(self, **options)
 
     def _summary(self):
         if self.method == "engine":
@@ -179,6 +184,8 @@ class NetworkReport(Report):
         self.layers = layers
         wrong = [name for name, r in layers if not r.ok]
         self.first_wrong = wrong[0] if wrong else None
+        self.inputs = []  # (layer name, the input it saw), forward order: every layer
+        self.param_keys = {}  # layer name -> {its row (dW): the network's key (W1)}
         if wrong:
             self.localisation = (f"backward departs first at {wrong[0]} (layers checked "
                                  "from the loss down, each with the input it saw)")
@@ -485,6 +492,9 @@ def check_layer(layer, *inputs, dout=None, rtol=RTOL, atol=ATOL):
                     error=found.get("error"), graph=found["graph"], leaves=found["leaves"],
                     dout=mine["dout"], rtol=rtol, atol=atol)
     report.input_names = [n for n in found["grads"] if wanted[n][0] == "input"]
+    leaf_rows = [r.ok for r in rows if r.name in report.leaves]
+    if any(leaf_rows) and not all(leaf_rows):  # a right gradient bounds the wrong one
+        report.localisation, report.departure = _localise(report.graph, report.leaves, rows)
     return report
 
 
@@ -499,7 +509,9 @@ def _default_dout(out):
     size = np.size(out)
     if size == 1:
         return 1.0  # the loss: the book's backward(dout=1)
-    return np.random.default_rng(0).normal(size=np.shape(out))
+    # not seed 0: a learner's x = default_rng(0).normal(size=...) of the output's shape
+    # would be this very dout, and ReLU's mask taken from dout x's own (seen)
+    return np.random.default_rng(DOUT_SEED).normal(size=np.shape(out))
 
 
 def _learner_pass(layer, inputs, dout, state):
@@ -567,10 +579,10 @@ def _engine_layer(layer, inputs, wanted, mine, state):
     for name, (kind, key) in wanted.items():
         if kind == "input":
             args[key] = leaves[name] = Tensor(np.array(inputs[key], dtype=np.float64),
-                                              requires_grad=True)
-        else:
+                                              requires_grad=True, name=name[1:])
+        else:  # named as the layer names them (x, W, b): a drawing labels them so
             leaves[name] = Tensor(np.array(state.attrs[key], dtype=np.float64),
-                                  requires_grad=True)
+                                  requires_grad=True, name=key)
             setattr(layer, key, leaves[name])
     with strict_numbers():
         out = layer.forward(*args)
@@ -701,8 +713,8 @@ def _expected_loss(loss, params, keys, reference, restore):
 
 
 def _engine_loss(loss, params, keys, reference, restore):
-    leaves = {k: Tensor(np.array(params[k], dtype=np.float64), requires_grad=True)
-              for k in keys}
+    leaves = {k: Tensor(np.array(params[k], dtype=np.float64), requires_grad=True,
+                        name=str(k)) for k in keys}
     with strict_numbers():
         out = loss({**params, **leaves})
     _check_output(out, reference, "the loss")
@@ -775,6 +787,9 @@ def check_network(network, x, t, *, rtol=RTOL, atol=ATOL):
     wrong layer (`first_wrong`) is where your backward departs.  Returns a NetworkReport."""
     layers = list(network.layers.items()) + [("lastLayer", network.lastLayer)]
     states = [_State(layer) for _, layer in layers] + [_State(network)]
+    keys = {name: {f"d{attr}": str(k) for attr, held in vars(layer).items()
+                   for k, p in getattr(network, "params", {}).items() if held is p}
+            for name, layer in layers}
     try:
         params = network.params
         # the book's MultiLayerNetExtend: gradient() runs loss(x, t, train_flg=True)
@@ -798,6 +813,8 @@ def check_network(network, x, t, *, rtol=RTOL, atol=ATOL):
     report = NetworkReport(f"check_network({type(network).__name__})", whole.rows,
                            whole.method, checked, reason=whole.reason, graph=whole.graph,
                            leaves=whole.leaves, rtol=rtol, atol=atol)
+    report.inputs = [(name, xin) for (name, _), xin in zip(layers, inputs)]
+    report.param_keys = keys  # for drawing: the layers' parameters by the network's names
     return report
 
 

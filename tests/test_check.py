@@ -557,6 +557,29 @@ def test_the_log_guard_is_explained_not_blamed():
     assert not check_layer(SoftmaxNoBatch(), x, t).ok  # a real mistake still shows
 
 
+def test_a_right_gradient_bounds_where_a_layers_backward_departs():
+    rng = np.random.default_rng(0)
+    W, b, x = rng.normal(size=(3, 2)), rng.normal(size=2), rng.normal(size=(4, 3))
+    r = check_layer(AffineDbMean(W, b), x)
+    assert r.localisation.startswith("dx, dW are right, so the gradient arriving at + is "
+                                     "right too; db departs")
+    assert [n.op.name for n in r.departure] == ["add", "broadcast_to"]
+    assert r.localisation in str(r)
+    assert check_layer(Affine(W, b), x).localisation is None  # nothing wrong
+    # nothing right to bound it: no localisation (the report names the wrong row)
+    assert check_layer(ReluNoMask(), x).localisation is None
+    assert [n.name for n in check_layer(Affine(W, b), x).leaves.values()] == ["x", "W", "b"]
+
+
+def test_inputs_drawn_with_seed_0_do_not_hide_a_mask_from_dout():
+    # the default dout once came from default_rng(0): for x drawn the same way it was x
+    # itself, and a mask taken from dout was x's mask, passing as right
+    x = np.random.default_rng(0).normal(size=(4, 3))
+    report = check_layer(ReluMaskFromDout(), x)
+    assert not report.ok and "wrong array" in report["dx"].hint
+    assert not np.array_equal(report.dout, x)
+
+
 def test_too_many_gradients_is_a_row():
     class TooMany(Relu):
         def backward(self, dout):
@@ -581,9 +604,8 @@ def test_the_report_prints_and_renders_escaped():
     assert row.max_abs > 0 and row.max_rel > 0
     with pytest.raises(KeyError, match="the rows are"):
         report["dW"]
-    with pytest.raises(NotImplementedError):
-        report.draw()
     assert report.graph is not None and set(report.leaves) == {"dx"}
+    assert report.leaves["dx"].name == "x"  # named as forward names it, for drawing
 
 
 # ============================================================================ check_gradients
@@ -714,6 +736,12 @@ def test_check_network_finds_the_layer_whose_backward_departs():
     assert {r.name for r in report.rows if not r.ok} == {"W1", "b1"}
     assert [r.ok for _, r in report.layers] == [True, True, False, True]
     assert "departs first at Relu1" in str(report)
+    # what a drawing of the chain needs: every layer's input, its parameters' keys
+    assert [name for name, _ in report.inputs] == ["Affine1", "Relu1", "Affine2",
+                                                   "lastLayer"]
+    np.testing.assert_array_equal(report.inputs[0][1], x)
+    assert report.param_keys["Affine2"] == {"dW": "W2", "db": "b2"}
+    assert report.param_keys["Relu1"] == {}
     assert bad.layers["Affine1"].W is W1 is bad.params["W1"]  # still shared, unchanged
     for k, v in bad.params.items():
         np.testing.assert_array_equal(v, saved[k])
