@@ -15,8 +15,9 @@ import numpy as np
 from autograd.graph import Node, apply, composite
 from autograd.primitives import EXP, LOG, RECIPROCAL, RELU, SOFTMAX_CROSS_ENTROPY_FUSED, TANH
 
-__all__ = ["exp", "log", "reciprocal", "relu", "neg", "sub", "div", "mean", "sigmoid",
-           "tanh", "softmax", "cross_entropy_error", "softmax_with_loss", "DELTA"]
+__all__ = ["exp", "log", "reciprocal", "relu", "neg", "sub", "div", "mean", "var", "std",
+           "absolute", "sigmoid", "tanh", "softmax", "cross_entropy_error",
+           "softmax_with_loss", "DELTA"]
 
 # The book's guard against log(0) in cross_entropy_error (chapter 4): log(y + 1e-7).
 DELTA = 1e-7
@@ -148,6 +149,29 @@ def mean(x, axis=None, keepdims=False):
         raise ValueError(f"mean of an empty Tensor (shape {x.shape}) is undefined")
     s = x.sum(axis=axis, keepdims=keepdims)
     return s * (s.data.size / x.data.size)  # × 1/N, N the number of summed elements
+
+
+@composite("var")
+def var(x, axis=None, keepdims=False, ddof=0):
+    """The mean squared deviation from the mean, over N − ddof (numpy's var)."""
+    xc = x - x.mean(axis=axis, keepdims=True)
+    s = (xc ** 2).sum(axis=axis, keepdims=keepdims)
+    n = x.data.size // s.data.size
+    if n - ddof <= 0:
+        raise ValueError(f"var: ddof={ddof} leaves no degrees of freedom for {n} values")
+    return s * (1.0 / (n - ddof))
+
+
+@composite("std")
+def std(x, axis=None, keepdims=False, ddof=0):
+    return var(x, axis=axis, keepdims=keepdims, ddof=ddof) ** 0.5
+
+
+@composite("abs")
+def absolute(x):
+    """|x| = x·sign(x), the sign a constant: the slope is ±1, and 0 at 0 (PyTorch's)."""
+    x = _node(x)
+    return x * np.sign(x.data)
 
 
 @composite("sigmoid", steps=SIGMOID_STEPS)

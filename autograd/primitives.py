@@ -13,7 +13,7 @@ import operator
 
 import numpy as np
 
-from autograd.graph import Node, warn_domain
+from autograd.graph import Node, apply, warn_domain
 
 PRIMITIVES = {}
 
@@ -295,6 +295,171 @@ TRANSPOSE = register(Primitive(
     "transpose", forward=_transpose, backward=_transpose_rule,
     label="T", formula="∂y/∂x = 1 (axes permuted back)",
     sample=lambda rng: ((rng.normal(size=(2, 3, 4)),), {"axes": (1, 2, 0)}), scalar=False))
+
+
+# ======================================================================== selection, indexing
+# The gradient of a selection goes back to what was selected.  Where the choice is not
+# unique (a tie of max, or of maximum(x, y)) it is split evenly among the tied inputs, as
+# PyTorch's amax and maximum split it (and as a central difference at a two-way tie does:
+# ½ each).  The masks are computed from raw data, so they are constants for create_graph
+# and every second derivative here is zero.
+
+def _max(x, *, axis=None, keepdims=False):
+    return np.max(x, axis=axis, keepdims=keepdims)
+
+
+def _min(x, *, axis=None, keepdims=False):
+    return np.min(x, axis=axis, keepdims=keepdims)
+
+
+def _ties(x, out, axis):
+    """Each input's share of the gradient of max/min over `axis`: 1/k at the k positions
+    that reached the extreme `out`, 0 elsewhere."""
+    x, out = _raw(x), _raw(out)
+    hit = (x == np.reshape(out, _kept_shape(x.shape, axis))).astype(x.dtype)
+    return hit / hit.sum(axis=axis, keepdims=True)
+
+
+def _extreme_rule(g, out, x, *, axis=None, keepdims=False):
+    return (broadcast_to(g.reshape(_kept_shape(x.shape, axis)), x.shape) * _ties(x, out, axis),)
+
+
+def _extreme_sample(rng):
+    return (rng.normal(size=(3, 4)),), {"axis": 1, "keepdims": False}
+
+
+MAX = register(Primitive(
+    "max", forward=_max, backward=_extreme_rule,
+    label="max", formula="∂y/∂x_i = 1 where x_i is the maximum (1/k among k ties), else 0",
+    sample=_extreme_sample, scalar=False))
+
+
+MIN = register(Primitive(
+    "min", forward=_min, backward=_extreme_rule,
+    label="min", formula="∂y/∂x_i = 1 where x_i is the minimum (1/k among k ties), else 0",
+    sample=_extreme_sample, scalar=False))
+
+
+def _share(x, y, wins):
+    """x's share of the gradient of maximum (wins = np.greater) or minimum (np.less):
+    1 where x wins, ½ at a tie, 0 where y wins."""
+    x, y = _raw(x), _raw(y)
+    s = wins(x, y).astype(x.dtype)
+    s[x == y] = 0.5
+    return s
+
+
+def _maximum_rule(g, out, x, y):
+    s = _share(x, y, np.greater)
+    return (g * s, g * (1 - s))
+
+
+def _minimum_rule(g, out, x, y):
+    s = _share(x, y, np.less)
+    return (g * s, g * (1 - s))
+
+
+MAXIMUM = register(Primitive(
+    "maximum", forward=np.maximum, backward=_maximum_rule,
+    label="maximum", formula="∂z/∂x = 1 where x > y (½ at a tie), ∂z/∂y = the rest",
+    sample=_any(2), scalar=False))
+
+
+MINIMUM = register(Primitive(
+    "minimum", forward=np.minimum, backward=_minimum_rule,
+    label="minimum", formula="∂z/∂x = 1 where x < y (½ at a tie), ∂z/∂y = the rest",
+    sample=_any(2), scalar=False))
+
+
+def _where(x, y, *, cond):
+    return np.where(cond, x, y)
+
+
+def _where_rule(g, out, x, y, *, cond):
+    c = cond.astype(_raw(x).dtype)  # the condition is data, never differentiated
+    return (g * c, g * (1 - c))
+
+
+WHERE = register(Primitive(
+    "where", forward=_where, backward=_where_rule,
+    label="where", formula="∂z/∂x = 1 where the condition holds, ∂z/∂y = 1 elsewhere",
+    sample=lambda rng: ((rng.normal(size=(3, 4)), rng.normal(size=(3, 4))),
+                        {"cond": rng.random((3, 4)) > 0.5}), scalar=False))
+
+
+COPY = register(Primitive(
+    "copy", forward=np.copy, backward=lambda g, out, x: (g,),
+    label="copy", formula="∂y/∂x = 1 (a new array holding the same values)",
+    sample=_any(1), scalar=False))
+
+
+def _basic(index):
+    """Ints, slices, None and ... only: no position is picked twice."""
+    return all(k is None or k is Ellipsis or isinstance(k, (int, np.integer, slice))
+               for k in index)
+
+
+def _getitem(x, *, index):
+    return x[index]
+
+
+def _scatter_add(g, *, index, shape):
+    """getitem's adjoint: g added into zeros of `shape` at the picked positions; a
+    position picked twice (y[[0, 0]]) receives both gradients."""
+    out = np.zeros(shape, dtype=np.result_type(g))
+    if _basic(index):
+        out[index] = g
+    else:
+        np.add.at(out, index, g)
+    return out
+
+
+def scatter_add(g, index, shape):
+    if isinstance(g, Node):
+        return apply(SCATTER_ADD, g, index=index, shape=shape)
+    return _scatter_add(g, index=index, shape=shape)
+
+
+def _index_sample(rng):
+    # a repeated pick, as y[np.arange(n), t] never has but y[[0, 0]] does
+    return (rng.normal(size=(3, 4)),), {"index": (np.array([0, 2, 2]), np.array([1, 3, 3]))}
+
+
+GETITEM = register(Primitive(
+    "getitem", forward=_getitem,
+    backward=lambda g, out, x, *, index: (scatter_add(g, index, x.shape),),
+    label="[ ]", formula="∂y/∂x = 1 at the picked positions (a position picked twice "
+    "gets both gradients), 0 elsewhere",
+    sample=_index_sample, scalar=False))
+
+
+SCATTER_ADD = register(Primitive(
+    "scatter_add", forward=_scatter_add,
+    backward=lambda g, out, x, *, index, shape: (g[index],),
+    label="scatter", formula="∂y/∂x = 1 (each value added into its position)",
+    sample=lambda rng: ((rng.normal(size=3),), {"index": _index_sample(rng)[1]["index"],
+                                                "shape": (3, 4)}),
+    scalar=False))
+
+
+def _setitem(x, v, *, index):
+    y = x.copy()  # the input keeps its value: other nodes may still read it
+    y[index] = v
+    return y
+
+
+def _setitem_rule(g, out, x, v, *, index):
+    keep = np.ones(x.shape, dtype=_raw(x).dtype)
+    keep[index] = 0  # the overwritten positions of x no longer reach the output
+    return (g * keep, sum_to(g[index], v.shape))
+
+
+SETITEM = register(Primitive(
+    "setitem", forward=_setitem, backward=_setitem_rule,
+    label="[ ]=", formula="∂y/∂x = 1 where x is kept, 0 where overwritten; ∂y/∂v = 1 "
+    "(summed over its broadcast copies)",
+    sample=lambda rng: ((rng.normal(size=(3, 4)), rng.normal(size=4)),
+                        {"index": (np.array([2, 0]),)}), scalar=False))
 
 
 # ============================================================================ linear algebra

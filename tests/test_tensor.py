@@ -1,8 +1,16 @@
-"""Tensor: broadcasting, dtypes, shared memory, shapes, and clear shape errors."""
+"""Tensor: broadcasting, dtypes, shared memory, shapes, clear shape errors, and numpy code
+running on Tensors (numpy's dispatch onto the engine's primitives)."""
 import numpy as np
 import pytest
 
 from autograd import Tensor, Value, grad
+from autograd.graph import postorder
+from autograd.tensor import SUPPORTED, maximum, minimum, strict_numbers, where
+
+try:
+    import torch
+except ImportError:  # the optional oracle: its tests skip, saying so
+    torch = None
 
 RNG = np.random.default_rng(0)
 
@@ -209,3 +217,308 @@ def test_array_like_helpers():
     assert len(x) == 2 and x.ndim == 2 and x.size == 4 and x.numpy() is x.data
     assert Tensor(5.0).item() == 5.0
     assert "requires_grad=True" in repr(x) and "name='x'" in repr(x)
+
+
+# ======================================================================== numpy code on Tensors
+# A learner's numpy forward runs on Tensors: numpy's functions dispatch to the engine and
+# record the very primitives the Tensor code records.  Each supported function's gradient
+# is held against the same Tensor code (graph and numbers) and against PyTorch.
+
+
+A = np.random.default_rng(5).normal(size=(4, 3))  # an ndarray operand
+MASK = np.random.default_rng(6).random((4, 3)) > 0.5
+LABELS = np.array([2, 0, 1, 1])
+
+
+def _pos(shape):
+    return lambda rng: rng.uniform(0.5, 2.0, shape)
+
+
+def _any(shape):
+    return lambda rng: rng.normal(size=shape)
+
+
+def _ops(node):
+    return [n.op.name for n in postorder(node) if n.op is not None]
+
+
+# (id, inputs, numpy code, the same in Tensor code, the same in torch or None)
+NUMPY_CASES = [
+    ("dot", [_any((4, 3)), _any((3, 2))], lambda x, w: np.dot(x, w), lambda x, w: x @ w,
+     lambda x, w: x @ w),
+    ("dot-1d", [_any(3), _any((3, 2))], np.dot, lambda x, w: x @ w, lambda x, w: x @ w),
+    ("matmul", [_any((4, 3)), _any((3, 2))], np.matmul, lambda x, w: x @ w,
+     lambda x, w: x @ w),
+    ("x.dot", [_any((4, 3)), _any((3, 2))], lambda x, w: x.dot(w), lambda x, w: x @ w,
+     lambda x, w: x @ w),
+    ("exp", [_any((4, 3))], np.exp, lambda x: x.exp(), lambda x: x.exp()),
+    ("log", [_pos((4, 3))], np.log, lambda x: x.log(), lambda x: x.log()),
+    ("tanh", [_any((4, 3))], np.tanh, lambda x: x.tanh(), lambda x: x.tanh()),
+    ("sqrt", [_pos((4, 3))], np.sqrt, lambda x: x ** 0.5, lambda x: x.sqrt()),
+    ("square", [_any((4, 3))], np.square, lambda x: x ** 2, lambda x: x ** 2),
+    ("power", [_any((4, 3))], lambda x: np.power(x, 3), lambda x: x ** 3, lambda x: x ** 3),
+    ("reciprocal", [_pos((4, 3))], np.reciprocal, lambda x: x.reciprocal(),
+     lambda x: x.reciprocal()),
+    ("negative", [_any((4, 3))], np.negative, lambda x: -x, lambda x: -x),
+    ("abs", [_any((4, 3))], np.abs, abs, lambda x: x.abs()),
+    ("sum-axis-keepdims", [_any((4, 3))], lambda x: np.sum(x, axis=0, keepdims=True),
+     lambda x: x.sum(axis=0, keepdims=True), lambda x: x.sum(0, keepdim=True)),
+    ("sum", [_any((4, 3))], np.sum, lambda x: x.sum(), lambda x: x.sum()),
+    ("mean", [_any((4, 3))], lambda x: np.mean(x, axis=1), lambda x: x.mean(axis=1),
+     lambda x: x.mean(1)),
+    ("var", [_any((4, 3))], lambda x: np.var(x, axis=0), lambda x: x.var(axis=0),
+     lambda x: x.var(0, correction=0)),
+    ("std-ddof", [_any((4, 3))], lambda x: np.std(x, axis=1, ddof=1),
+     lambda x: x.std(axis=1, ddof=1), lambda x: x.std(1, correction=1)),
+    ("max", [_any((4, 3))], lambda x: np.max(x, axis=1), lambda x: x.max(axis=1),
+     lambda x: x.amax(1)),
+    ("amax-keepdims", [_any((4, 3))], lambda x: np.amax(x, axis=-1, keepdims=True),
+     lambda x: x.max(axis=-1, keepdims=True), lambda x: x.amax(-1, keepdim=True)),
+    ("max-all", [_any((4, 3))], np.max, lambda x: x.max(), lambda x: x.amax()),
+    ("min", [_any((4, 3))], lambda x: np.min(x, axis=0), lambda x: x.min(axis=0),
+     lambda x: x.amin(0)),
+    ("maximum", [_any((4, 3)), _any((4, 3))], np.maximum, maximum,
+     lambda x, y: x.maximum(y)),
+    ("minimum-broadcast", [_any((4, 3)), _any(3)], np.minimum, minimum,
+     lambda x, y: x.minimum(y)),
+    ("maximum-0-is-relu", [_any((4, 3))], lambda x: np.maximum(x, 0), lambda x: x.relu(),
+     lambda x: x.relu()),
+    ("maximum-0-left", [_any((4, 3))], lambda x: np.maximum(0, x), lambda x: x.relu(),
+     lambda x: x.relu()),
+    ("amin", [_any((4, 3))], lambda x: np.amin(x, axis=1), lambda x: x.min(axis=1),
+     lambda x: x.amin(1)),
+    ("positive", [_any((4, 3))], lambda x: np.positive(x) * 2, lambda x: x * 2,
+     lambda x: (+x) * 2),
+    ("where", [_any((4, 3)), _any((4, 3))], lambda x, y: np.where(MASK, x, y),
+     lambda x, y: where(MASK, x, y), lambda x, y: torch.where(torch.from_numpy(MASK), x, y)),
+    ("where-leaky", [_any((4, 3))], lambda x: np.where(x > 0, x, 0.1 * x),
+     lambda x: where(x.data > 0, x, x * 0.1), lambda x: torch.where(x > 0, x, 0.1 * x)),
+    ("clip", [_any((4, 3))], lambda x: np.clip(x, -0.5, 0.5),
+     lambda x: minimum(maximum(x, -0.5), 0.5), lambda x: x.clamp(-0.5, 0.5)),
+    ("reshape", [_any((4, 3))], lambda x: np.reshape(x, (3, 4)), lambda x: x.reshape(3, 4),
+     lambda x: x.reshape(3, 4)),
+    ("transpose", [_any((4, 3))], np.transpose, lambda x: x.T, lambda x: x.T),
+    ("ravel", [_any((4, 3))], np.ravel, lambda x: x.reshape(-1), lambda x: x.reshape(-1)),
+    ("squeeze", [_any((4, 1, 3))], np.squeeze, lambda x: x.reshape(4, 3),
+     lambda x: x.squeeze()),
+    ("expand_dims", [_any((4, 3))], lambda x: np.expand_dims(x, 1),
+     lambda x: x.reshape(4, 1, 3), lambda x: x.unsqueeze(1)),
+    ("broadcast_to", [_any(3)], lambda x: np.broadcast_to(x, (4, 3)),
+     lambda x: x.broadcast_to((4, 3)), lambda x: x.expand(4, 3)),
+    ("copy", [_any((4, 3))], np.copy, lambda x: x.copy(), lambda x: x.clone()),
+    ("ndarray+x", [_any((4, 3))], lambda x: A + x, lambda x: x.__radd__(A),
+     lambda x: x + torch.from_numpy(A)),
+    ("ndarray-x", [_any((4, 3))], lambda x: A - x, lambda x: x.__rsub__(A),
+     lambda x: torch.from_numpy(A) - x),
+    ("ndarray*x", [_any((4, 3))], lambda x: A * x, lambda x: x.__rmul__(A),
+     lambda x: torch.from_numpy(A) * x),
+    ("ndarray/x", [_pos((4, 3))], lambda x: A / x, lambda x: x.__rtruediv__(A),
+     lambda x: torch.from_numpy(A) / x),
+    ("x/ndarray-row", [_any((4, 3))], lambda x: np.divide(x, A[0]), lambda x: x / A[0],
+     lambda x: x / torch.from_numpy(A[0])),
+    ("ndarray@x", [_any((3, 2))], lambda w: A @ w, lambda w: w.__rmatmul__(A),
+     lambda w: torch.from_numpy(A) @ w),
+    ("np.float64*x", [_any((4, 3))], lambda x: np.float64(2.5) * x, lambda x: x * 2.5,
+     lambda x: x * 2.5),
+    ("labels", [_any((4, 3))], lambda y: y[np.arange(4), LABELS],
+     lambda y: y[np.arange(4), LABELS],
+     lambda y: y[torch.arange(4), torch.from_numpy(LABELS)]),
+    ("repeated-pick", [_any((4, 3))], lambda y: y[[0, 0, 2]], lambda y: y[[0, 0, 2]],
+     lambda y: y[[0, 0, 2]]),
+    ("boolean", [_any((4, 3))], lambda y: y[MASK], lambda y: y[MASK],
+     lambda y: y[torch.from_numpy(MASK)]),
+    ("slices", [_any((4, 3))], lambda y: y[1:, ::2], lambda y: y[1:, ::2],
+     lambda y: y[1:, ::2]),
+]
+
+
+def _torch_or_skip():
+    if torch is None:
+        pytest.skip("PyTorch is not installed (optional oracle: pip install torch==2.13.0)")
+    return torch
+
+
+def _run(fn, arrays):
+    leaves = [Tensor(a, requires_grad=True) for a in arrays]
+    out = fn(*leaves)
+    dout = np.random.default_rng(9).normal(size=out.shape)
+    return out, grad(out, leaves, grad_outputs=dout), dout
+
+
+@pytest.mark.parametrize("case", NUMPY_CASES, ids=[c[0] for c in NUMPY_CASES])
+def test_numpy_code_records_the_tensor_codes_graph(case):
+    _, makers, np_fn, tensor_fn, _ = case
+    rng = np.random.default_rng(7)
+    arrays = [m(rng) for m in makers]
+    out, grads, _ = _run(np_fn, arrays)
+    ref, ref_grads, _ = _run(tensor_fn, arrays)
+    assert isinstance(out, Tensor) and out.requires_grad
+    assert _ops(out) == _ops(ref)  # the same primitives, in the same order
+    np.testing.assert_array_equal(out.data, ref.data)
+    for g, r in zip(grads, ref_grads):
+        np.testing.assert_array_equal(g.data, r.data)
+
+
+@pytest.mark.parametrize("case", [c for c in NUMPY_CASES if c[4] is not None],
+                         ids=[c[0] for c in NUMPY_CASES if c[4] is not None])
+def test_numpy_code_gradients_match_torch(case):
+    _torch_or_skip()
+    _, makers, np_fn, _, torch_fn = case
+    rng = np.random.default_rng(7)
+    arrays = [m(rng) for m in makers]
+    out, grads, dout = _run(np_fn, arrays)
+    ts = [torch.tensor(a, requires_grad=True) for a in arrays]
+    y = torch_fn(*ts)
+    y.backward(torch.from_numpy(np.asarray(dout)).reshape(y.shape))
+    np.testing.assert_allclose(out.data, y.detach().numpy(), rtol=1e-12, atol=1e-14)
+    for g, t in zip(grads, ts):
+        np.testing.assert_allclose(g.data, t.grad.numpy(), rtol=1e-10, atol=1e-12)
+
+
+def test_the_books_layers_forwards_run_on_tensors():
+    # the book's softmax (ch. 3, 2-D branch via .T) and cross_entropy_error (ch. 4)
+    def softmax(x):
+        x = x.T
+        x = x - np.max(x, axis=0)
+        y = np.exp(x) / np.sum(np.exp(x), axis=0)
+        return y.T
+
+    def cross_entropy_error(y, t):
+        batch_size = y.shape[0]
+        return -np.sum(np.log(y[np.arange(batch_size), t] + 1e-7)) / batch_size
+
+    x = Tensor(RNG.normal(size=(4, 3)), requires_grad=True)
+    loss = cross_entropy_error(softmax(x), LABELS)
+    assert isinstance(loss, Tensor) and loss.shape == ()
+    loss.backward()
+    y = np.exp(x.data) / np.exp(x.data).sum(axis=1, keepdims=True)
+    p = y[np.arange(4), LABELS]
+    expected = (y - np.eye(3)[LABELS]) / 4 * (p / (p + 1e-7))[:, None]  # the 1e-7 guard
+    np.testing.assert_allclose(x.grad, expected, rtol=1e-10)
+
+
+def test_the_books_relu_forward_records_copy_and_setitem():
+    x = Tensor([[1.0, -2.0], [-0.5, 3.0]], requires_grad=True)
+    mask = x <= 0
+    assert type(mask) is np.ndarray and mask.dtype == bool  # a mask: data, not a node
+    out = x.copy()
+    out[mask] = 0
+    assert out.op.name == "setitem" and out.parents[0].op.name == "copy"
+    np.testing.assert_array_equal(out.data, [[1.0, 0.0], [0.0, 3.0]])
+    np.testing.assert_array_equal(x.data, [[1.0, -2.0], [-0.5, 3.0]])  # x unchanged
+    out.backward(np.ones((2, 2)))
+    np.testing.assert_array_equal(x.grad, [[1.0, 0.0], [0.0, 1.0]])
+    v = Tensor([5.0, 6.0], requires_grad=True)
+    y = x * 1
+    y[:, 0] = v  # a Tensor value gets the gradient of the positions it filled
+    y.backward(np.array([[1.0, 2.0], [3.0, 4.0]]))
+    np.testing.assert_array_equal(v.grad, [1.0, 3.0])
+
+
+def test_ties_split_the_gradient_evenly_as_torch_and_central_differences_do():
+    x = Tensor([[1.0, 3.0, 3.0], [2.0, 2.0, 2.0]], requires_grad=True)
+    np.max(x, axis=1).sum().backward()
+    np.testing.assert_allclose(x.grad, [[0, 0.5, 0.5], [1 / 3, 1 / 3, 1 / 3]])
+    a, b = Tensor([1.0, 2.0], requires_grad=True), Tensor([1.0, 0.0], requires_grad=True)
+    np.maximum(a, b).sum().backward()
+    np.testing.assert_array_equal(a.grad, [0.5, 1.0])
+    np.testing.assert_array_equal(b.grad, [0.5, 0.0])
+    h = 1e-6  # a two-way tie: each side's central difference is ½
+    f = lambda u: max(u, 1.0)  # noqa: E731
+    assert (f(1.0 + h) - f(1.0 - h)) / (2 * h) == pytest.approx(0.5)
+    z = Tensor([0.0, 1.0], requires_grad=True)
+    np.maximum(z, 0).sum().backward()  # relu: 0 at 0, as the book's mask x <= 0
+    np.testing.assert_array_equal(z.grad, [0.0, 1.0])
+
+
+def test_ties_agree_with_torch():
+    torch_ = _torch_or_skip()
+    data = np.array([[1.0, 3.0, 3.0], [2.0, 2.0, 2.0]])
+    x, t = Tensor(data, requires_grad=True), torch_.tensor(data, requires_grad=True)
+    np.max(x, axis=1).sum().backward()
+    t.amax(1).sum().backward()
+    np.testing.assert_allclose(x.grad, t.grad.numpy())
+    y, u = Tensor(data, requires_grad=True), torch_.tensor(data, requires_grad=True)
+    np.maximum(y, 2.0).sum().backward()
+    u.maximum(torch_.tensor(2.0, dtype=torch_.float64)).sum().backward()
+    np.testing.assert_allclose(y.grad, u.grad.numpy())
+
+
+def test_what_the_engine_cannot_differentiate_raises_naming_it():
+    x = Tensor(RNG.normal(size=(2, 3)), requires_grad=True)
+    for call, name in [(lambda: np.concatenate([x, x]), "np.concatenate"),
+                       (lambda: np.log1p(x), "np.log1p"), (lambda: np.sin(x), "np.sin"),
+                       (lambda: np.linalg.norm(x), "np.linalg.norm")]:
+        with pytest.raises(TypeError, match=name) as e:
+            call()
+        assert "Supported: " in str(e.value) and "np.dot" in str(e.value)
+    assert "np.where" in SUPPORTED and "np.maximum" in SUPPORTED
+    with pytest.raises(TypeError, match=r"np.add.reduce is not supported"):
+        np.add.reduce(x)
+    with pytest.raises(TypeError, match="out="):
+        np.exp(x, out=np.empty((2, 3)))
+    buf = np.zeros((2, 3))
+    with pytest.raises(TypeError, match="out="):
+        buf += x  # numpy's in-place add: np.add(buf, x, out=buf)
+    with pytest.raises(TypeError, match="dtype="):
+        np.sum(x, dtype=np.float32)
+
+
+def test_nothing_leaves_the_graph_silently():
+    x = Tensor([[1.0, 2.0]], requires_grad=True)
+    for call in (lambda: np.asarray(x), lambda: np.array(x), lambda: np.float64(x.sum()),
+                 lambda: float(x.sum()), lambda: int(x.sum())):
+        with pytest.raises(TypeError, match="off the graph.*use .data"):
+            call()
+    out = np.zeros((1, 2))
+    with pytest.raises(TypeError, match="off the graph"):
+        out[0] = x  # numpy would copy the values out of the graph
+    assert x.sum().item() == 3.0  # on purpose: fine
+    with strict_numbers(), pytest.raises(TypeError, match="item"):
+        x.sum().item()  # what autograd.check runs a learner's forward under
+    c = Tensor([1.0, 2.0])  # a constant: nothing to lose
+    np.testing.assert_array_equal(np.asarray(c), [1.0, 2.0])
+    assert float(Tensor(2.5)) == 2.5
+
+
+def test_comparisons_are_masks_and_equality_stays_identity():
+    x = Tensor([1.0, -1.0], requires_grad=True)
+    for m in (x > 0, x >= 0, x < 0, x <= 0, 0 < x, np.zeros(2) < x, np.greater(x, 0)):
+        assert type(m) is np.ndarray and m.dtype == bool
+    np.testing.assert_array_equal(np.equal(x, 1.0), [True, False])
+    assert {x: 1}[x] == 1 and (x == x) is True  # nodes as dict keys, by identity
+    np.testing.assert_array_equal(np.sign(x), [1.0, -1.0])
+    assert np.shape(x) == (2,) and np.ndim(x) == 1 and np.argmax(x) == 0
+    assert type(np.zeros_like(x)) is np.ndarray
+
+
+def test_setitem_refuses_what_would_give_a_wrong_gradient():
+    x = Tensor([1.0, 2.0, 3.0], requires_grad=True)
+    with pytest.raises(RuntimeError, match="leaf that requires grad.*x.copy"):
+        x[0] = 0.0
+    y = x * 2
+    z = y * 3  # made from y's old value
+    y[0] = 10.0
+    with pytest.raises(RuntimeError, match="replaced after"):
+        (z + y).sum().backward()
+    with pytest.raises(ValueError, match="picks a position twice"):
+        w = x * 1
+        w[[0, 0]] = Tensor([1.0, 2.0])
+    with pytest.raises(TypeError, match="labels and masks are data"):
+        x[Tensor([0])]
+
+
+def test_numpy_on_float32_tensors_stays_float32():
+    x = Tensor(RNG.normal(size=(3, 2)).astype(np.float32), requires_grad=True)
+    out = np.sum(np.exp(np.dot(x, np.ones((2, 2)))) + A[:3, :2], axis=0)
+    assert out.dtype == np.float32
+    out.sum().backward()
+    assert x.grad.dtype == np.float32
+
+
+def test_astype_copies_in_the_same_dtype_and_refuses_a_cast():
+    x = Tensor([1.0, -2.0], requires_grad=True)
+    y = x.astype(np.float64)
+    assert y is not x and y.op.name == "copy"
+    with pytest.raises(TypeError, match="change of dtype is not recorded"):
+        x.astype(np.float32)

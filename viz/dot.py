@@ -32,9 +32,10 @@ COLORS = {
     "composite_fill": "#f3f3f3",
     "cluster": "#8c8c8c",
     "constant": "#555555",
+    "note": "#7b3fa0",  # an edge note (the checker's "yours"): none of the stepper's colours
 }
 STATES = ("done", "pending", "active", "summing")
-FONT = font_family("en")  # the Latin families; a Japanese drawing names CJK ones first
+FONT = font_family("en")  # the Latin families; a Japanese drawing adds CJK ones after them
 SMALL = 11  # the point size of a number written under its expression
 
 _BAD_ID = re.compile(r"[^A-Za-z0-9_-]")
@@ -119,11 +120,12 @@ def _cell_text(lines, color=None, bold=False):
     return f'<FONT COLOR="{color}">{text}</FONT>' if color else text
 
 
-def _edge_table(value, grad, *, vertical, state, rule_color):
+def _edge_table(value, grad, *, vertical, state, rule_color, note=None):
     """The edge's label: value lines, a rule that continues the edge line (port 'm'),
     and the gradient lines.  `value` / `grad` are lists of (text, style) or a plain
     text; `grad` None leaves no gradient row; '' keeps the row's height, so frames of a
-    step-through keep their layout while gradients appear."""
+    step-through keep their layout while gradients appear.  A `note` is written under
+    the gradient, in COLORS['note']."""
     value = [(value, "")] if isinstance(value, str) else value
     grad = [(grad, "")] if isinstance(grad, str) else grad
     cells = []
@@ -141,6 +143,9 @@ def _edge_table(value, grad, *, vertical, state, rule_color):
                  "summing": COLORS["summing"]}.get(state, COLORS["grad"])
         bold = state in ("active", "summing")
         cells.append(f'<TD{pad}>{_cell_text(grad, color, bold=bold)}</TD>')
+    if note:
+        lines = [(line, "") for line in str(note).split("\n")]
+        cells.append(f'<TD{pad}>{_cell_text(lines, COLORS["note"])}</TD>')
     if vertical:
         rows = "<TR>" + "".join(cells) + "</TR>"
     else:
@@ -202,6 +207,7 @@ class _Style:
     notes: dict
     forks: bool = False
     lanes: dict = None
+    edge_notes: dict = None
 
     def name(self, nid):
         return self.prefix + nid
@@ -351,7 +357,7 @@ def _edge(i, e, st, fork=None):
         grad = _grad_lines(e, st, e.key)
     lab = f"{st.prefix}L{i}"
     table = _edge_table(value, grad, vertical=st.vertical, state=state,
-                        rule_color=line["color"])
+                        rule_color=line["color"], note=st.edge_notes.get(e.key))
     tail, head = _ports(st)
     start = f"{st.prefix}{fork}:{head}" if fork else src
     return _label_node(lab, e.key, table, state, st, _lane(st, e.src, e.dst)), [
@@ -378,7 +384,8 @@ def _fork(j, fork, st):
     symbolic = st.view.labels != "numbers" and source.kind == "variable"
     value = _value_lines(fork, st, source.label if symbolic else None)
     table = _edge_table(value, _grad_lines(fork, st, fork.key), vertical=st.vertical,
-                        state=state, rule_color=line["color"])
+                        state=state, rule_color=line["color"],
+                        note=st.edge_notes.get(fork.key))
     lab = f"{st.prefix}F{j}"
     tail, _ = _ports(st)
     return _label_node(lab, fork.key, table, state, st), [
@@ -470,7 +477,7 @@ def _align(g, st):
 def to_digraph(view: View, *, rankdir="LR", show_grads=None, highlight=None,
                edge_states=None, edge_grads=None, notes=None, title=None,
                fontsize=14, align_inputs=True, name="graphgrad", prefix="", forks=None,
-               legend=None, lang=None):
+               legend=None, edge_notes=None, lang=None):
     """Render a `viz.model.View` as a `graphviz.Digraph`.
 
     rankdir: 'LR' (the book's left-to-right) or 'TB'.  In TB the value sits left of the
@@ -488,6 +495,8 @@ def to_digraph(view: View, *, rankdir="LR", show_grads=None, highlight=None,
     edge_grads: edge key -> gradient text to show instead of the final one (a partial
         sum while several steps feed one edge).
     notes: view node id -> text written beside the node (e.g. the local derivative).
+    edge_notes: edge (or fork) key -> text written under the edge's gradient, in
+        COLORS['note'] (purple; the checker writes your gradient there).
     title: a caption under the graph; the view's notes (a relation its symbols used)
         and the legend follow it.
     forks: draw a value used several times as one trunk that branches (the book's
@@ -499,8 +508,9 @@ def to_digraph(view: View, *, rankdir="LR", show_grads=None, highlight=None,
     align_inputs: put the input variables in one column (row, for TB) at the start.
     name, prefix: the graph's name, and a prefix for every DOT node name and SVG id
         (to put several graphs side by side as clusters of one Digraph).
-    lang: the legend's language and the fonts named ('ja': a CJK family first, so no
-        glyph is drawn as a box); None: the view's (viz.model.build's lang=).
+    lang: the legend's language and the fonts named ('ja': Japanese families after the
+        Latin ones, so no kana or kanji is drawn as a box); None: the view's
+        (viz.model.build's lang=).
 
     SVG ids: node 'node-<id>', edge label 'edge-<key>' via svg_id(); classes 'op',
     'variable', 'constant', 'composite', 'output', and the edge state.
@@ -511,6 +521,7 @@ def to_digraph(view: View, *, rankdir="LR", show_grads=None, highlight=None,
                 fontsize, prefix, highlight, edge_states or {}, edge_grads or {}, notes or {},
                 view.labels != "numbers" if forks is None else bool(forks),
                 lanes(view) if rankdir in ("TB", "BT") else {})
+    st.edge_notes = edge_notes or {}
     lang = language(lang or view.lang)
     caption = _caption(view, title, legend, lang)
     if caption and st.vertical:

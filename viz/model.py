@@ -277,6 +277,7 @@ class _Builder:
         self.operands = {}  # constant folded inside a − or ÷ box -> (mark, its value)
         self.consumers = {}  # engine node -> [(consumer, slot)], inside − / ÷ boxes
         self._ = translator(view.lang)
+        self.scopes_using = {}  # leaf made in a scope -> the frames of its consumers
 
     def is_opened(self, name, level):
         if self.collapse == "all" or name in self.collapse:
@@ -313,6 +314,10 @@ class _Builder:
 
     def node(self, n):
         cid, box = self.place(n)
+        if box is not None and n.op is None and box not in self.scopes_using.get(n, ()):
+            # a constant the composite computed from constants (−g for a constant seed
+            # g): no op of the box uses it, so it is drawn as the number it is
+            cid, box = self.place_outside(n, box)
         if box is not None and n.op is None and box[0] in ("sub", "div"):
             operand = self.operand(n, box)
             if operand is not None:  # x − 1: the 1 is drawn, outside the box
@@ -326,6 +331,15 @@ class _Builder:
         else:
             vn = self.leaf(n, cid)
         self.view._node_ids[n] = vn.id
+
+    def place_outside(self, n, frame):
+        """(cluster, None) for a node drawn outside the collapsed `frame` holding it."""
+        parent = None
+        for f in n.scope:
+            if f == frame:
+                break
+            parent = self.clusters[f].id if f in self.clusters else parent
+        return parent, None
 
     def box(self, frame, cid):
         """A collapsed composite: one box (or one op symbol for the arithmetic ones)."""
@@ -513,6 +527,9 @@ def build(root, *, expand=None, collapse=None, depth=None, grads="auto", seed=No
         if n.op is not None and any(f[0] in ("sub", "div") for f in n.scope):
             for slot, p in enumerate(n.parents):
                 builder.consumers.setdefault(p, []).append((n, slot))
+        for p in n.parents:
+            if p.op is None and p.scope:
+                builder.scopes_using.setdefault(p, set()).update(n.scope)
     for n in order:
         builder.node(n)
     builder.close_boxes()

@@ -391,3 +391,25 @@ def test_the_one_hot_note_in_japanese():
     pytest.importorskip("sympy")
     g = viz.draw(appendix_a(labels="constants"), labels="symbols", lang="ja")
     assert "t1 + t2 + t3 = 1（ラベルは one-hot 表現）を使った箇所: " in g.source
+
+
+def test_edge_notes_are_written_under_the_gradient_in_their_colour():
+    x = Value(2.0, name="x")
+    f = x * x + x.exp()
+    f.backward()
+    view = build(f)
+    edge = next(e for e in view.edges if e.src == view.root_id)
+    (fork,) = view.forks
+    notes = {edge.key: "yours: 3\n<b> & done", fork.key: "on the trunk"}
+    src = to_digraph(view, edge_notes=notes, forks=True).source
+    note = COLORS["note"]
+    assert note not in (COLORS["grad"], COLORS["active"], COLORS["summing"])
+    line = next(ln for ln in src.splitlines() if f'id="edge-{svg_id(edge.key)}"' in ln)
+    # value, the rule, the gradient in red, then the note's lines in the note's colour
+    assert re.search(rf'<FONT COLOR="{RED}">1</FONT></TD></TR><TR><TD><FONT COLOR="{note}">'
+                     r"yours: 3<BR/>&lt;b&gt; &amp; done</FONT>", line)
+    trunk = next(ln for ln in src.splitlines() if f'id="edge-{svg_id(fork.key)}"' in ln)
+    assert f'<FONT COLOR="{note}">on the trunk</FONT>' in trunk
+    assert note not in to_digraph(view, forks=True).source  # no notes: as before
+    tb = to_digraph(view, edge_notes=notes, rankdir="TB").source
+    assert f'<TD CELLPADDING="3"><FONT COLOR="{note}">yours: 3' in tb  # beside, in TB

@@ -23,7 +23,7 @@ def test_no_command_prints_help(capsys):
 def test_every_command_has_its_module():
     parser = build_parser()
     for name in COMMANDS:
-        args = parser.parse_args([name] + (["x"] if name == "draw" else []))
+        args = parser.parse_args([name] + (["x"] if name in ("draw", "check") else []))
         assert args.func.__module__ == f"viz.cli.{name}"
 
 
@@ -39,21 +39,57 @@ def _unwritable(tmp_path):
     return str(d)
 
 
+# for `graphgrad check`: a layer, classes that are not layers, a file that fails to import
+LAYERS = """
+class Relu:
+    def forward(self, x):
+        self.mask = x <= 0
+        return x * (x > 0)
+
+    def backward(self, dout):
+        return dout * ~self.mask
+
+
+class NotALayer:
+    pass
+
+
+class NeedsW(Relu):
+    def __init__(self, W, b):
+        self.W, self.b = W, b
+
+
+class BadHook(Relu):
+    @classmethod
+    def check_example(cls):
+        return cls()
+
+
+def helper():
+    pass
+"""
+
+
 @pytest.fixture
 def places(tmp_path, monkeypatch):
     """The directory the command runs in, with a folder, a file, a folder named like a
-    file (steps.html) and an output folder where history.json is a folder."""
+    file (steps.html), an output folder where history.json is a folder, and Python files
+    for `check`."""
     work = tmp_path / "work"
     (work / "folder").mkdir(parents=True)
     (work / "a-file").write_text("not a folder")
     (work / "steps.html").mkdir()
     (work / "blocked" / "history.json").mkdir(parents=True)
+    (work / "layers.py").write_text(LAYERS)
+    (work / "broken.py").write_text("import numpy\nscale = 1 / 0\n")
+    (work / "syntax.py").write_text("class Relu:\n    def forward(self, x)\n")
     monkeypatch.chdir(work)
     return {"ro": _unwritable(tmp_path)}
 
 
 XY = ["draw", "x*y", "--at", "x=1", "y=2"]
 TRAIN = ["train", "--dataset", "xor", "--iters", "5"]
+CHECK = ["check", "layers.py:Relu"]
 
 # (argv, the message expected on stderr, exit code); {ro} is an unwritable directory
 BAD_INPUT = [
@@ -71,7 +107,7 @@ BAD_INPUT = [
     (XY + ["--digits", "0"], "--digits must be between 1 and 17, got 0", 2),
     (XY + ["--depth", "-1"], "--depth must be 0 or more, got -1", 2),
     (XY + ["--expand", "nosuch"], "--expand nosuch: no composite of that name; the "
-     "composites are: all, cross_entropy_error, div", 2),
+     "composites are: all, abs, cross_entropy_error, div", 2),
     (XY + ["--collapse", "nosuch"], "--collapse nosuch: no composite of that name", 2),
     (XY + ["--collapse", "sigmoid", "--expand", "sigmoid"],
      "--collapse sigmoid and --expand sigmoid contradict each other", 2),
@@ -106,6 +142,32 @@ BAD_INPUT = [
     (TRAIN + ["--seed", "-1"], "--seed must be 0 or more, got -1", 2),
     (["train", "--data-dir", "/nope"], "--data-dir /nope: no such directory", 2),
     (TRAIN + ["--data-dir", "folder"], "--data-dir is for --dataset mnist", 2),
+    (["check", "nope.py:Relu"], "nope.py: no such file", 2),
+    (["check", "folder:Relu"], "folder: is a directory, not a Python file", 2),
+    (["check", "a-file:Relu"], "a-file: not a Python file (.py)", 2),
+    (["check", "layers.py"], "layers.py: name the class after a colon, e.g. "
+     "layers.py:Affine", 2),
+    (["check", "layers.py:"], "name the class after a colon", 2),
+    (["check", "layers.py:1x"], "layers.py:1x: '1x' is not a class name", 2),
+    (["check", "layers.py:Nope"], "layers.py: no class Nope; it defines Relu, NotALayer, "
+     "NeedsW, BadHook", 2),
+    (["check", "layers.py:helper"], "layers.py: helper is a function, not a class", 2),
+    (["check", "layers.py:NotALayer"], "NotALayer is not a layer: it needs forward(...) "
+     "and backward(dout) methods", 2),
+    (["check", "layers.py:NeedsW"], "NeedsW() needs W, b: give NeedsW a classmethod "
+     "check_example() returning (layer, *inputs)", 2),
+    (["check", "layers.py:BadHook"], "BadHook.check_example() must return (layer, "
+     "*inputs), got a BadHook", 2),
+    (["check", "broken.py:Relu"], "broken.py: importing it raised ZeroDivisionError: "
+     "division by zero (at broken.py:2)", 2),
+    (["check", "syntax.py:Relu"], "syntax.py:2: syntax error: expected ':'", 2),
+    (CHECK + ["--rtol", "-1"], "--rtol must be a finite number >= 0, got -1", 2),
+    (CHECK + ["--atol", "nan"], "--atol must be a finite number >= 0, got nan", 2),
+    (CHECK + ["--seed", "-1"], "--seed must be 0 or more, got -1", 2),
+    (CHECK + ["--draw", "folder"], "--draw folder: is a directory; name a file", 2),
+    (CHECK + ["--draw", "out.jpeg"], "--draw out.jpeg: cannot tell the format from the "
+     "name; use .svg, .png, .pdf, .dot", 2),
+    (CHECK + ["--draw", "{ro}/c.svg"], "--draw {ro}/c.svg: cannot write in {ro}", 2),
 ]
 
 

@@ -1,0 +1,199 @@
+"""`graphgrad check FILE.py:CLASS`: a learner's layer file checked, the exit code a grade.
+
+The files are written as a learner writes them, into tmp_path; bad input (no file, no
+class, not a layer, bad options) is in test_main.py's table."""
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from tests.viz.cli.helpers import needs_dot, run
+
+ROOT = Path(__file__).resolve().parents[3]
+
+LAYERS = '''
+import numpy as np
+from helpers_of_mine import batch_size   # a module beside this file, as the book's common/
+
+
+class Relu:
+    def __init__(self):
+        self.mask = None
+
+    def forward(self, x):
+        self.mask = (x <= 0)
+        out = x.copy()
+        out[self.mask] = 0
+        return out
+
+    def backward(self, dout):
+        dout[self.mask] = 0
+        return dout
+
+
+class ReluNoMask(Relu):
+    def backward(self, dout):
+        return dout
+
+
+class MulLayer:
+    def forward(self, x, y):
+        self.x, self.y = x, y
+        return x * y
+
+    def backward(self, dout):
+        return dout * self.x, dout * self.y   # swapped
+
+
+class Affine:
+    def __init__(self, W, b):
+        self.W, self.b = W, b
+
+    @classmethod
+    def check_example(cls):
+        rng = np.random.default_rng(0)
+        return cls(rng.normal(size=(3, 2)), rng.normal(size=2)), rng.normal(size=(4, 3))
+
+    def forward(self, x):
+        self.x = x
+        return np.dot(x, self.W) + self.b
+
+    def backward(self, dout):
+        self.dW = np.dot(self.x.T, dout)
+        self.db = np.sum(dout, axis=0) / batch_size(dout)   # a mean
+        return np.dot(dout, self.W.T)
+
+
+class AffineRight(Affine):
+    def backward(self, dout):
+        self.dW = np.dot(self.x.T, dout)
+        self.db = np.sum(dout, axis=0)
+        return np.dot(dout, self.W.T)
+
+
+class Crashes(Relu):
+    def backward(self, dout):
+        return dout[self.nothing]
+
+
+class Exits(Relu):
+    def backward(self, dout):
+        raise SystemExit(0)   # sys.exit(0): a pass, if it were the exit code
+
+
+class Noisy(Relu):
+    @classmethod
+    def check_example(cls):
+        return cls(), np.random.normal(size=(2, 2))   # np.random: --seed makes it repeat
+'''
+
+
+@pytest.fixture
+def layers(tmp_path, monkeypatch):
+    (tmp_path / "layers.py").write_text(textwrap.dedent(LAYERS))
+    (tmp_path / "helpers_of_mine.py").write_text("def batch_size(a):\n    return len(a)\n")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(sys, "path", list(sys.path))
+    return tmp_path
+
+
+def test_a_right_layer_exits_0_with_the_table(capsys, layers):
+    code, out, err = run(capsys, "check", "layers.py:Relu")
+    assert code == 0 and err == ""
+    assert out.startswith("check_layer(Relu): OK") and "dx        ✔" in out
+
+
+def test_a_wrong_layer_exits_1_naming_the_gradient(capsys, layers):
+    code, out, _ = run(capsys, "check", "layers.py:ReluNoMask")
+    assert code == 1 and "dx        ✘" in out and "a mask missing" in out
+    code, out, _ = run(capsys, "check", "layers.py:Affine")  # built by check_example()
+    assert code == 1 and "db        ✘" in out and "a mean where a sum belongs" in out
+    assert "dW        ✔" in out and "dx        ✔" in out
+    assert run(capsys, "check", "layers.py:AffineRight")[0] == 0
+
+
+def test_each_argument_of_forward_gets_a_random_array(capsys, layers):
+    code, out, _ = run(capsys, "check", "layers.py:MulLayer")
+    assert code == 1 and "dx        ✘" in out and "dy        ✘" in out
+    assert "MulLayer swaps" in out
+
+
+def test_a_crash_in_backward_is_a_wrong_layer_not_bad_input(capsys, layers):
+    code, out, err = run(capsys, "check", "layers.py:Crashes")
+    assert code == 1 and "backward raised AttributeError" in out and "layers.py:" in out
+    assert "Traceback" not in out + err
+
+
+def test_sys_exit_in_the_learners_code_is_never_the_grade(capsys, layers):
+    code, _, err = run(capsys, "check", "layers.py:Exits")
+    assert code == 2 and "Exits's forward or backward called sys.exit(0): nothing was " \
+        "checked" in err
+    (layers / "quits.py").write_text("import sys\nsys.exit(0)\n")
+    code, _, err = run(capsys, "check", "quits.py:Relu")
+    assert code == 2 and "importing quits.py called sys.exit(0)" in err
+
+
+def test_tolerances_and_the_seed(capsys, layers):
+    _, first, _ = run(capsys, "check", "layers.py:Noisy")
+    _, again, _ = run(capsys, "check", "layers.py:Noisy")
+    assert first == again
+    code, out, _ = run(capsys, "check", "layers.py:Relu", "--rtol", "0.1", "--atol", "0.5")
+    assert code == 0 and "<= 0.5 + 0.1·|expected|" in out
+    # a tolerance wide enough passes even the mistake: the options are the check's
+    assert run(capsys, "check", "layers.py:ReluNoMask", "--atol", "100")[0] == 0
+
+
+def test_the_users_folder_is_left_as_it_was(capsys, layers):
+    before = sorted(p.name for p in layers.rglob("*"))
+    path = list(sys.path)
+    run(capsys, "check", "layers.py:Relu")
+    assert sorted(p.name for p in layers.rglob("*")) == before  # no __pycache__
+    assert sys.path == path
+
+
+def test_draw_writes_the_dot_text_without_graphviz(capsys, layers, no_dot):
+    code, out, _ = run(capsys, "check", "layers.py:Affine", "--draw", "affine.dot")
+    assert code == 1 and "wrote affine.dot" in out
+    text = (layers / "affine.dot").read_text()
+    assert text.startswith("digraph") and "yours (2,) [" in text
+    code, _, err = run(capsys, "check", "layers.py:Affine", "--draw", "affine.svg")
+    assert code == 2 and "--draw affine.svg:" in err and "Graphviz" in err
+    assert not (layers / "affine.svg").exists()
+
+
+@needs_dot
+def test_draw_writes_an_image(capsys, layers):
+    code, out, _ = run(capsys, "check", "layers.py:Affine", "--draw", "out/affine.svg")
+    assert code == 1 and "wrote out/affine.svg" in out
+    assert "yours" in (layers / "out" / "affine.svg").read_text()
+    assert run(capsys, "check", "layers.py:Relu", "--draw", "relu.png")[0] == 0
+    assert (layers / "relu.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_nothing_to_draw_is_a_warning_and_the_grade_stands(capsys, layers):
+    (layers / "off.py").write_text(textwrap.dedent('''
+        import numpy as np
+        class Off:
+            def forward(self, x):
+                return np.asarray(x) * 2.0   # the values off the graph: numbers decide
+            def backward(self, dout):
+                return dout * 2.0
+        '''))
+    code, out, err = run(capsys, "check", "off.py:Off", "--draw", "off.dot")
+    assert code == 0 and "central differences" in out
+    assert err.startswith("graphgrad check: warning: --draw off.dot: nothing to draw")
+    assert not (layers / "off.dot").exists()
+
+
+def test_in_a_real_process_for_ci(layers):
+    def check(target):
+        return subprocess.run([sys.executable, "-m", "viz.cli", "check", target],
+                              capture_output=True, text=True, cwd=layers,
+                              env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
+    assert check("layers.py:Relu").returncode == 0
+    done = check("layers.py:ReluNoMask")
+    assert done.returncode == 1 and "✘" in done.stdout and done.stderr == ""
+    done = check("layers.py:Nope")
+    assert done.returncode == 2 and done.stderr.startswith("graphgrad check: error: ")
