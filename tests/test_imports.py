@@ -124,3 +124,89 @@ def test_public_names():
                  "reciprocal", "backward_steps", "toposort", "detect_anomaly",
                  "PRIMITIVES", "AnomalyError", "DomainError", "GraphgradWarning"):
         assert name in autograd.__all__ and hasattr(autograd, name), name
+
+
+# ----------------------------------------------------------------------------- the rooms
+# ARCHITECTURE.md's rooms and the arrows between them; a file not listed here fails the
+# test below, so a new module has to be given a room (and the page kept true).
+ROOMS = {
+    "engine": ["autograd/graph.py", "autograd/walk.py", "autograd/primitives.py",
+               "autograd/value.py", "autograd/tensor.py", "autograd/functions.py"],
+    "book": ["autograd/layers.py", "autograd/models.py", "autograd/optimizers.py",
+             "autograd/gradcheck.py", "autograd/training.py", "autograd/examples.py",
+             "autograd/nn.py", "autograd/check.py"],
+    "data": ["autograd/datasets/*.py"],
+    "drawing": ["viz/numbers.py", "viz/model.py", "viz/dot.py", "viz/render.py",
+                "viz/figures.py", "viz/symbolic.py", "viz/expr.py", "viz/i18n.py",
+                "viz/check.py"],
+    "stepping": ["viz/stepper.py", "viz/steps.py", "viz/html.py", "viz/widgets.py"],
+    "command line": ["viz/cli/*.py"],
+    # the packages' public faces: `from autograd import Value` is the engine's API
+    "autograd api": ["autograd/__init__.py"],
+    "viz api": ["viz/__init__.py"],
+}
+MAY_IMPORT = {
+    "engine": {"engine"},
+    "book": {"engine", "autograd api", "book", "data"},
+    "data": {"data"},
+    "drawing": {"engine", "autograd api", "book", "drawing"},
+    "stepping": {"engine", "autograd api", "book", "drawing", "stepping"},
+    "command line": set(ROOMS),
+    "autograd api": {"engine", "book"},
+    "viz api": {"drawing", "stepping"},
+}
+# the one arrow upwards, taken only inside Report.draw(): test_the_checker_imports_viz_lazily
+LAZY_ARROWS = {("autograd/check.py", "drawing")}
+
+
+def _room_of():
+    rooms = {}
+    for room, patterns in ROOMS.items():
+        for pattern in patterns:
+            for path in ROOT.glob(pattern):
+                rooms[path.relative_to(ROOT).as_posix()] = room
+    return rooms
+
+
+def _module_file(name):
+    """The repository file of module `name` (a package's __init__.py), or None."""
+    base = ROOT.joinpath(*name.split("."))
+    for path in (base.with_suffix(".py"), base / "__init__.py"):
+        if path.exists():
+            return path.relative_to(ROOT).as_posix()
+    return None
+
+
+def _targets(tree):
+    """The repository modules an import names: `from autograd import walk` is the module
+    autograd/walk.py, `from autograd import Value` the package façade."""
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names = [a.name for a in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            names = [_module_file(f"{node.module}.{a.name}") and f"{node.module}.{a.name}"
+                     or node.module for a in node.names]
+        else:
+            continue
+        for name in names:
+            if name.split(".")[0] in ("autograd", "viz") and _module_file(name):
+                yield _module_file(name)
+
+
+def test_every_module_has_a_room():
+    rooms = _room_of()
+    files = [p.relative_to(ROOT).as_posix() for d in ("autograd", "viz")
+             for p in (ROOT / d).rglob("*.py")]
+    assert sorted(f for f in files if f not in rooms) == []
+
+
+def test_the_rooms_import_only_the_rooms_below_them():
+    rooms = _room_of()
+    bad = []
+    for path, room in sorted(rooms.items()):
+        tree = ast.parse((ROOT / path).read_text(encoding="utf-8"))
+        for target in _targets(tree):
+            other = rooms[target]
+            if other not in MAY_IMPORT[room] and (path, other) not in LAZY_ARROWS:
+                bad.append(f"{path} ({room}) imports {target} ({other})")
+    assert not bad, "arrows ARCHITECTURE.md does not draw:\n" + "\n".join(bad)

@@ -18,12 +18,13 @@ from __future__ import annotations
 import gettext
 import locale
 import os
+import re
 import shutil
 import subprocess
 from functools import cache
 from pathlib import Path
 
-__all__ = ["LANGS", "ENV_VAR", "language", "translator", "translations", "font_family",
+__all__ = ["spoken", "LANGS", "ENV_VAR", "language", "translator", "translations", "font_family",
            "cjk_family", "cjk_fonts", "FONT_HINT"]
 
 LANGS = ("en", "ja")
@@ -145,3 +146,16 @@ def cjk_fonts():
                          check=False).stdout
     return sorted({name.strip() for line in out.splitlines() for name in line.split(",")
                    if name.strip()})
+
+
+_STEP = re.compile(r"Step (\d+)")
+
+
+def spoken(text, _):
+    """A declared heading or step text in the reader's language: the engine declares them
+    in English (autograd never translates); `_` is viz.i18n's translator.  'Step 3' is
+    the catalogue's 'Step {n}' (ステップ3); '' stays '' (gettext's '' is its header)."""
+    if not text:
+        return text
+    m = _STEP.fullmatch(text)
+    return _("Step {n}").format(n=m.group(1)) if m else _(text)

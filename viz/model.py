@@ -370,7 +370,7 @@ class _Builder:
         return None  # the −1 neg multiplies by: part of the box
 
     def op(self, n, cid):
-        from viz.steps import spoken  # the primitive's formula, its words translated
+        from viz.i18n import spoken  # the primitive's formula, its words translated
         said = spoken(n.op.formula, self._)
         return self.new_node(kind="op", label=_op_label(n), cluster=cid, op=n.op.name,
                              formula=n.op.formula, tooltip=f"{n.op.name}: {said}",

@@ -33,11 +33,11 @@ import numpy as np
 from autograd import Value
 from autograd.graph import postorder
 from viz.dot import svg_id, to_digraph
-from viz.i18n import translator
+from viz.i18n import spoken, translator
 from viz.model import View, build
 from viz.numbers import constant_text, minus
 from viz.render import pipe
-from viz.steps import declared_steps, sends_into, spoken, units
+from viz.steps import declared_steps, sends_into, units
 
 __all__ = ["BranchSum", "Frame", "as_frames", "edge_states", "frames"]
 

@@ -22,12 +22,11 @@ unit; if the declared steps still cannot be ordered, every node gets its own uni
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 from autograd.graph import COMPOSITES, postorder
 
-__all__ = ["Unit", "book_steps", "declared_steps", "sends_into", "spoken", "units"]
+__all__ = ["Unit", "book_steps", "declared_steps", "sends_into", "units"]
 
 _KEYS = {"heading", "text", "sends", "arrives", "upstream", "labels"}
 _WHERE = (None, "output", "inner")
@@ -82,19 +81,6 @@ def declared_steps(name):
                              f"{{'heading', 'text', 'sends': ((primitive, slot), ...)}}: "
                              f"{step!r}" + (f" (unknown keys {sorted(bad)})" if bad else ""))
     return steps
-
-
-_STEP = re.compile(r"Step (\d+)")
-
-
-def spoken(text, _):
-    """A declared heading or step text in the reader's language: the engine declares them
-    in English (autograd never translates); `_` is viz.i18n's translator.  'Step 3' is
-    the catalogue's 'Step {n}' (ステップ3); '' stays '' (gettext's '' is its header)."""
-    if not text:
-        return text
-    m = _STEP.fullmatch(text)
-    return _("Step {n}").format(n=m.group(1)) if m else _(text)
 
 
 def sends_into(view):

@@ -118,7 +118,7 @@ def _number(v):
 
 
 class _SympyOps:
-    """viz.cli.expr's ops interface building sympy expressions, the graph's symbols for
+    """viz.expr's ops interface building sympy expressions, the graph's symbols for
     the names."""
 
     def __init__(self, symbol):
@@ -469,9 +469,9 @@ class SymbolicGraph:
         return out
 
     def _parse(self, text):
-        """A side of a relation, read by viz.cli.expr's whitelist (names, numbers,
+        """A side of a relation, read by viz.expr's whitelist (names, numbers,
         + − × ÷ **, exp/log...): sympify would run the text as Python."""
-        from viz.cli.expr import parse
+        from viz.expr import parse
         expr = parse(text.strip())
         return expr.evaluate(dict.fromkeys(expr.variables), _SympyOps(self._symbol))
 

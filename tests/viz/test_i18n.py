@@ -132,7 +132,7 @@ def _notebooks_note():
 
 
 def test_every_text_translated_by_name_is_translated():
-    from viz.steps import spoken
+    from viz.i18n import spoken
     ja = i18n.translator("ja")
     untranslated = [t for t in _by_name() if spoken(t, ja) == t]
     assert not untranslated, f"no Japanese in {PO.name} for: {untranslated}"

@@ -224,7 +224,7 @@ def test_names_two_nodes_share_are_found():
 
 
 def test_relations_are_read_by_a_whitelist_never_run():
-    from viz.cli.expr import ExprError
+    from viz.expr import ExprError
     loss = appendix_a(labels="variables")
     with pytest.raises(ExprError):
         symbolic(loss, given="__import__('os').getcwd() = 1")

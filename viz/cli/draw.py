@@ -1,7 +1,7 @@
 """`graphgrad draw`: an expression typed on the command line, built from named Values,
 differentiated, printed and drawn.
 
-The expression is parsed by viz.cli.expr's whitelist, never evaluated by Python.  Every
+The expression is parsed by viz.expr's whitelist, never evaluated by Python.  Every
 option is checked before anything is computed or written; bad input gets one clear
 message (pointing at the position in the expression) and exit code 2.
 """
@@ -13,7 +13,7 @@ import math
 import sys
 from pathlib import Path
 
-from viz.cli import expr as E
+from viz import expr as E
 from viz.cli.files import EXIT_FAILED, CommandError, atomic_path, output_dir, output_file
 from viz.cli.files import dpi as check_dpi
 from viz.cli.lang import _, current
@@ -142,7 +142,7 @@ def check_options(args):
 # ----------------------------------------------------------------------------- the graph
 
 class GraphOps:
-    """viz.cli.expr's ops interface, building the engine's graph: each variable is one
+    """viz.expr's ops interface, building the engine's graph: each variable is one
     named Value (so the drawing labels it by name), each literal a constant."""
 
     def __init__(self):

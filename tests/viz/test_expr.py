@@ -1,4 +1,4 @@
-"""Tests for viz.cli.expr, the safe parser behind ``graphgrad draw "EXPR" --at x=1``."""
+"""Tests for viz.expr, the safe parser behind ``graphgrad draw "EXPR" --at x=1``."""
 
 import math
 import pickle
@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from viz.cli.expr import (
+from viz.expr import (
     FLOAT_OPS,
     MAX_DEPTH,
     MAX_LENGTH,
