@@ -115,7 +115,7 @@ def _by_name():
         texts.append(f.about)
         if _WORDS.search(f.book):  # "the graph of 5-19 ..." (not "5-14, 5-16")
             texts.append(f.book)
-    texts += [about for _name, about in tour.DRAWINGS]
+    texts += [about for _name, about, _options in tour.DRAWINGS]
     texts.append(_notebooks_note())
     return [t for t in texts if t]
 

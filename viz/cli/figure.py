@@ -40,16 +40,18 @@ def add_parser(sub):
     return p
 
 
-def write_figure(name, outdir, formats, dpi, labels="numbers", rankdir="LR", lang=None):
-    """Figure `name` as outdir/NAME.svg, NAME.png ... (viz.figures draws it, in `lang`;
-    None: the command's language); returns the paths written."""
+def write_figure(name, outdir, formats, dpi, labels="numbers", rankdir="LR", lang=None,
+                 stem=None):
+    """Figure `name` as outdir/STEM.svg, STEM.png ... (STEM: the name unless given;
+    viz.figures draws it, in `lang`; None: the command's language); returns the paths
+    written."""
     from viz import figures
     from viz.render import pipe
     g = figures.figure(name, labels, rankdir, lang or current())
     paths = []
     for fmt in formats:
         data = pipe(g, fmt, dpi=dpi if fmt == "png" else None)
-        paths.append(write_atomic(Path(outdir) / f"{name}.{fmt}", data))
+        paths.append(write_atomic(Path(outdir) / f"{stem or name}.{fmt}", data))
     return paths
 
 

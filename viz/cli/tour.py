@@ -23,13 +23,20 @@ from viz.cli.lang import _, current, pad
 # the inputs as the book lists them, then the intermediate prices
 NAMES = ["apple", "apple_num", "orange", "orange_num", "tax", "apple_price", "orange_price",
          "all_price"]
-# (figure, what it shows), in the order the tour presents them
+# (figure, what it shows, how it is drawn), in the order the tour presents them; the
+# files are named after the figure, with "-symbols" for the book's algebra on the edges
 DRAWINGS = [
-    ("apple-orange", "the shopping graph above: values in black, gradients in red"),
-    ("sigmoid", "sigmoid opened up into ×(−1), exp, +1, / (figures 5-19, 5-20)"),
-    ("sigmoid-collapsed", "the same sigmoid as one node (figures 5-21, 5-22)"),
-    ("appendix-a", "Softmax-with-Loss node by node (appendix A)"),
+    ("apple-orange", "the shopping graph above: values in black, gradients in red", {}),
+    ("sigmoid", "sigmoid opened up into ×(−1), exp, +1, / (figures 5-19, 5-20)", {}),
+    ("sigmoid-collapsed", "the same sigmoid as one node (figures 5-21, 5-22)", {}),
+    ("appendix-a", "Softmax-with-Loss node by node (appendix A)", {}),
+    ("appendix-a", "the same with the book's expressions on every edge (figure A-5)",
+     {"labels": "symbols", "rankdir": "TB"}),
 ]
+
+
+def _stem(name, options):
+    return f"{name}-symbols" if options.get("labels") == "symbols" else name
 STEPPER = "appendix-a-steps.html"
 # set by ./run to the path the user typed for it, so the tour can say how to get back
 RUN_VAR = "GRAPHGRAD_RUN"
@@ -81,8 +88,8 @@ def _draw_all(out, have_dot):
     from viz.figures import DPI
     formats = ("svg", "png") if have_dot else ("dot",)
     written = []
-    for name, about in DRAWINGS:
-        paths = write_figure(name, out, formats, DPI)
+    for name, about, options in DRAWINGS:
+        paths = write_figure(name, out, formats, DPI, stem=_stem(name, options), **options)
         written.append((" ".join(p.name for p in paths), _(about)))
     if have_dot:
         written.append(_stepper(out))
@@ -104,8 +111,8 @@ def run(args):
     from viz.render import INSTALL_HINT, dot_available
     need_sympy()
     out = Path(args.out or "graphgrad-out")
-    output_dir(out, "-o", [f"{n}.{f}" for n, _about in DRAWINGS for f in ("svg", "png", "dot")]
-               + [STEPPER])
+    output_dir(out, "-o", [f"{_stem(n, o)}.{f}" for n, _about, o in DRAWINGS
+                           for f in ("svg", "png", "dot")] + [STEPPER])
     _print_price()
     have_dot = dot_available()
     written = _draw_all(out, have_dot)

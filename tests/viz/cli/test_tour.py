@@ -19,8 +19,12 @@ def test_tour(capsys, tmp_path):
         assert any(ln.split() == ["d", "price", "/", "d", name, "=", g] for ln in lines)
     names = {p.name for p in tmp_path.iterdir()}
     assert {"apple-orange.svg", "apple-orange.png", "sigmoid.png", "sigmoid-collapsed.png",
-            "appendix-a.png"} <= names
+            "appendix-a.png", "appendix-a-symbols.png"} <= names
     assert str(tmp_path) in out
+    # figure A-5: the book's expressions on the edges of the tour's symbolic drawing
+    svg = (tmp_path / "appendix-a-symbols.svg").read_text(encoding="utf-8")
+    for text in ("y1 − t1", "−t1/y1", "1/S", "−t1·S"):
+        assert text in svg
 
 
 def test_tour_without_dot(capsys, tmp_path, no_dot):
