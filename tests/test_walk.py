@@ -298,20 +298,22 @@ def test_threads_differentiating_graphs_that_share_leaves():
             if [g.data for g in got] != pytest.approx(expected[k], rel=1e-12):
                 errors.append(k)
 
+    _in_threads(work, 8)
+    assert errors == []
+
+
+def _in_threads(work, n):
+    """work(0) … work(n − 1), each in its own thread, switching as often as possible."""
     old = sys.getswitchinterval()
-    sys.setswitchinterval(1e-6)  # switch threads as often as possible
+    sys.setswitchinterval(1e-6)
     try:
-        threads = [threading.Thread(target=work, args=(k,)) for k in range(8)]
+        threads = [threading.Thread(target=work, args=(k,)) for k in range(n)]
         for t in threads:
             t.start()
         for t in threads:
             t.join()
     finally:
         sys.setswitchinterval(old)
-    assert errors == []
-
-
-# ----------------------------------------------------------------------------- anomaly
 
 
 def test_threads_stepping_graphs_that_share_a_leaf_never_conflict():
@@ -331,16 +333,7 @@ def test_threads_stepping_graphs_that_share_a_leaf_never_conflict():
         except Exception as e:  # noqa: BLE001  (collected, asserted below)
             errors.append(repr(e))
 
-    old = sys.getswitchinterval()
-    sys.setswitchinterval(1e-6)
-    try:
-        threads = [threading.Thread(target=work, args=(k,)) for k in range(8)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-    finally:
-        sys.setswitchinterval(old)
+    _in_threads(work, 8)
     assert errors == []
     for k, g in results.items():
         t = math.tanh(0.5 * (k + 1))
