@@ -7,7 +7,7 @@ layer's output node, so it records one graph from the input to the loss, and one
 over it gives every parameter's gradient; the layers' `dW`, `db` are set from it.  The
 book's way, `lastLayer.backward(1)` and then every layer's `backward` in reverse, each
 walking its own graph, still works and gives the same numbers (a test holds them equal);
-it pays the fixed cost of a walk once per layer, about 5% of a training step at batch 100.
+it pays the fixed cost of a walk once per layer (measured in benchmarks/README.md).
 
 Both networks take a keyword `dtype` (float64 as the book, or float32 end to end), a
 keyword `seed` for their own initial weights (without it the global np.random state is
