@@ -202,19 +202,20 @@ def _steps(roots, seeds, create_graph, into_grad=False):
         s = node._stamp
         if a._stamp > s or (b is not None and b._stamp > s):
             _check_fresh(node, a, b)
-        params = node.params
-        rule = node.op.backward
-        try:  # _rule(), inlined: this runs once per node
-            if create_graph or anomaly:
-                sent = _rule(node, g, create_graph, anomaly)
-            elif params is not None:
-                sent = rule(g, node._data, *[p._data for p in node.parents], **params)
-            elif b is None:
-                sent = rule(g, node._data, a._data)
-            else:
-                sent = rule(g, node._data, a._data, b._data)
-        except ArithmeticError as e:
-            raise _rule_error(node, e) from None
+        if create_graph or anomaly:
+            sent = _rule(node, g, create_graph, anomaly)  # names its own errors
+        else:
+            params = node.params
+            rule = node.op.backward
+            try:  # _rule(), inlined: this runs once per node
+                if params is not None:
+                    sent = rule(g, node._data, *[p._data for p in node.parents], **params)
+                elif b is None:
+                    sent = rule(g, node._data, a._data)
+                else:
+                    sent = rule(g, node._data, a._data, b._data)
+            except ArithmeticError as e:
+                raise _rule_error(node, e) from None
         if not into_grad:
             yield node, g, sent
         elif type(g) is float:

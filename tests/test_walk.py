@@ -201,6 +201,22 @@ def test_backward_steps_is_a_generator_of_steps():
         assert "Step(" in repr(s)
 
 
+def test_anomaly_errors_say_where_once_in_every_walk():
+    from autograd import AnomalyError, detect_anomaly
+    with detect_anomaly():
+        x = Value(1e10, name="x")
+        y = x * x
+        messages = []
+        for walk in (lambda: y.backward(1e300), lambda: list(backward_steps(y, 1e300)),
+                     lambda: grad(y, [x], create_graph=True, grad_outputs=1e300)):
+            with pytest.raises(AnomalyError) as info:
+                walk()
+            messages.append(str(info.value))
+    assert messages[0] == messages[1]  # the fast walk and the plain one say the same
+    assert messages[0].count("node created at") == 1
+    assert messages[2].count("in the backward of mul") == 1
+
+
 def test_backward_accumulates_exactly_what_the_steps_say():
     f, nodes = _graph()
     received = {}
