@@ -378,18 +378,13 @@ def backward(root, grad=None):
 
 
 def _as_nodes(what, xs):
-    single = isinstance(xs, Node)
-    if single:
-        xs = (xs,)
-    elif isinstance(xs, (list, tuple)):
-        xs = tuple(xs)
-    else:
-        xs = (xs,)  # a lone number: refused below, by name
+    # a lone node, or a lone number (refused below, by name), is one of them
+    xs = tuple(xs) if isinstance(xs, (list, tuple)) else (xs,)
     for x in xs:
         if not isinstance(x, Node):
             raise TypeError(f"grad(): {what} must be Values or Tensors, got "
                             f"{type(x).__name__} {x!r:.40}")
-    return single, xs
+    return xs
 
 
 def _grad_outputs(grad_outputs, outputs):
@@ -409,8 +404,8 @@ def grad(outputs, inputs, create_graph=False, grad_outputs=None):
     With create_graph=True the result is itself a recorded graph, so it can be
     differentiated again (second derivatives, Newton's method) or drawn.
     """
-    _, outputs = _as_nodes("outputs", outputs)
-    _, inputs = _as_nodes("inputs", inputs)
+    outputs = _as_nodes("outputs", outputs)
+    inputs = _as_nodes("inputs", inputs)
     seeds = [_seed(o, g, create_graph)
              for o, g in zip(outputs, _grad_outputs(grad_outputs, outputs))]
     if create_graph:
