@@ -379,8 +379,7 @@ def _coerce(x, like):
 
 
 def _binary(prim, a, b):
-    a = _coerce(a, b) if not isinstance(a, Tensor) else a
-    b = _coerce(b, a) if not isinstance(b, Tensor) else b
+    a, b = _tensors(a, b)
     sa, sb = a._data.shape, b._data.shape
     if sa != sb:
         try:
@@ -416,11 +415,7 @@ def matmul(x, w):
     out = _apply(MATMUL, x2, w2, None)
     if xv and wv:
         return out.reshape(())
-    if xv:
-        return out.reshape(-1)
-    if wv:
-        return out.reshape(-1)
-    return out
+    return out.reshape(-1) if xv or wv else out
 
 
 # ----------------------------------------------------------------------------- leaving the graph
