@@ -44,6 +44,7 @@ from autograd.primitives import (
     TANH,
     TRANSPOSE,
     WHERE,
+    _basic,
 )
 
 __all__ = ["Tensor", "where", "maximum", "minimum", "SUPPORTED", "strict_numbers"]
@@ -486,8 +487,7 @@ def _setitem(x, key, value):
     if np.broadcast_shapes(v.shape, target) != target:
         raise ValueError(f"setitem: a value of shape {v.shape} cannot fill the "
                          f"{target} positions picked")
-    if not all(k is None or k is Ellipsis or isinstance(k, (int, np.integer, slice))
-               for k in index):
+    if not _basic(index):
         picked = np.arange(x.size).reshape(x.shape)[index]
         if np.unique(picked).size != picked.size:
             raise ValueError("setitem: the index picks a position twice; which value "
