@@ -230,14 +230,14 @@ def _sum_rule(g, out, x, *, axis=None, keepdims=False):
     return (broadcast_to(g.reshape(_kept_shape(x.shape, axis)), x.shape),)
 
 
-def _sum_sample(rng):
+def _reduce_sample(rng):  # sum, max and min over one axis
     return (rng.normal(size=(3, 4)),), {"axis": 1, "keepdims": False}
 
 
 SUM = register(Primitive(
     "sum", forward=_sum, backward=_sum_rule,
     label="Σ", formula="∂y/∂x_i = 1 (the gradient is copied to every input)",
-    sample=_sum_sample, scalar=False))
+    sample=_reduce_sample, scalar=False))
 
 
 def _sum_to(x, *, shape):
@@ -321,23 +321,20 @@ def _ties(x, out, axis):
 
 
 def _extreme_rule(g, out, x, *, axis=None, keepdims=False):
-    return (broadcast_to(g.reshape(_kept_shape(x.shape, axis)), x.shape) * _ties(x, out, axis),)
-
-
-def _extreme_sample(rng):
-    return (rng.normal(size=(3, 4)),), {"axis": 1, "keepdims": False}
+    # sum's rule (g copied to every input), kept only where the extreme was reached
+    return (_sum_rule(g, out, x, axis=axis)[0] * _ties(x, out, axis),)
 
 
 MAX = register(Primitive(
     "max", forward=_max, backward=_extreme_rule,
     label="max", formula="∂y/∂x_i = 1 where x_i is the maximum (1/k among k ties), else 0",
-    sample=_extreme_sample, scalar=False))
+    sample=_reduce_sample, scalar=False))
 
 
 MIN = register(Primitive(
     "min", forward=_min, backward=_extreme_rule,
     label="min", formula="∂y/∂x_i = 1 where x_i is the minimum (1/k among k ties), else 0",
-    sample=_extreme_sample, scalar=False))
+    sample=_reduce_sample, scalar=False))
 
 
 def _share(x, y, wins):
