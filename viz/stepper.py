@@ -135,6 +135,11 @@ def _factor(view, x):
     return f"({text})" if text.startswith("−") else text
 
 
+def _added(view, numbers):
+    """Numbers added up as text: 0.2 + (−0.1)."""
+    return _num(view, numbers[0]) + "".join(f" + {_factor(view, g)}" for g in numbers[1:])
+
+
 def _is_scalar(x):
     return not isinstance(x, np.ndarray) or x.ndim == 0
 
@@ -421,6 +426,11 @@ class _Replay:
     def writer(self):
         return _Writer(self._)
 
+    def branches(self, node):
+        """The sends arriving at `node`, (StepView, slot) each, in the forward order of
+        their nodes (S's "+" before y3's "×"), as the book adds them."""
+        return sorted(self.into.get(node, ()), key=lambda p: self.order[p[0].node_id])
+
     def heading(self, unit):
         """The unit's heading as the reader reads it (ステップ3; out_o1: Step 1)."""
         return self.headings.get(unit, spoken(unit.heading, self._))
@@ -672,11 +682,9 @@ def _node_caption(r, sv, slots):
     view, step, node = r.view, sv.step, sv.step.node
     label = view.node(sv.node_id).label
     up = _factor(view, step.upstream)
-    parts = sorted(r.into.get(node, ()), key=lambda p: r.order[p[0].node_id])
+    parts = r.branches(node)
     if len(parts) > 1 and _is_scalar(step.upstream):
-        grads = [p.step.grads[s] for p, s in parts]
-        up = f"({_num(view, grads[0])}" + "".join(f" + {_factor(view, g)}"
-                                                  for g in grads[1:]) + ")"
+        up = f"({_added(view, [p.step.grads[s] for p, s in parts])})"
     if len(slots) == 1 and _is_scalar(step.upstream):
         i = slots[0]
         formula = _local_formula(r, node, i)
@@ -719,20 +727,18 @@ def _sent_text(r, step, i):
 
 def _upstream(r, w, node, total, sums):
     """The gradient arriving at `node`: one row, or each branch and their sum."""
-    parts = r.into.get(node, ())
+    parts = r.branches(node)
     sg, view, _ = r.sg, r.view, r._
     if node is r.root or len(parts) < 2:
         w.row(_("upstream {derivative}").format(derivative=r.dname(node)), _num(view, total),
               r.sym(sg.gradient(node)) if sg is not None else None)
         return
-    # in the forward order of the branches (S's "+" before y3's "×"), as the book adds them
-    parts = sorted(parts, key=lambda p: r.order[p[0].node_id])
     exprs = [sg.steps[sv.index].grads[s] if sg is not None else None for sv, s in parts]
     for (sv, s), e in zip(parts, exprs):
         w.row(_("from {name}").format(name=r.name(sv.step.node)),
               _num(view, sv.step.grads[s]), r.sym(e))
     numbers = [sv.step.grads[s] for sv, s in parts]
-    numeric = _num(view, numbers[0]) + "".join(f" + {_factor(view, g)}" for g in numbers[1:])
+    numeric = _added(view, numbers)
     symbolic, full = None, None
     if sg is not None:
         full = sg.gradient(node)
@@ -847,11 +853,9 @@ def _final_frame(r, count, declared):
         g = leaf_steps[node].upstream
         name = node.name or _("(input {k})").format(k=k)
         numeric, sym = _num(view, g), None
-        parts = sorted(r.into.get(node, ()), key=lambda p: r.order[p[0].node_id])
+        parts = r.branches(node)
         if len(parts) > 1:  # a variable used more than once: its branches added up
-            numeric = _num(view, parts[0][0].step.grads[parts[0][1]]) + "".join(
-                f" + {_factor(view, sv.step.grads[s])}" for sv, s in parts[1:]) + \
-                f" = {numeric}"
+            numeric = f"{_added(view, [sv.step.grads[s] for sv, s in parts])} = {numeric}"
         if sg is not None:
             sym = sg.text(sg.simplified_gradient(node))
             put = _put_in(sym, values)
