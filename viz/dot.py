@@ -402,12 +402,12 @@ def _home(e, view, cluster_of, parent):
     return home
 
 
-def _edges(st, body, parent):
+def _edges(st, body, parent, homes):
     """Every edge's label node into `body` (by cluster); returns the DOT edges.  The
     outputs of a collapsed composite stand in one column, first on top, as the book
-    writes y1, y2, y3 (left to itself dot may stack them in any order)."""
+    writes y1, y2, y3 (left to itself dot may stack them in any order).  `homes`:
+    _constant_homes(view) (a constant drawn beside its op: its edge label too)."""
     view = st.view
-    homes = _constant_homes(view)  # a constant drawn beside its op: its edge label too
     cluster_of = {vn.id: homes.get(vn.id, vn.cluster) for vn in view.nodes}
     edges, fanout = [], {}  # source box -> its label nodes
     trunks = {}  # fork key -> its label node's name
@@ -430,9 +430,9 @@ def _edges(st, body, parent):
         if view.node(e.src).kind == "composite" and trunk is None:
             fanout.setdefault(e.src, []).append((stmt[1], home))
     for labels in fanout.values():
-        homes = {h for _, h in labels}
-        if len(labels) > 1 and len(homes) == 1:
-            body[homes.pop()].append(("same", [lab for lab, _ in labels], None))
+        where = {h for _, h in labels}
+        if len(labels) > 1 and len(where) == 1:
+            body[where.pop()].append(("same", [lab for lab, _ in labels], None))
     return edges
 
 
@@ -539,7 +539,7 @@ def to_digraph(view: View, *, rankdir="LR", show_grads=None, highlight=None,
         if vn.id in st.lanes:
             attrs["group"] = st.name(st.lanes[vn.id])
         body[homes.get(vn.id, vn.cluster)].append(("node", name, attrs))
-    edges = _edges(st, body, parent)
+    edges = _edges(st, body, parent, homes)
     if align_inputs:
         _align(g, st)
     _emit(g, None, st, body, children)
