@@ -720,7 +720,7 @@ class _Algebra:
 
     def box_step(self, sv):
         view, sg = self.view, self.sg
-        outs = [k for e in view.edges if e.src == sv.node_id for k in (e.key,)]
+        outs = [e.key for e in view.edges if e.src == sv.node_id]
         used = any(self.used.get(k, False) for k in outs)
         for key in sv.edge_keys:
             if not self.wanted(key):
