@@ -218,7 +218,7 @@ class _Style:
 
 def _check(rankdir, edge_states):
     if rankdir not in ("LR", "TB", "RL", "BT"):
-        raise ValueError(f"rankdir must be 'LR' or 'TB', got {rankdir!r}")
+        raise ValueError(f"rankdir must be 'LR', 'TB', 'RL' or 'BT', got {rankdir!r}")
     for key, state in (edge_states or {}).items():
         if state not in STATES:
             raise ValueError(f"edge state for {key!r} must be one of {STATES}, got {state!r}")
