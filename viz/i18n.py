@@ -27,10 +27,12 @@ from pathlib import Path
 __all__ = ["spoken", "LANGS", "ENV_VAR", "language", "translator", "translations", "font_family",
            "cjk_family", "cjk_fonts", "FONT_HINT"]
 
-LANGS = ("en", "ja")
 ENV_VAR = "GRAPHGRAD_LANG"
 DOMAIN = "graphgrad"
 LOCALE_DIR = Path(__file__).with_name("locale")
+# a language is spoken when its catalogue is here: adding one is adding a folder
+LANGS = ("en", *sorted(p.name for p in LOCALE_DIR.iterdir()
+                       if (p / "LC_MESSAGES" / f"{DOMAIN}.po").exists()))
 
 # Graphviz (through pango), browsers and matplotlib take each character from the first
 # family that has it.  For ja the Latin families still come first, so digits, ∂, × and −
@@ -39,6 +41,8 @@ LOCALE_DIR = Path(__file__).with_name("locale")
 _LATIN = "DejaVu Sans,Helvetica,Arial"
 _CJK = "Noto Sans CJK JP,Noto Sans JP,IPAexGothic,IPAGothic,Hiragino Sans,Yu Gothic,Meiryo"
 _GENERIC = "sans-serif"
+# the families a language's own script needs, after the Latin ones (none for English)
+_SCRIPT_FONTS = {"ja": _CJK}
 FONT_HINT = (
     "Japanese text in PNG/PDF/GIF needs a CJK font; install one with:\n"
     "  sudo apt-get install fonts-noto-cjk            (Debian/Ubuntu)\n"
@@ -128,14 +132,15 @@ def translations(lang=None):
 
 def font_family(lang=None):
     """The font families to name in drawings and plots for `lang`."""
-    if language(lang) == "ja":
-        return f"{_LATIN},{_CJK},{_GENERIC}"
-    return f"{_LATIN},{_GENERIC}"
+    own = _SCRIPT_FONTS.get(language(lang))
+    return f"{_LATIN},{own},{_GENERIC}" if own else f"{_LATIN},{_GENERIC}"
 
 
 def cjk_family(lang=None):
-    """The first Japanese family font_family(lang) names (None for English)."""
-    return _CJK.split(",")[0] if language(lang) == "ja" else None
+    """The first family of the language's own script that font_family(lang) names (None
+    for English)."""
+    own = _SCRIPT_FONTS.get(language(lang))
+    return own.split(",")[0] if own else None
 
 
 def cjk_fonts():
