@@ -1,7 +1,11 @@
 """The checker's drawings: a report of autograd.check on the graph of your own forward.
 
     report = check_layer(MyAffine(W, b), x)
-    report.draw()                     # = viz.check.draw_report(report): a graphviz.Digraph
+    viz.check.draw(report)            # a graphviz.Digraph (Jupyter shows it)
+
+In Jupyter, `import viz` makes a report left as a cell's last expression show its table
+and its drawing (enable_notebook below, called by viz.enable_notebook); the engine's
+Report knows nothing of this (nothing under autograd/ imports viz).
 
 check_layer, check_gradients: the graph your forward recorded on Tensors, each edge with
 its value (black) and the expected gradient (red: the engine's walk back from dout).  On
@@ -31,7 +35,7 @@ from viz.dot import COLORS, to_digraph
 from viz.model import Cluster, View, ViewEdge, ViewNode, build
 from viz.numbers import format_data, format_number, make_formatter
 
-__all__ = ["YOURS", "draw_report", "note_text"]
+__all__ = ["YOURS", "disable_notebook", "draw", "draw_report", "enable_notebook", "note_text"]
 
 YOURS = COLORS["note"]
 OUTLINE = {"color": YOURS, "penwidth": "2.6"}
@@ -48,7 +52,7 @@ LEGEND_NETWORK = ("each layer's backward is fed the exact gradient from above: t
                   "purple value from the loss down is the layer whose backward departs")
 
 
-def draw_report(report, *, rankdir="auto", title=None, fmt=None, **options):
+def draw(report, *, rankdir="auto", title=None, fmt=None, **options):
     """A report of autograd.check drawn (see the module docstring), as a graphviz.Digraph.
 
     rankdir: 'LR' (the book's), 'TB', or 'auto': LR, except for a network and a graph
@@ -85,6 +89,9 @@ def draw_report(report, *, rankdir="auto", title=None, fmt=None, **options):
         with g.subgraph(name=f"cluster_{chain.opened_id}") as box:  # the same cluster
             box.attr(color=YOURS, fontcolor=YOURS, penwidth="2")
     return g
+
+
+draw_report = draw  # its first name
 
 
 def _length(view):
@@ -387,3 +394,52 @@ class _Chain:
             self.view._nodes_by_id[new.id] = new
             ids[vn.id] = new.id
         return ids
+
+
+# ============================================================================ Jupyter
+
+# the report classes by module and name: IPython resolves them when one is displayed, so
+# enabling imports nothing of the checker
+_REPORT = ("autograd.check.report", "Report")  # NetworkReport too: a subclass
+_notebook = {"options": {}}
+
+
+def _html_of(report):
+    """The formatter: the report's table, then its drawing (SVG) when there is one."""
+    from viz.render import dot_available, to_svg
+    page = report._repr_html_()
+    try:
+        if dot_available() and (report.graph is not None or hasattr(report, "layers")):
+            svg = to_svg(draw(report, **_notebook["options"]))
+            # inline in HTML: without the XML prolog, and fitted to the cell's width as
+            # Jupyter fits an SVG image
+            page += svg[svg.find("<svg"):].replace(
+                "<svg", '<svg style="max-width:100%;height:auto"', 1)
+    except Exception:  # a display hook must never break showing the table
+        pass
+    return page
+
+
+def enable_notebook(ip=None, **draw_options):
+    """Show a check's report in Jupyter as its table and its drawing (an IPython HTML
+    formatter for the report classes); `draw_options` go to draw().  viz.enable_notebook
+    calls it.  Returns True when a running IPython with an HTML formatter was found."""
+    from viz.render import _shell
+    ip = _shell(ip)
+    html_formatter = None if ip is None else ip.display_formatter.formatters.get("text/html")
+    if html_formatter is None:
+        return False
+    _notebook["options"] = dict(draw_options)
+    html_formatter.for_type_by_name(*_REPORT, _html_of)
+    return True
+
+
+def disable_notebook(ip=None):
+    """Undo enable_notebook(): reports show their table only."""
+    from viz.render import _shell
+    ip = _shell(ip)
+    html_formatter = None if ip is None else ip.display_formatter.formatters.get("text/html")
+    if html_formatter is None:
+        return False
+    html_formatter.pop(".".join(_REPORT), None)
+    return True

@@ -1,0 +1,177 @@
+"""check_layer: a book-style layer's backward against the exact gradient of its forward."""
+import numpy as np
+
+from autograd.check.compare import (
+    STEP,
+    OffGraph,
+    check_output,
+    check_reached,
+    compare_all,
+    localise,
+)
+from autograd.check.hints import cross_hints
+from autograd.check.report import ATOL, RTOL, Report, Row
+from autograd.check.state import State, copy_of, describe, input_names, is_label, is_number_like
+from autograd.gradcheck import numerical_gradient
+from autograd.tensor import Tensor, strict_numbers
+from autograd.walk import grad
+
+__all__ = ["DOUT_SEED", "check_layer"]
+
+DOUT_SEED = 0x67726164  # "grad": no seed a learner's own inputs are likely drawn with
+
+
+def check_layer(layer, *inputs, dout=None, rtol=RTOL, atol=ATOL):
+    """Check a book-style layer's backward (see the module docstring): its forward runs on
+    Tensors for the exact gradient of sum(forward(*inputs) · dout) (central differences
+    where it cannot), its backward(dout) runs as you wrote it, and every gradient it gives
+    (returned dx …, attributes dW, db …) is compared.  Returns a Report."""
+    title = f"check_layer({type(layer).__name__})"
+    state = State(layer)
+    try:
+        mine = _learner_pass(layer, inputs, dout, state)
+        if mine["error"] is not None and mine["out"] is None:
+            return Report(title, [], "engine", error=mine["error"], rtol=rtol, atol=atol)
+        names = input_names(layer, len(inputs))
+        # what backward gave a gradient for (None: "not differentiated", as for labels)
+        wrt = [i for i in range(mine["k"]) if not is_label(inputs[i])
+               and is_number_like(inputs[i]) and not (
+                   names[i] in mine["grads"] and mine["grads"][names[i]] is None)]
+        wanted = {names[i]: ("input", i) for i in wrt}
+        wanted.update({f"d{p}": ("param", p) for p in mine["params"]})
+        found = _expected(layer, inputs, wanted, mine, state)
+    finally:
+        state.restore()
+    dout = None if mine["dout"] is None else np.broadcast_to(
+        np.asarray(mine["dout"], dtype=np.float64), np.shape(mine["out"]))
+    rows = compare_all(found["grads"], mine["grads"], found, dout, rtol, atol, _batch(inputs),
+                 mine["error"])
+    rows.extend(mine["extra"])
+    cross_hints(rows, rtol, atol)
+    report = Report(title, rows, found["method"], reason=found["reason"],
+                    error=found.get("error"), graph=found["graph"], leaves=found["leaves"],
+                    dout=mine["dout"], rtol=rtol, atol=atol)
+    report.input_names = [n for n in found["grads"] if wanted[n][0] == "input"]
+    leaf_rows = [r.ok for r in rows if r.name in report.leaves]
+    if any(leaf_rows) and not all(leaf_rows):  # a right gradient bounds the wrong one
+        report.localisation, report.departure = localise(report.graph, report.leaves, rows)
+    return report
+
+
+def _batch(inputs):
+    for x in inputs:
+        if isinstance(x, np.ndarray) and x.ndim >= 2 and x.dtype.kind == "f":
+            return x.shape[0]
+    return None
+
+
+def _default_dout(out):
+    size = np.size(out)
+    if size == 1:
+        return 1.0  # the loss: the book's backward(dout=1)
+    # not seed 0: a learner's x = default_rng(0).normal(size=...) of the output's shape
+    # would be this very dout, and ReLU's mask taken from dout x's own (seen)
+    return np.random.default_rng(DOUT_SEED).normal(size=np.shape(out))
+
+
+def _learner_pass(layer, inputs, dout, state):
+    """Your forward and backward as written, on copies: what backward gives."""
+    mine = {"out": None, "error": None, "k": len(inputs), "params": [], "grads": {},
+            "extra": [], "dout": dout}
+    state.restore()
+    before = set(vars(layer))
+    try:
+        out = layer.forward(*[copy_of(x) for x in inputs])
+    except Exception as e:  # your forward's own bug: nothing to compare yet
+        mine["error"] = describe(e, "forward")
+        return mine
+    mine["out"] = out
+    if dout is None:
+        dout = _default_dout(out)
+    elif np.shape(dout) != np.shape(out):
+        raise ValueError(f"check_layer: dout has shape {np.shape(dout)}, the forward's "
+                         f"output {np.shape(out)}")
+    mine["dout"] = dout
+    # parameters: arrays the layer held before and forward did not rebind, with a d<name>
+    params = [k for k, v in state.attrs.items() if isinstance(v, np.ndarray)
+              and v.dtype.kind == "f" and vars(layer).get(k) is v]
+    try:
+        returned = layer.backward(copy_of(dout))
+    except Exception as e:
+        mine["error"] = describe(e, "backward")
+        mine["params"] = [p for p in params if f"d{p}" in before]
+        return mine
+    mine["params"] = [p for p in params if f"d{p}" in vars(layer)]
+    if returned is None:
+        returned = ()
+    elif not isinstance(returned, (tuple, list)):
+        returned = (returned,)
+    if len(returned) > len(inputs):
+        mine["extra"].append(Row("backward", False, None, returned, hint=(
+            f"backward returned {len(returned)} gradients for {len(inputs)} inputs")))
+        returned = returned[:len(inputs)]
+    mine["k"] = len(returned)
+    names = input_names(layer, len(inputs))
+    mine["grads"] = {names[i]: copy_of(g) for i, g in enumerate(returned)}
+    mine["grads"].update({f"d{p}": copy_of(getattr(layer, f"d{p}")) for p in mine["params"]})
+    return mine
+
+
+def _expected(layer, inputs, wanted, mine, state):
+    """The engine's gradients of `wanted` ({row: (kind, index or attribute)}), or central
+    differences where the forward does not run on Tensors."""
+    try:
+        return _engine_layer(layer, inputs, wanted, mine, state)
+    except Exception as e:  # any failure on Tensors: the numbers stand in
+        reason = str(e) if isinstance(e, OffGraph) else describe(e, "forward on Tensors")
+    try:
+        grads = _numerical_layer(layer, inputs, wanted, mine["dout"], state)
+    except Exception as e:  # a forward that ran once, then failed on nearby inputs
+        return {"method": "numerical", "reason": reason, "error": describe(
+            e, "forward (central differences)"), "grads": {}, "graph": None, "leaves": {}}
+    return {"method": "numerical", "reason": reason, "grads": grads, "graph": None,
+            "leaves": {}}
+
+
+def _engine_layer(layer, inputs, wanted, mine, state):
+    state.restore()
+    leaves, args = {}, [copy_of(x) for x in inputs]
+    for name, (kind, key) in wanted.items():
+        if kind == "input":
+            args[key] = leaves[name] = Tensor(np.array(inputs[key], dtype=np.float64),
+                                              requires_grad=True, name=name[1:])
+        else:  # named as the layer names them (x, W, b): a drawing labels them so
+            leaves[name] = Tensor(np.array(state.attrs[key], dtype=np.float64),
+                                  requires_grad=True, name=key)
+            setattr(layer, key, leaves[name])
+    with strict_numbers():
+        out = layer.forward(*args)
+    check_output(out, mine["out"])
+    check_reached(out, leaves)
+    dout = np.asarray(mine["dout"], dtype=np.float64)
+    gs = grad(out, list(leaves.values()), grad_outputs=np.broadcast_to(dout, out.shape))
+    return {"method": "engine", "reason": None, "grads": {n: g.data for n, g in
+                                                          zip(leaves, gs)},
+            "graph": out, "leaves": leaves}
+
+def _numerical_layer(layer, inputs, wanted, dout, state):
+    """Central differences of sum(forward · dout) for each wanted gradient, every
+    evaluation from the layer's original state, on float64 copies."""
+    dout = np.asarray(dout, dtype=np.float64)
+    values = {}
+    for name, (kind, key) in wanted.items():
+        source = inputs[key] if kind == "input" else state.attrs[key]
+        values[name] = np.array(source, dtype=np.float64)
+
+    def f(_=None):
+        state.restore()
+        args = [copy_of(x) for x in inputs]
+        for name, (kind, key) in wanted.items():
+            if kind == "input":
+                args[key] = values[name].copy() if values[name].ndim else float(values[name])
+            else:
+                setattr(layer, key, values[name].copy())
+        out = layer.forward(*args)
+        return float(np.sum(np.asarray(out, dtype=np.float64) * dout))
+
+    return {name: numerical_gradient(f, values[name], h=STEP) for name in wanted}

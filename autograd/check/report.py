@@ -1,0 +1,141 @@
+"""The report of a check: a Row per gradient, printed as a table or shown as HTML."""
+import html
+
+__all__ = ["Report", "NetworkReport", "Row", "RTOL", "ATOL"]
+
+RTOL, ATOL = 1e-5, 1e-8
+
+
+class Row:
+    """One gradient: `name` (dx, dW, a parameter's key), `ok`, `expected` (the engine's),
+    `actual` (yours), `max_abs` (largest |yours − expected|), `max_rel` (max_abs over the
+    largest |expected|), `hint` (what the difference looks like, when it is clear) and
+    `error` (an exception of your backward, with your file:line)."""
+
+    __slots__ = ("name", "ok", "expected", "actual", "max_abs", "max_rel", "hint", "error")
+
+    def __init__(self, name, ok, expected, actual, max_abs=None, max_rel=None, hint=None,
+                 error=None):
+        self.name, self.ok, self.expected, self.actual = name, ok, expected, actual
+        self.max_abs, self.max_rel, self.hint, self.error = max_abs, max_rel, hint, error
+
+    def __repr__(self):
+        mark = "ok" if self.ok else "WRONG"
+        return f"<Row {self.name} {mark} max_abs={_fmt(self.max_abs)}>"
+
+
+class Report:
+    """What a check found: `ok`, `rows` (one Row per gradient), `method` ("engine": the
+    exact gradient of your forward; "numerical": central differences, `reason` says why),
+    `error` (your forward raised), `first_wrong` (the first wrong gradient or layer in
+    backward order, where localisation applies).  `graph` is the output node of your forward
+    recorded on Tensors and `leaves` maps row names to its leaves (for drawing), `dout` the
+    upstream gradient used.  print() it, or let Jupyter show it as a table; viz draws it
+    (viz.check.draw(report))."""
+
+    def __init__(self, title, rows, method, *, reason=None, error=None, graph=None,
+                 leaves=None, dout=None, rtol=RTOL, atol=ATOL):
+        self.title, self.rows, self.method, self.reason = title, list(rows), method, reason
+        self.error, self.graph, self.leaves, self.dout = error, graph, leaves or {}, dout
+        self.rtol, self.atol = rtol, atol
+        self.first_wrong = next((r.name for r in self.rows if not r.ok), None)
+        self.localisation = None  # where the backward departs, in words
+        self.departure = []  # ... and the nodes of the graph it names (for drawing)
+        self.input_names = []  # the rows that are inputs' gradients, in input order
+
+    @property
+    def ok(self):
+        return self.error is None and bool(self.rows) and all(r.ok for r in self.rows)
+
+    def __getitem__(self, name):
+        for r in self.rows:
+            if r.name == name:
+                return r
+        raise KeyError(f"no row {name!r}; the rows are {[r.name for r in self.rows]}")
+
+    def _summary(self):
+        if self.method == "engine":
+            how = "exact gradient of your forward (the engine)"
+        else:
+            how = f"central differences ({self.reason})" if self.reason else \
+                "central differences"
+        return (f"{self.title}: {'OK' if self.ok else 'WRONG'}; expected = {how}; pass "
+                f"when |yours − expected| <= {self.atol:g} + {self.rtol:g}·|expected|")
+
+    def _lines(self):
+        lines = [self._summary()]
+        if self.error:
+            lines.append(f"  {self.error}")
+        if self.localisation:
+            lines.append(f"  {self.localisation}")
+        return lines
+
+    def _tail(self):
+        return []
+
+    def _cells(self):
+        return [(r.name, r.ok, _fmt(r.max_abs), _fmt(r.max_rel), r.error or r.hint or "")
+                for r in self.rows]
+
+    def __str__(self):
+        head = ("gradient", "", "max abs error", "max rel error", "hint")
+        cells = [(n, "✔" if ok else "✘", a, b, h) for n, ok, a, b, h in self._cells()]
+        widths = [max(len(c[i]) for c in [head, *cells]) for i in range(4)]
+        out = self._lines()
+        for c in [head, *cells]:
+            out.append("  " + "  ".join(x.ljust(w) for x, w in zip(c[:4], widths))
+                       + "  " + c[4])
+        out.extend(self._tail())
+        return "\n".join(line.rstrip() for line in out)
+
+    def __repr__(self):
+        return f"<Report {self.title} {'OK' if self.ok else 'WRONG'}: " \
+               f"{', '.join(r.name + ('' if r.ok else ' ✘') for r in self.rows)}>"
+
+    def _repr_html_(self):
+        esc = html.escape
+        rows = "".join(
+            f"<tr><td><code>{esc(n)}</code></td>"
+            f"<td style='color:{'#2a7' if ok else '#c33'}'>{'✔' if ok else '✘'}</td>"
+            f"<td>{esc(a)}</td><td>{esc(b)}</td><td>{esc(h)}</td></tr>"
+            for n, ok, a, b, h in self._cells())
+        notes = "".join(f"<div>{esc(line)}</div>" for line in self._lines())
+        tail = "".join(f"<div>{esc(line)}</div>" for line in self._tail())
+        return (f"<div class='graphgrad-check'>{notes}<table><thead><tr><th>gradient</th>"
+                "<th></th><th>max abs error</th><th>max rel error</th><th>hint</th></tr>"
+                f"</thead><tbody>{rows}</tbody></table>{tail}</div>")
+
+
+class NetworkReport(Report):
+    """check_network's report: the parameter rows of the whole network, and `layers`, one
+    Report per layer in backward order (lastLayer first), each checked with the input it
+    saw in the forward pass and the exact gradient its upstream sends."""
+
+    def __init__(self, title, rows, method, layers, **kwargs):
+        super().__init__(title, rows, method, **kwargs)
+        self.layers = layers
+        wrong = [name for name, r in layers if not r.ok]
+        self.first_wrong = wrong[0] if wrong else None
+        self.inputs = []  # (layer name, the input it saw), forward order: every layer
+        self.param_keys = {}  # layer name -> {its row (dW): the network's key (W1)}
+        if wrong:
+            self.localisation = (f"backward departs first at {wrong[0]} (layers checked "
+                                 "from the loss down, each with the input it saw)")
+
+    @property
+    def ok(self):
+        return super().ok and all(r.ok for _, r in self.layers)
+
+    def _tail(self):
+        lines = ["  layers, from the loss down:"]
+        for name, r in self.layers:
+            bad = [f"{row.name}: {row.error or row.hint or 'differs'}" for row in r.rows
+                   if not row.ok]
+            mark = "✔" if r.ok else "✘"
+            lines.append(f"  {mark} {name}" + (f"  ({'; '.join(bad)})" if bad else "")
+                         + (f"  {r.error}" if r.error else ""))
+        return lines
+
+
+def _fmt(x):
+    return "" if x is None else f"{x:.1e}" if x else "0"

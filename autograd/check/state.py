@@ -1,0 +1,115 @@
+"""The learner's objects, left as they were: a layer's state put back after each run, a
+network's parameters swapped for Tensors and back; and the learner's names and lines."""
+import inspect
+import numbers
+import os
+import traceback
+
+import numpy as np
+
+__all__ = ["State", "Swapped", "copy_of", "describe", "input_names", "is_label",
+           "is_number_like", "parameters"]
+
+# frames of numpy and of graphgrad's engine: an error is reported at the learner's line
+_HIDDEN = (os.path.dirname(np.__file__),
+           os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+class State:
+    """A layer's attributes, the contents of its arrays and numpy's random state, to put
+    back after each run of its forward (so runs see the same state and draws)."""
+
+    def __init__(self, obj):
+        if not hasattr(obj, "__dict__"):
+            raise TypeError(f"check: {type(obj).__name__} keeps no attributes in __dict__; "
+                            "a book-style layer object is needed")
+        self.obj = obj
+        self.attrs = dict(vars(obj))
+        self.arrays = {k: v.copy() for k, v in self.attrs.items()
+                       if isinstance(v, np.ndarray)}
+        self.random = np.random.get_state()
+
+    def restore(self):
+        d = vars(self.obj)
+        d.clear()
+        d.update(self.attrs)
+        for k, saved in self.arrays.items():
+            cur = self.attrs[k]
+            if cur.flags.writeable and not np.array_equal(cur, saved, equal_nan=True):
+                cur[...] = saved  # the forward wrote into it: put its values back
+        np.random.set_state(self.random)
+
+
+def copy_of(x):
+    return x.copy() if isinstance(x, np.ndarray) else x
+
+
+def is_label(x):
+    """Integer and boolean arrays (labels, masks) are data: never differentiated."""
+    if isinstance(x, (bool, np.bool_, np.integer)):
+        return True
+    return isinstance(x, np.ndarray) and x.dtype.kind in "biu"
+
+
+def is_number_like(x):
+    if isinstance(x, np.ndarray):
+        return x.dtype.kind == "f"
+    return isinstance(x, numbers.Real)
+
+
+def _where(exc):
+    """The learner's file:line an exception came from (numpy's and our frames skipped)."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    for f in reversed(frames):
+        if not f.filename.startswith(_HIDDEN):
+            return f"{f.filename}:{f.lineno} in {f.name}"
+    return "<unknown>"
+
+
+def describe(exc, what):
+    return f"{what} raised {type(exc).__name__}: {exc} (at {_where(exc)})"
+
+
+def parameters(fn):
+    try:
+        return inspect.signature(fn).parameters
+    except (TypeError, ValueError):
+        return {}
+
+
+def input_names(layer, n):
+    """d<name> after forward's parameters (dx, dy); dx1, dx2 … where it has no names."""
+    params = list(parameters(layer.forward).values())
+    names = [p.name for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    if len(names) >= n:
+        return [f"d{name}" for name in names[:n]]
+    return ["dx"] if n == 1 else [f"dx{i}" for i in range(1, n + 1)]
+
+class Swapped:
+    """Inside: every reference the network and its layers hold to a parameter array
+    points to the Tensor standing for it, so the network's own loss() records it."""
+
+    def __init__(self, network, layers, values):
+        self.objects = [network] + [layer for _, layer in layers]
+        self.params, self.values = network.params, values
+        self.undo = []
+
+    def __enter__(self):
+        for k, v in self.values.items():
+            orig = self.params[k]
+            if v is orig:
+                continue
+            for obj in self.objects:
+                for attr, held in list(vars(obj).items()):
+                    if held is orig:
+                        self.undo.append((obj, attr, orig))
+                        setattr(obj, attr, v)
+            self.undo.append((self.params, k, orig))
+            self.params[k] = v
+
+    def __exit__(self, *exc):
+        for obj, attr, orig in reversed(self.undo):
+            if isinstance(obj, dict):
+                obj[attr] = orig
+            else:
+                setattr(obj, attr, orig)
