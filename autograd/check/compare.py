@@ -5,6 +5,7 @@ import warnings
 import numpy as np
 
 from autograd.check.hints import shape_hint, value_hint
+from autograd.check.message import Message
 from autograd.check.report import Row
 from autograd.graph import apply, postorder
 from autograd.tensor import Tensor
@@ -24,12 +25,14 @@ def compare(name, expected, actual, rtol, atol, batch=None):
     """A Row for one gradient: yours against the expected, with a hint where clear."""
     e = np.asarray(expected, dtype=np.float64)
     if actual is None:
-        return Row(name, False, e, None, hint=f"backward did not give {name}")
+        return Row(name, False, e, None, hint=Message("not_given", "backward did not give "
+                                                       "{name}", name=name))
     try:
         a = np.asarray(actual, dtype=np.float64)
     except (TypeError, ValueError):
-        return Row(name, False, e, actual, hint=f"{name} is a {type(actual).__name__}, "
-                   "not an array")
+        return Row(name, False, e, actual, hint=Message(
+            "not_array", "{name} is a {kind}, not an array", name=name,
+            kind=type(actual).__name__))
     if a.shape != e.shape:
         if a.size == e.size == 1:
             a = a.reshape(e.shape)  # a float for a 0-d array (MulLayer on numbers)
@@ -42,6 +45,7 @@ def compare(name, expected, actual, rtol, atol, batch=None):
     ok = bool(np.all(diff <= atol + rtol * np.abs(e)))
     hint = None if ok else value_hint(e, a, rtol, atol, batch)
     return Row(name, ok, e, a, max_abs, max_rel, hint)
+
 
 def _guards(root):
     """The constants δ of the log(y + δ) in the graph, δ small (the book's 1e-7 against
@@ -94,14 +98,16 @@ def compare_all(grads, mine, found, dout, rtol, atol, batch=None, error=None):
             if name in free:
                 other = compare(name, free[name], mine.get(name), rtol, atol, batch)
                 if other.ok:
-                    other.hint = (f"matches the gradient without your forward's guard "
-                                  f"log(y + {free['delta']:g}), as the book's backward "
-                                  f"(y − t)/N does; against the exact gradient with the "
-                                  f"guard the max rel error is {row.max_rel:.1e} (the "
-                                  f"guard matters where y nears {free['delta']:g})")
+                    other.hint = Message(
+                        "log_guard", "matches the gradient without your forward's guard "
+                        "log(y + {delta}), as the book's backward (y − t)/N does; against "
+                        "the exact gradient with the guard the max rel error is {rel} (the "
+                        "guard matters where y nears {delta})", delta=f"{free['delta']:g}",
+                        rel=f"{row.max_rel:.1e}")
                     row = other
         rows.append(row)
     return rows
+
 
 def check_reached(out, leaves):
     """Every Tensor handed to the forward must be in its graph.  One that is not was either
@@ -110,23 +116,32 @@ def check_reached(out, leaves):
     reached = set(postorder(out)) if out.requires_grad else set()
     missing = [n for n, t in leaves.items() if t not in reached]
     if missing:
-        raise OffGraph(f"what {', '.join(missing)} differentiates did not reach the output "
-                        "through the graph (unused, or its values copied off the graph)")
+        raise OffGraph(Message("unreached", "what {names} differentiates did not reach the "
+                               "output through the graph (unused, or its values copied off "
+                               "the graph)", names=", ".join(missing)))
 
 
-def check_output(out, reference, what="your forward"):
+YOUR_FORWARD = Message("your_forward", "your forward")
+
+
+def check_output(out, reference, what=YOUR_FORWARD):
     """The Tensor run must be the graph of the very numbers your numpy forward gave."""
     if not isinstance(out, Tensor):
-        raise OffGraph(f"{what} returned a {type(out).__name__}, not a Tensor, when run on "
-                        "Tensors: it left the graph on the way, or reads the parameters "
-                        "from elsewhere")
+        raise OffGraph(Message("not_tensor", "{what} returned a {kind}, not a Tensor, when "
+                               "run on Tensors: it left the graph on the way, or reads the "
+                               "parameters from elsewhere", what=what,
+                               kind=type(out).__name__))
     ref = np.asarray(reference, dtype=np.float64)
     if out.shape != ref.shape and out.size != ref.size:
-        raise OffGraph(f"on Tensors {what} gave shape {out.shape}, in numpy {ref.shape}")
+        raise OffGraph(Message("other_shape", "on Tensors {what} gave shape {tensors}, in "
+                               "numpy {numpy}", what=what, tensors=str(out.shape),
+                               numpy=str(ref.shape)))
     if not np.allclose(out.data.reshape(ref.shape), ref, rtol=1e-6, atol=1e-9,
                        equal_nan=True):
-        raise OffGraph(f"on Tensors {what} computed other values than in numpy (is it "
-                        "random, or does it depend on state it changes?)")
+        raise OffGraph(Message("other_values", "on Tensors {what} computed other values "
+                               "than in numpy (is it random, or does it depend on state it "
+                               "changes?)", what=what))
+
 
 def depths(root):
     """Each node's distance from `root` in edges (breadth first, iterative)."""
@@ -163,12 +178,17 @@ def localise(root, leaves, rows):
     right = [r.name for r in rows if r.ok and r.name in leaves]
     steps = [_step_name(n) for n in edge + open_[::-1]]
     if not ok:
-        text = f"{wrong[0]} is the first wrong gradient backward reaches"
+        text = Message("first_wrong", "{name} is the first wrong gradient backward reaches",
+                       name=wrong[0])
     else:
-        text = (f"{', '.join(right)} {'is' if len(right) == 1 else 'are'} right, so the "
-                f"gradient arriving at {' / '.join(_step_name(n) for n in edge)} is right "
-                f"too; {wrong[0]} departs on the way from there down: "
-                f"{' → '.join(steps)} → {wrong[0]}")
+        fields = {"right": ", ".join(right), "at": " / ".join(_step_name(n) for n in edge),
+                  "name": wrong[0], "steps": " → ".join(steps)}
+        text = Message("departs", "{right} is right, so the gradient arriving at {at} is "
+                       "right too; {name} departs on the way from there down: {steps} → "
+                       "{name}", **fields) if len(right) == 1 else \
+            Message("departs", "{right} are right, so the gradient arriving at {at} is right "
+                    "too; {name} departs on the way from there down: {steps} → {name}",
+                    **fields)
     return text, edge + open_[::-1]
 
 

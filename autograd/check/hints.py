@@ -2,6 +2,8 @@
 1/N, N), a mask, another row's formula."""
 import numpy as np
 
+from autograd.check.message import Message
+
 __all__ = ["close", "cross_hints", "shape_hint", "value_hint"]
 
 
@@ -9,29 +11,38 @@ def close(a, b, rtol, atol):
     return a.shape == b.shape and bool(np.all(np.abs(a - b) <= atol + rtol * np.abs(b)))
 
 
+def _shape(shape):
+    return str(tuple(int(n) for n in shape))
+
+
 def shape_hint(name, e, a, rtol, atol):
-    base = f"shape {a.shape}, expected {e.shape}"
+    shapes = {"yours": _shape(a.shape), "expected": _shape(e.shape)}
     if a.ndim == e.ndim == 2 and a.shape == e.shape[::-1]:
         if close(a.T, e, rtol, atol):
-            return (f"transposed: {name} has the shape of what it differentiates, "
-                    f"{e.shape}; yours is its transpose (e.g. dW = np.dot(x.T, dout), not "
-                    "np.dot(dout.T, x))")
-        return f"{base} (the transpose)"
+            return Message("transposed", "transposed: {name} has the shape of what it "
+                           "differentiates, {expected}; yours is its transpose (e.g. dW = "
+                           "np.dot(x.T, dout), not np.dot(dout.T, x))", name=name,
+                           expected=shapes["expected"])
+        return Message("shape_transposed", "shape {yours}, expected {expected} (the "
+                       "transpose)", **shapes)
     if a.size == e.size and close(a.reshape(e.shape), e, rtol, atol):
-        return f"right values, wrong shape: {base} (reshape to the input's shape)"
+        return Message("reshape", "right values, wrong shape: shape {yours}, expected "
+                       "{expected} (reshape to the input's shape)", **shapes)
     if a.ndim == e.ndim + 1 and a.shape[1:] == e.shape and close(a.sum(axis=0), e, rtol,
                                                                     atol):
-        return (f"not summed over the batch: {base}; the bias is added to every row, so its "
-                "gradient is np.sum(dout, axis=0)")
-    return base
+        return Message("batch_not_summed", "not summed over the batch: shape {yours}, "
+                       "expected {expected}; the bias is added to every row, so its gradient "
+                       "is np.sum(dout, axis=0)", **shapes)
+    return Message("shape", "shape {yours}, expected {expected}", **shapes)
 
 
 def value_hint(e, a, rtol, atol, batch):
     """What the difference looks like: a constant factor (sign, 1/N, N), a mask, zeros."""
     if not np.any(a):
-        return "yours is 0 everywhere"
+        return Message("zero", "yours is 0 everywhere")
     if not np.any(e):
-        return "the expected gradient is 0 everywhere (the output does not depend on it)"
+        return Message("expected_zero", "the expected gradient is 0 everywhere (the output "
+                       "does not depend on it)")
     c = float(np.sum(a * e) / np.sum(e * e))  # the best constant factor a ≈ c·e
     if close(a, c * e, rtol, atol):
         return _factor_hint(c, batch, max(rtol, 1e-6))
@@ -41,21 +52,24 @@ def value_hint(e, a, rtol, atol, batch):
 def _factor_hint(c, batch, tol):
     """Name a constant factor: −1, 1/N or N (N the batch size, or any whole number)."""
     if abs(c + 1) <= tol:
-        return "the sign is flipped"
-    sign = "the sign is flipped, and " if c < 0 else ""
+        return Message("sign", "the sign is flipped")
     n_small, n_large = 1 / abs(c), abs(c)
-    what = f"the batch size {batch}" if batch else None
     for n, small in ((n_small, True), (n_large, False)):
         k = round(n)
         if k >= 2 and abs(n - k) <= tol * k:
-            size = what if batch == k else f"{k} (the batch size?)"
+            size = Message("batch", "the batch size {n}", n=k) if batch == k else \
+                Message("batch_guess", "{n} (the batch size?)", n=k)
             if small:
-                return (f"{sign}1/{k} of the expected, {size}: a mean where a sum belongs "
-                        "(np.sum(dout, axis=0), not np.mean), or one division by the batch "
-                        "size too many")
-            return (f"{sign}{k} times the expected, {size}: a division by the batch size is "
-                    "missing (the loss is the mean over the batch)")
-    return f"off by a constant factor: yours = {c:.4g} × expected"
+                hint = Message("over_n", "1/{n} of the expected, {size}: a mean where a sum "
+                               "belongs (np.sum(dout, axis=0), not np.mean), or one division "
+                               "by the batch size too many", n=k, size=size)
+            else:
+                hint = Message("times_n", "{n} times the expected, {size}: a division by the "
+                               "batch size is missing (the loss is the mean over the batch)",
+                               n=k, size=size)
+            return Message("sign_and", "the sign is flipped, and {hint}", hint=hint) \
+                if c < 0 else hint
+    return Message("factor", "off by a constant factor: yours = {c} × expected", c=f"{c:.4g}")
 
 
 def _mask_hint(e, a, rtol, atol):
@@ -66,29 +80,33 @@ def _mask_hint(e, a, rtol, atol):
         return None
     n, m = int(leaks.sum()), int(blocks.sum())
     if m == 0:
-        return (f"a mask missing: at {n} position(s) the expected gradient is 0 (blocked "
-                "by a mask: ReLU's x <= 0, Dropout's) and yours lets it through")
+        return Message("mask_missing", "a mask missing: at {n} position(s) the expected "
+                       "gradient is 0 (blocked by a mask: ReLU's x <= 0, Dropout's) and yours "
+                       "lets it through", n=n)
     if np.array_equal(a != 0, e == 0):
-        return ("the mask is inverted: yours lets the gradient through exactly where it "
-                "is blocked (ReLU blocks where x <= 0) and blocks it everywhere else")
+        return Message("mask_inverted", "the mask is inverted: yours lets the gradient "
+                       "through exactly where it is blocked (ReLU blocks where x <= 0) and "
+                       "blocks it everywhere else")
     if n == 0:
-        return (f"blocked where the gradient should flow at {m} position(s): a mask applied "
-                "where it does not belong, or inverted")
-    return (f"the gradient flows at the wrong positions ({n} let through, {m} blocked): a "
-            "mask taken from the wrong array (it comes from the forward's input, "
-            "mask = (x <= 0))")
+        return Message("blocked", "blocked where the gradient should flow at {m} "
+                       "position(s): a mask applied where it does not belong, or inverted",
+                       m=m)
+    return Message("mask_wrong_array", "the gradient flows at the wrong positions ({n} let "
+                   "through, {m} blocked): a mask taken from the wrong array (it comes from "
+                   "the forward's input, mask = (x <= 0))", n=n, m=m)
 
 def cross_hints(rows, rtol, atol):
     """A wrong gradient equal to another row's expected one: the two swapped."""
     for r in rows:
-        if r.ok or r.actual is None or r.hint and not r.hint.startswith("off by"):
+        if r.ok or r.actual is None or r.hint and r.hint.code != "factor":
             continue
         for other in rows:
             if other is not r and close(np.asarray(r.actual, dtype=np.float64),
                                          other.expected, rtol, atol):
-                r.hint = (f"yours equals the expected {other.name}: {other.name}'s formula "
-                          f"in {r.name}'s place (MulLayer swaps: dx = dout·y, dy = dout·x)"
-                          if r.name in ("dx", "dy") else
-                          f"yours equals the expected {other.name}: {other.name}'s formula "
-                          f"in {r.name}'s place")
+                r.hint = Message("swapped_mul", "yours equals the expected {other}: "
+                                 "{other}'s formula in {name}'s place (MulLayer swaps: dx = "
+                                 "dout·y, dy = dout·x)", other=other.name, name=r.name) \
+                    if r.name in ("dx", "dy") else \
+                    Message("swapped", "yours equals the expected {other}: {other}'s formula "
+                            "in {name}'s place", other=other.name, name=r.name)
                 break

@@ -10,6 +10,7 @@ from autograd.check.compare import (
     localise,
 )
 from autograd.check.hints import cross_hints
+from autograd.check.message import Message
 from autograd.check.report import ATOL, RTOL, Report, Row
 from autograd.check.state import State, copy_of, describe, input_names, is_label, is_number_like
 from autograd.gradcheck import numerical_gradient
@@ -83,7 +84,7 @@ def _learner_pass(layer, inputs, dout, state):
     try:
         out = layer.forward(*[copy_of(x) for x in inputs])
     except Exception as e:  # your forward's own bug: nothing to compare yet
-        mine["error"] = describe(e, "forward")
+        mine["error"] = describe(e, Message("part", "forward"))
         return mine
     mine["out"] = out
     if dout is None:
@@ -98,7 +99,7 @@ def _learner_pass(layer, inputs, dout, state):
     try:
         returned = layer.backward(copy_of(dout))
     except Exception as e:
-        mine["error"] = describe(e, "backward")
+        mine["error"] = describe(e, Message("part", "backward"))
         mine["params"] = [p for p in params if f"d{p}" in before]
         return mine
     mine["params"] = [p for p in params if f"d{p}" in vars(layer)]
@@ -107,8 +108,9 @@ def _learner_pass(layer, inputs, dout, state):
     elif not isinstance(returned, (tuple, list)):
         returned = (returned,)
     if len(returned) > len(inputs):
-        mine["extra"].append(Row("backward", False, None, returned, hint=(
-            f"backward returned {len(returned)} gradients for {len(inputs)} inputs")))
+        mine["extra"].append(Row("backward", False, None, returned, hint=Message(
+            "too_many", "backward returned {n} gradients for {k} inputs", n=len(returned),
+            k=len(inputs))))
         returned = returned[:len(inputs)]
     mine["k"] = len(returned)
     names = input_names(layer, len(inputs))
@@ -123,12 +125,14 @@ def _expected(layer, inputs, wanted, mine, state):
     try:
         return _engine_layer(layer, inputs, wanted, mine, state)
     except Exception as e:  # any failure on Tensors: the numbers stand in
-        reason = str(e) if isinstance(e, OffGraph) else describe(e, "forward on Tensors")
+        reason = e.args[0] if isinstance(e, OffGraph) else describe(
+            e, Message("part", "forward on Tensors"))
     try:
         grads = _numerical_layer(layer, inputs, wanted, mine["dout"], state)
     except Exception as e:  # a forward that ran once, then failed on nearby inputs
-        return {"method": "numerical", "reason": reason, "error": describe(
-            e, "forward (central differences)"), "grads": {}, "graph": None, "leaves": {}}
+        error = describe(e, Message("part", "forward (central differences)"))
+        return {"method": "numerical", "reason": reason, "error": error, "grads": {},
+                "graph": None, "leaves": {}}
     return {"method": "numerical", "reason": reason, "grads": grads, "graph": None,
             "leaves": {}}
 

@@ -13,6 +13,7 @@ from autograd.check.compare import (
 )
 from autograd.check.hints import cross_hints
 from autograd.check.layer import check_layer
+from autograd.check.message import Message
 from autograd.check.report import ATOL, RTOL, NetworkReport, Report
 from autograd.check.state import State, Swapped, copy_of, describe, parameters
 from autograd.gradcheck import numerical_gradient
@@ -48,13 +49,13 @@ def check_gradients(loss, grads, params, *, rtol=RTOL, atol=ATOL):
             # copies: the loss runs next, and a backward may hand out its own buffers
             mine = {k: copy_of(v) for k, v in mine.items()} if isinstance(mine, dict) else {}
         except Exception as e:
-            mine, error = {}, describe(e, "grads")
+            mine, error = {}, describe(e, Message("part", "grads"))
         restore()
         try:
             reference = loss(params)
         except Exception as e:  # the loss itself is broken: nothing to compare against
-            return Report("check_gradients", [], "engine", error=describe(e, "loss"),
-                          rtol=rtol, atol=atol)
+            return Report("check_gradients", [], "engine", rtol=rtol, atol=atol,
+                          error=describe(e, Message("part", "loss")))
         restore()
         found = _expected_loss(loss, params, keys, reference, restore)
     finally:
@@ -74,7 +75,8 @@ def _expected_loss(loss, params, keys, reference, restore):
     try:
         return _engine_loss(loss, params, keys, reference, restore)
     except Exception as e:
-        reason = str(e) if isinstance(e, OffGraph) else describe(e, "loss on Tensors")
+        reason = e.args[0] if isinstance(e, OffGraph) else describe(
+            e, Message("part", "loss on Tensors"))
     restore()
     random = np.random.get_state()
 
@@ -93,9 +95,10 @@ def _engine_loss(loss, params, keys, reference, restore):
                         name=str(k)) for k in keys}
     with strict_numbers():
         out = loss({**params, **leaves})
-    check_output(out, reference, "the loss")
+    check_output(out, reference, Message("the_loss", "the loss"))
     if out.size != 1:
-        raise OffGraph(f"the loss has shape {out.shape}; one number is needed")
+        raise OffGraph(Message("loss_shape", "the loss has shape {shape}; one number is "
+                               "needed", shape=str(out.shape)))
     check_reached(out, leaves)
     gs = grad(out, list(leaves.values()))
     depth = depths(out)  # backward order, as the book's: the loss's neighbours first

@@ -1,5 +1,8 @@
 """The report of a check: a Row per gradient, printed as a table or shown as HTML."""
 import html
+import unicodedata
+
+from autograd.check.message import Message, english
 
 __all__ = ["Report", "NetworkReport", "Row", "RTOL", "ATOL"]
 
@@ -53,57 +56,72 @@ class Report:
                 return r
         raise KeyError(f"no row {name!r}; the rows are {[r.name for r in self.rows]}")
 
-    def _summary(self):
+    def _summary(self, _):
         if self.method == "engine":
-            how = "exact gradient of your forward (the engine)"
+            how = _("exact gradient of your forward (the engine)")
+        elif self.reason:
+            how = _("central differences ({reason})").format(reason=_say(self.reason, _))
         else:
-            how = f"central differences ({self.reason})" if self.reason else \
-                "central differences"
-        return (f"{self.title}: {'OK' if self.ok else 'WRONG'}; expected = {how}; pass "
-                f"when |yours − expected| <= {self.atol:g} + {self.rtol:g}·|expected|")
+            how = _("central differences")
+        return _("{title}: {verdict}; expected = {how}; pass when |yours − expected| <= "
+                 "{atol} + {rtol}·|expected|").format(
+                     title=self.title, verdict=_("OK") if self.ok else _("WRONG"), how=how,
+                     atol=f"{self.atol:g}", rtol=f"{self.rtol:g}")
 
-    def _lines(self):
-        lines = [self._summary()]
+    def _lines(self, _):
+        lines = [self._summary(_)]
         if self.error:
-            lines.append(f"  {self.error}")
+            lines.append("  " + _say(self.error, _))
         if self.localisation:
-            lines.append(f"  {self.localisation}")
+            lines.append("  " + _say(self.localisation, _))
         return lines
 
-    def _tail(self):
+    def _tail(self, _):
         return []
 
-    def _cells(self):
-        return [(r.name, r.ok, _fmt(r.max_abs), _fmt(r.max_rel), r.error or r.hint or "")
-                for r in self.rows]
+    def _cells(self, _):
+        return [(r.name, r.ok, _fmt(r.max_abs), _fmt(r.max_rel),
+                 _say(r.error or r.hint or "", _)) for r in self.rows]
+
+    def _head(self, _):
+        return (_("gradient"), "", _("max abs error"), _("max rel error"), _("hint"))
+
+    def text(self, _=english):
+        """The report as a table of text, in the language of `_` (gettext's translator;
+        viz.check.text(report, lang) passes one)."""
+        head = self._head(_)
+        cells = [(n, "✔" if ok else "✘", a, b, h) for n, ok, a, b, h in self._cells(_)]
+        widths = [max(_width(c[i]) for c in [head, *cells]) for i in range(4)]
+        out = self._lines(_)
+        for c in [head, *cells]:
+            out.append("  " + "  ".join(x + " " * (w - _width(x)) for x, w in
+                                        zip(c[:4], widths)) + "  " + c[4])
+        out.extend(self._tail(_))
+        return "\n".join(line.rstrip() for line in out)
 
     def __str__(self):
-        head = ("gradient", "", "max abs error", "max rel error", "hint")
-        cells = [(n, "✔" if ok else "✘", a, b, h) for n, ok, a, b, h in self._cells()]
-        widths = [max(len(c[i]) for c in [head, *cells]) for i in range(4)]
-        out = self._lines()
-        for c in [head, *cells]:
-            out.append("  " + "  ".join(x.ljust(w) for x, w in zip(c[:4], widths))
-                       + "  " + c[4])
-        out.extend(self._tail())
-        return "\n".join(line.rstrip() for line in out)
+        return self.text()
 
     def __repr__(self):
         return f"<Report {self.title} {'OK' if self.ok else 'WRONG'}: " \
                f"{', '.join(r.name + ('' if r.ok else ' ✘') for r in self.rows)}>"
 
-    def _repr_html_(self):
+    def html(self, _=english):
+        """The report as an HTML table (every text escaped), in the language of `_`."""
         esc = html.escape
         rows = "".join(
             f"<tr><td><code>{esc(n)}</code></td>"
             f"<td style='color:{'#2a7' if ok else '#c33'}'>{'✔' if ok else '✘'}</td>"
             f"<td>{esc(a)}</td><td>{esc(b)}</td><td>{esc(h)}</td></tr>"
-            for n, ok, a, b, h in self._cells())
-        notes = "".join(f"<div>{esc(line)}</div>" for line in self._lines())
-        tail = "".join(f"<div>{esc(line)}</div>" for line in self._tail())
-        return (f"<div class='graphgrad-check'>{notes}<table><thead><tr><th>gradient</th>"
-                "<th></th><th>max abs error</th><th>max rel error</th><th>hint</th></tr>"
-                f"</thead><tbody>{rows}</tbody></table>{tail}</div>")
+            for n, ok, a, b, h in self._cells(_))
+        notes = "".join(f"<div>{esc(line)}</div>" for line in self._lines(_))
+        tail = "".join(f"<div>{esc(line)}</div>" for line in self._tail(_))
+        head = "".join(f"<th>{esc(h)}</th>" for h in self._head(_))
+        return (f"<div class='graphgrad-check'>{notes}<table><thead><tr>{head}</tr></thead>"
+                f"<tbody>{rows}</tbody></table>{tail}</div>")
+
+    def _repr_html_(self):
+        return self.html()
 
 
 class NetworkReport(Report):
@@ -119,23 +137,34 @@ class NetworkReport(Report):
         self.inputs = []  # (layer name, the input it saw), forward order: every layer
         self.param_keys = {}  # layer name -> {its row (dW): the network's key (W1)}
         if wrong:
-            self.localisation = (f"backward departs first at {wrong[0]} (layers checked "
-                                 "from the loss down, each with the input it saw)")
+            self.localisation = Message("departs_layer", "backward departs first at {name} "
+                                        "(layers checked from the loss down, each with the "
+                                        "input it saw)", name=wrong[0])
 
     @property
     def ok(self):
         return super().ok and all(r.ok for _, r in self.layers)
 
-    def _tail(self):
-        lines = ["  layers, from the loss down:"]
+    def _tail(self, _):
+        lines = ["  " + _("layers, from the loss down:")]
         for name, r in self.layers:
-            bad = [f"{row.name}: {row.error or row.hint or 'differs'}" for row in r.rows
-                   if not row.ok]
+            bad = [f"{row.name}: {_say(row.error or row.hint, _) or _('differs')}"
+                   for row in r.rows if not row.ok]
             mark = "✔" if r.ok else "✘"
             lines.append(f"  {mark} {name}" + (f"  ({'; '.join(bad)})" if bad else "")
-                         + (f"  {r.error}" if r.error else ""))
+                         + (f"  {_say(r.error, _)}" if r.error else ""))
         return lines
 
 
 def _fmt(x):
     return "" if x is None else f"{x:.1e}" if x else "0"
+
+
+def _say(text, _):
+    """A Message in the language of `_`; plain text (a learner's key) as it is."""
+    return text.say(_) if isinstance(text, Message) else (text or "")
+
+
+def _width(text):
+    """Terminal cells: a kanji or kana takes two."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)

@@ -7,6 +7,8 @@ import traceback
 
 import numpy as np
 
+from autograd.check.message import Message
+
 __all__ = ["State", "Swapped", "copy_of", "describe", "input_names", "is_label",
            "is_number_like", "parameters"]
 
@@ -67,7 +69,10 @@ def _where(exc):
 
 
 def describe(exc, what):
-    return f"{what} raised {type(exc).__name__}: {exc} (at {_where(exc)})"
+    """`what` (a Message: "backward", "the loss on Tensors") raised `exc`: a Message naming
+    the learner's line (the exception's own text stays as Python wrote it)."""
+    return Message("raised", "{what} raised {kind}: {detail} (at {where})", what=what,
+                   kind=type(exc).__name__, detail=str(exc), where=_where(exc))
 
 
 def parameters(fn):
@@ -84,6 +89,7 @@ def input_names(layer, n):
     if len(names) >= n:
         return [f"d{name}" for name in names[:n]]
     return ["dx"] if n == 1 else [f"dx{i}" for i in range(1, n + 1)]
+
 
 class Swapped:
     """Inside: every reference the network and its layers hold to a parameter array
