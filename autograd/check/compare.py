@@ -4,7 +4,7 @@ import warnings
 
 import numpy as np
 
-from autograd.check.hints import shape_hint, value_hint
+from autograd.check.hints import safe, shape_hint, value_hint
 from autograd.check.message import Message
 from autograd.check.report import Row
 from autograd.graph import apply, postorder
@@ -29,7 +29,7 @@ def compare(name, expected, actual, rtol, atol, batch=None):
                                                        "{name}", name=name))
     try:
         a = np.asarray(actual, dtype=np.float64)
-    except (TypeError, ValueError):
+    except Exception:  # a ragged list, a string, an object numpy cannot make numbers of
         return Row(name, False, e, actual, hint=Message(
             "not_array", "{name} is a {kind}, not an array", name=name,
             kind=type(actual).__name__))
@@ -38,11 +38,12 @@ def compare(name, expected, actual, rtol, atol, batch=None):
             a = a.reshape(e.shape)  # a float for a 0-d array (MulLayer on numbers)
         else:
             return Row(name, False, e, a, hint=shape_hint(name, e, a, rtol, atol))
-    diff = np.abs(a - e)
-    max_abs = float(diff.max()) if diff.size else 0.0
-    scale = float(np.abs(e).max()) if e.size else 0.0
-    max_rel = max_abs / scale if scale else (0.0 if max_abs == 0 else float("inf"))
-    ok = bool(np.all(diff <= atol + rtol * np.abs(e)))
+    with np.errstate(invalid="ignore", over="ignore"):  # inf − inf: nan, wrong, no warning
+        diff = np.abs(a - e)
+        max_abs = float(diff.max()) if diff.size else 0.0
+        scale = float(np.abs(e).max()) if e.size else 0.0
+        max_rel = max_abs / scale if scale else (0.0 if max_abs == 0 else float("inf"))
+        ok = bool(np.all(diff <= atol + rtol * np.abs(e)))
     hint = None if ok else value_hint(e, a, rtol, atol, batch)
     return Row(name, ok, e, a, max_abs, max_rel, hint)
 
@@ -62,6 +63,7 @@ def _guards(root):
     return found
 
 
+@safe()
 def _unguarded(root, leaves, dout):
     """The gradients of the recorded forward replayed with every log guard δ set to 0,
     {row: array}, or None when the forward has no such guard."""
@@ -157,6 +159,7 @@ def depths(root):
     return depth
 
 
+@safe(default=(None, ()))
 def localise(root, leaves, rows):
     """Between which steps the first wrong gradient (in backward order) departs: the
     gradient at every node computed from a right parameter is confirmed by it, so the

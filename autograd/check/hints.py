@@ -1,10 +1,30 @@
 """What a wrong gradient looks like, in words: a transpose, a constant factor (the sign,
-1/N, N), a mask, another row's formula."""
+1/N, N), a mask, another row's formula.
+
+Hints read the learner's numbers in every odd shape and value (0, nan, inf, empty, a
+factor of 0), and a guess that fails costs only words: every hint runs under `safe`, so a
+hint that raises is dropped, never the check."""
+import functools
+
 import numpy as np
 
 from autograd.check.message import Message
 
-__all__ = ["close", "cross_hints", "shape_hint", "value_hint"]
+__all__ = ["close", "cross_hints", "safe", "shape_hint", "value_hint"]
+
+
+def safe(default=None):
+    """Decorator: the hint's result, or `default` when it raises (numpy's warnings off)."""
+    def wrap(hint):
+        @functools.wraps(hint)
+        def run(*args, **kwargs):
+            try:
+                with np.errstate(all="ignore"):
+                    return hint(*args, **kwargs)
+            except Exception:  # any failure: no hint, the row stands as compared
+                return default
+        return run
+    return wrap
 
 
 def close(a, b, rtol, atol):
@@ -15,6 +35,7 @@ def _shape(shape):
     return str(tuple(int(n) for n in shape))
 
 
+@safe()
 def shape_hint(name, e, a, rtol, atol):
     shapes = {"yours": _shape(a.shape), "expected": _shape(e.shape)}
     if a.ndim == e.ndim == 2 and a.shape == e.shape[::-1]:
@@ -36,6 +57,7 @@ def shape_hint(name, e, a, rtol, atol):
     return Message("shape", "shape {yours}, expected {expected}", **shapes)
 
 
+@safe()
 def value_hint(e, a, rtol, atol, batch):
     """What the difference looks like: a constant factor (sign, 1/N, N), a mask, zeros."""
     if not np.any(a):
@@ -43,8 +65,11 @@ def value_hint(e, a, rtol, atol, batch):
     if not np.any(e):
         return Message("expected_zero", "the expected gradient is 0 everywhere (the output "
                        "does not depend on it)")
+    if close(a, np.zeros_like(e), rtol, atol):  # 0 up to the tolerance: no factor to name
+        return Message("zero_rounding", "yours is 0 everywhere, to rounding (at most {m})",
+                       m=f"{float(np.abs(a).max()):.1e}")
     c = float(np.sum(a * e) / np.sum(e * e))  # the best constant factor a ≈ c·e
-    if close(a, c * e, rtol, atol):
+    if np.isfinite(c) and c != 0 and close(a, c * e, rtol, atol):
         return _factor_hint(c, batch, max(rtol, 1e-6))
     return _mask_hint(e, a, rtol, atol)
 
@@ -95,6 +120,7 @@ def _mask_hint(e, a, rtol, atol):
                    "through, {m} blocked): a mask taken from the wrong array (it comes from "
                    "the forward's input, mask = (x <= 0))", n=n, m=m)
 
+@safe()
 def cross_hints(rows, rtol, atol):
     """A wrong gradient equal to another row's expected one: the two swapped."""
     for r in rows:
