@@ -6,13 +6,24 @@ from autograd.check.compare import (
     OffGraph,
     check_output,
     check_reached,
+    compare,
     compare_all,
     localise,
 )
 from autograd.check.hints import cross_hints
 from autograd.check.message import Message
 from autograd.check.report import ATOL, RTOL, Report, Row
-from autograd.check.state import State, copy_of, describe, input_names, is_label, is_number_like
+from autograd.check.state import (
+    State,
+    copy_of,
+    describe,
+    gave,
+    input_names,
+    is_label,
+    is_number_like,
+    near_misses,
+    set_by,
+)
 from autograd.gradcheck import numerical_gradient
 from autograd.tensor import Tensor, strict_numbers
 from autograd.walk import grad
@@ -40,22 +51,29 @@ def check_layer(layer, *inputs, dout=None, rtol=RTOL, atol=ATOL):
                    names[i] in mine["grads"] and mine["grads"][names[i]] is None)]
         wanted = {names[i]: ("input", i) for i in wrt}
         wanted.update({f"d{p}": ("param", p) for p in mine["params"]})
+        unset = {f"d{p}": mine["near"][f"d{p}"] for p in mine["unset"]
+                 if _reads(layer, inputs, p, mine["out"], state)}
+        wanted.update({name: ("param", name[1:]) for name in unset})
         found = _expected(layer, inputs, wanted, mine, state)
     finally:
         state.restore()
     dout = None if mine["dout"] is None else np.broadcast_to(
         np.asarray(mine["dout"], dtype=np.float64), np.shape(mine["out"]))
     rows = compare_all(found["grads"], mine["grads"], found, dout, rtol, atol, _batch(inputs),
-                 mine["error"])
+                       mine["error"])
+    for row in rows:
+        if row.name in unset and row.error is None:
+            row.hint = _unset_hint(row, unset[row.name], rtol, atol)
     rows.extend(mine["extra"])
     cross_hints(rows, rtol, atol)
     report = Report(title, rows, found["method"], reason=found["reason"],
                     error=found.get("error"), graph=found["graph"], leaves=found["leaves"],
                     dout=mine["dout"], rtol=rtol, atol=atol)
     report.input_names = [n for n in found["grads"] if wanted[n][0] == "input"]
-    leaf_rows = [r.ok for r in rows if r.name in report.leaves]
-    if any(leaf_rows) and not all(leaf_rows):  # a right gradient bounds the wrong one
-        report.localisation, report.departure = localise(report.graph, report.leaves, rows)
+    # a right gradient bounds where a wrong one departs (one never given departs nowhere)
+    given = [r for r in rows if r.name in report.leaves and r.actual is not None]
+    if any(r.ok for r in given) and not all(r.ok for r in given):
+        report.localisation, report.departure = localise(report.graph, report.leaves, given)
     return report
 
 
@@ -78,31 +96,32 @@ def _default_dout(out):
 def _learner_pass(layer, inputs, dout, state):
     """Your forward and backward as written, on copies: what backward gives."""
     mine = {"out": None, "error": None, "k": len(inputs), "params": [], "grads": {},
-            "extra": [], "dout": dout}
+            "extra": [], "dout": dout, "unset": {}}
     state.restore()
-    before = set(vars(layer))
+    declared = set(vars(layer))
     try:
         out = layer.forward(*[copy_of(x) for x in inputs])
     except Exception as e:  # your forward's own bug: nothing to compare yet
         mine["error"] = describe(e, Message("part", "forward"))
         return mine
-    mine["out"] = out
+    mine["out"] = copy_of(out)  # a backward writing into its cache must not change it
     if dout is None:
         dout = _default_dout(out)
     elif np.shape(dout) != np.shape(out):
         raise ValueError(f"check_layer: dout has shape {np.shape(dout)}, the forward's "
                          f"output {np.shape(out)}")
     mine["dout"] = dout
-    # parameters: arrays the layer held before and forward did not rebind, with a d<name>
-    params = [k for k, v in state.attrs.items() if isinstance(v, np.ndarray)
-              and v.dtype.kind == "f" and vars(layer).get(k) is v]
+    kept = state.kept_arrays()  # the parameters, where forward reads them
+    before = dict(vars(layer))
     try:
         returned = layer.backward(copy_of(dout))
     except Exception as e:
         mine["error"] = describe(e, Message("part", "backward"))
-        mine["params"] = [p for p in params if f"d{p}" in before]
+        mine["params"] = [p for p in kept if f"d{p}" in declared]
         return mine
-    mine["params"] = [p for p in params if f"d{p}" in vars(layer)]
+    mine["params"] = [p for p in kept if gave(layer, f"d{p}", before)]
+    new = set_by(layer, before)
+    mine["unset"] = {p: near_misses(f"d{p}", new) for p in kept if p not in mine["params"]}
     if returned is None:
         returned = ()
     elif not isinstance(returned, (tuple, list)):
@@ -116,7 +135,44 @@ def _learner_pass(layer, inputs, dout, state):
     names = input_names(layer, len(inputs))
     mine["grads"] = {names[i]: copy_of(g) for i, g in enumerate(returned)}
     mine["grads"].update({f"d{p}": copy_of(getattr(layer, f"d{p}")) for p in mine["params"]})
+    mine["near"] = {f"d{p}": {n: copy_of(getattr(layer, n)) for n in near}
+                    for p, near in mine["unset"].items()}
     return mine
+
+
+def _reads(layer, inputs, name, out, state):
+    """Whether the forward's output moves when the array `name` does: a parameter the
+    forward reads, whose gradient backward must then give."""
+    state.restore()
+    value = state.attrs[name]
+    setattr(layer, name, value * (1 + 1e-3) + 1e-3)
+    try:
+        moved = layer.forward(*[copy_of(x) for x in inputs])
+    except Exception:  # it failed on other values of the array: it reads it
+        return True
+    finally:
+        state.restore()
+    try:
+        return not np.array_equal(np.asarray(moved, dtype=np.float64),
+                                  np.asarray(out, dtype=np.float64), equal_nan=True)
+    except (TypeError, ValueError):
+        return True
+
+
+def _unset_hint(row, near, rtol, atol):
+    """A parameter's gradient backward did not set: say so, and name a near miss (dB for
+    db), saying whether its values would be right."""
+    param = row.name[1:]
+    if not near:
+        return Message("param_not_set", "backward did not set self.{name}: forward reads "
+                       "self.{param}, so its gradient {name} is checked (the update "
+                       "{param} -= lr * {name} uses it)", name=row.name, param=param)
+    typo, value = next(iter(near.items()))
+    right = compare(row.name, row.expected, value, rtol, atol).ok
+    return Message("param_near_miss", "backward did not set self.{name} but set self.{near}"
+                   "{right}: the gradient of {param} is named d + its name, {name}",
+                   name=row.name, near=typo, param=param,
+                   right=Message("near_right", " (its values are right)") if right else "")
 
 
 def _expected(layer, inputs, wanted, mine, state):

@@ -7,6 +7,7 @@ from autograd.check.compare import (
     OffGraph,
     check_output,
     check_reached,
+    compare,
     compare_all,
     depths,
     localise,
@@ -15,7 +16,7 @@ from autograd.check.hints import cross_hints
 from autograd.check.layer import check_layer
 from autograd.check.message import Message
 from autograd.check.report import ATOL, RTOL, NetworkReport, Report
-from autograd.check.state import State, Swapped, copy_of, describe, parameters
+from autograd.check.state import State, Swapped, copy_of, describe, near_misses, parameters
 from autograd.gradcheck import numerical_gradient
 from autograd.tensor import Tensor, strict_numbers
 from autograd.walk import grad
@@ -61,14 +62,28 @@ def check_gradients(loss, grads, params, *, rtol=RTOL, atol=ATOL):
     finally:
         restore()
     rows = compare_all({k: found["grads"][k] for k in found["order"]}, mine, found, None, rtol,
-                 atol, error=error)
+                       atol, error=error)
+    others = [k for k in mine if k not in params]
+    for row in rows:
+        near = near_misses(str(row.name), [str(k) for k in others])
+        if row.actual is None and row.error is None and near:
+            row.hint = _near_key(row, near[0], mine[near[0]], rtol, atol)
     cross_hints(rows, rtol, atol)
     report = Report("check_gradients", rows, found["method"], reason=found["reason"],
                     graph=found["graph"], leaves=found["leaves"], rtol=rtol, atol=atol)
+    given = [r for r in rows if r.actual is not None]  # one never given departs nowhere
     if found["graph"] is not None:
         report.localisation, report.departure = localise(found["graph"], found["leaves"],
-                                                          rows)
+                                                          given)
     return report
+
+
+def _near_key(row, key, value, rtol, atol):
+    """grads() gave no `row.name` but a key a typo away from it (w1 for W1)."""
+    right = compare(row.name, row.expected, value, rtol, atol).ok
+    return Message("key_near_miss", "grads gave no {name} but gave {near}{right}: the keys "
+                   "are the parameters' names", name=row.name, near=key,
+                   right=Message("near_right", " (its values are right)") if right else "")
 
 
 def _expected_loss(loss, params, keys, reference, restore):

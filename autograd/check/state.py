@@ -1,5 +1,6 @@
 """The learner's objects, left as they were: a layer's state put back after each run, a
 network's parameters swapped for Tensors and back; and the learner's names and lines."""
+import difflib
 import inspect
 import numbers
 import os
@@ -9,8 +10,10 @@ import numpy as np
 
 from autograd.check.message import Message
 
-__all__ = ["State", "Swapped", "copy_of", "describe", "input_names", "is_label",
-           "is_number_like", "parameters"]
+__all__ = ["State", "Swapped", "copy_of", "describe", "gave", "input_names", "is_label",
+           "is_number_like", "near_misses", "parameters", "set_by"]
+
+_ABSENT = object()
 
 # frames of numpy and of graphgrad's engine: an error is reported at the learner's line
 _HIDDEN = (os.path.dirname(np.__file__),
@@ -40,6 +43,42 @@ class State:
             if cur.flags.writeable and not np.array_equal(cur, saved, equal_nan=True):
                 cur[...] = saved  # the forward wrote into it: put its values back
         np.random.set_state(self.random)
+
+    def kept_arrays(self):
+        """The float arrays the object held before a forward and still holds after it, as
+        they were: neither rebound by it (its caches: x, out) nor written into (a running
+        mean updated in place is state), nor a gradient d<name> of another attribute.
+        Those the forward reads are its parameters (W, b, gamma)."""
+        now = vars(self.obj)
+        return [k for k, v in self.attrs.items()
+                if isinstance(v, np.ndarray) and v.dtype.kind == "f" and now.get(k) is v
+                and np.array_equal(v, self.arrays[k], equal_nan=True)
+                and not (k.startswith("d") and k[1:] in self.attrs)]
+
+
+def gave(obj, name, before):
+    """Whether a backward gave the attribute `name`: set or rebound it (`before`: the
+    attributes before it ran), or holds an array it may have written into."""
+    now = vars(obj)
+    if name not in now:
+        return False
+    return now[name] is not before.get(name, _ABSENT) or isinstance(now[name], np.ndarray)
+
+
+def set_by(obj, before):
+    """The attributes set or rebound since `before`."""
+    return [k for k, v in vars(obj).items() if v is not before.get(k, _ABSENT)]
+
+
+def near_misses(name, names):
+    """The names in `names` a typo away from `name`: dB or dw for db and dW, d_W, grad_W."""
+    lower = {n.lower(): n for n in names if n != name}
+    found = [lower[n] for n in difflib.get_close_matches(name.lower(), lower, n=3,
+                                                         cutoff=0.75)]
+    base = name[1:] if name.startswith("d") else name
+    found += [n for n in names if n not in found and n != name and base and base in n
+              and "grad" in n.lower()]
+    return found
 
 
 def copy_of(x):

@@ -7,7 +7,7 @@ without the book's log(y + 1e-7) guard, as its backward intends)."""
 import numpy as np
 import pytest
 
-from autograd.check import check_layer
+from autograd.check import check_gradients, check_layer
 from tests.check.learner import (
     CASES,
     Affine,
@@ -17,8 +17,12 @@ from tests.check.learner import (
     ReluMaskFromDout,
     Sigmoid,
     SoftmaxWithLoss,
+    _backward,
     _case_id,
+    _exercise,
+    _forward,
     _inputs,
+    cross_entropy_error,
 )
 
 
@@ -197,3 +201,100 @@ def test_a_parameter_copied_off_the_graph_is_never_a_silent_zero():
             return np.dot(x, self.W.data) + self.b
     r = check_layer(OffGraph(rng.normal(size=(3, 2)), np.zeros(2)), rng.normal(size=(4, 3)))
     assert r.method == "numerical" and "dW" in r.reason
+
+
+# ----------------------------------------------------------------------------- parameters
+# issue 19 item 5: every parameter the forward reads has its gradient checked
+
+class AffineNoParamGrads:  # written from scratch, no dW/db declared in __init__
+    def __init__(self, W, b):
+        self.W = W
+        self.b = b
+
+    def forward(self, x):
+        self.x = x
+        return np.dot(x, self.W) + self.b
+
+    def backward(self, dout):
+        return np.dot(dout, self.W.T)  # dW, db never set
+
+
+class AffineTypoDB(Affine):  # the book's __init__ declares self.db = None
+    def backward(self, dout):
+        dx = np.dot(dout, self.W.T)
+        self.dW = np.dot(self.x.T, dout)
+        self.dB = np.sum(dout, axis=0)  # the typo
+        return dx.reshape(*self.original_x_shape)
+
+
+class BatchNormTypo(BatchNormalization):
+    def backward(self, dout):
+        dx = super().backward(dout)
+        self.dGamma, self.dgamma = self.dgamma, None  # set under another name
+        return dx
+
+
+def _affine_case(cls):
+    rng = np.random.default_rng(0)
+    return check_layer(cls(rng.normal(size=(3, 2)), rng.normal(size=2)),
+                       rng.normal(size=(4, 3)))
+
+
+def test_a_parameter_gradient_backward_never_sets_is_a_wrong_row():
+    report = _affine_case(AffineNoParamGrads)
+    assert not report.ok and [r.name for r in report.rows] == ["dx", "dW", "db"]
+    assert report["dx"].ok
+    for name, param in (("dW", "W"), ("db", "b")):
+        row = report[name]
+        assert not row.ok and row.actual is None and row.hint.code == "param_not_set"
+        assert f"backward did not set self.{name}: forward reads self.{param}" in row.hint
+        assert row.expected.shape == ((3, 2) if name == "dW" else (2,))
+    assert report.localisation is None  # a gradient never given departs nowhere
+
+
+def test_a_near_miss_attribute_is_named():
+    report = _affine_case(AffineTypoDB)
+    assert [r.name for r in report.rows if not r.ok] == ["db"]
+    hint = report["db"].hint
+    assert hint.code == "param_near_miss" and hint.fields["near"] == "dB"
+    assert "backward did not set self.db but set self.dB (its values are right)" in hint
+    rng = np.random.default_rng(1)
+    bn = check_layer(BatchNormTypo(rng.uniform(0.5, 1.5, 3), rng.normal(size=3)),
+                     rng.normal(size=(5, 3)))
+    assert [r.name for r in bn.rows if not r.ok] == ["dgamma"]
+    assert "but set self.dGamma (its values are right)" in bn["dgamma"].hint
+
+
+def test_arrays_the_forward_does_not_read_or_updates_are_not_parameters():
+    class Scaled:
+        def __init__(self):
+            self.scale = np.array([2.0, 3.0])  # read: a parameter (dscale expected)
+            self.unused = np.ones(2)  # held, never read: no row
+            self.running = np.zeros(2)  # updated in place by forward: state, no row
+
+        def forward(self, x):
+            self.running *= 0.9
+            self.running += 0.1 * x.mean(axis=0)
+            self.x = x
+            return x * self.scale
+
+        def backward(self, dout):
+            self.dscale = np.sum(dout * self.x, axis=0)
+            return dout * self.scale
+    x = np.random.default_rng(0).normal(size=(4, 2))
+    report = check_layer(Scaled(), x)
+    assert report.ok and [r.name for r in report.rows] == ["dx", "dscale"], str(report)
+
+
+def test_check_gradients_names_a_near_miss_key():
+    params, x, d = _exercise()
+
+    def grads(p):
+        g = _backward(p, x, d)
+        g["w1"] = g.pop("W1")
+        return g
+    report = check_gradients(lambda p: cross_entropy_error(_forward(p, x)[1], d), grads,
+                             params)
+    assert [r.name for r in report.rows if not r.ok] == ["W1"]
+    assert report["W1"].hint == "grads gave no W1 but gave w1 (its values are right): " \
+        "the keys are the parameters' names"
