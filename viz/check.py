@@ -151,6 +151,8 @@ def _short(text):
 def note_text(row, fmt=format_number):
     """What a wrong row writes under its edge: yours (shape and a few entries), the
     largest error and where (or the two shapes), and the hint's first words."""
+    if not row.reached:
+        return "not reached"
     a, e = _as_array(row.actual), _as_array(row.expected)
     if row.actual is None:
         lines = ["yours: none"]
@@ -167,7 +169,7 @@ def note_text(row, fmt=format_number):
     elif a is not None and e is not None and a.shape != e.shape:
         lines.append(f"shape {a.shape}, expected {e.shape}")
     if row.error or row.hint:
-        lines += _short(row.error or row.hint)
+        lines += _short(row.hint or row.error)
     return "\n".join(lines)
 
 

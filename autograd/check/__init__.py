@@ -16,8 +16,19 @@ Which gradients are compared, as the book names them:
   rows `d<name>` after forward's parameter names (`dx`, `dy`; `dx1`, `dx2` … without names);
   later inputs (the labels t of SoftmaxWithLoss) are not differentiated, nor are integer or
   boolean arrays anywhere (labels, masks);
-- a parameter is an array attribute the layer holds (`W`, `b`, `gamma`) and forward does not
-  rebind, paired with the `d<name>` attribute backward sets (`dW`, `db`, `dgamma`).
+- a parameter is a float array the layer holds (`W`, `b`, `gamma`) that forward reads (its
+  output moves when the array does) and neither rebinds nor writes into, paired with the
+  `d<name>` attribute backward sets (`dW`, `db`, `dgamma`): one backward never sets is a
+  wrong row, and an attribute a typo away (`dB` for `db`) is named.
+
+What a report says: per row ✔ right, ✘ wrong, – not reached (your backward raised before
+computing it); a hint where the difference looks like a known slip (a transpose missing or
+swapped, a sum over the wrong axis, 1/N missing or doubled, a mask from the wrong array,
+the sign, a branch forgotten), and, when your code raised, which gradient its failing line
+was computing and the transpose a matrix product there needs.  Every message is data
+(autograd.check.message): viz.check says it in the reader's language.  The package, by
+concern: report, compare, hints (values), slips (the recorded graph), source (your code,
+read, never run), state (your objects, put back), layer and network (the drivers).
 
 dout: a random array of the output's shape (a fixed seed, DOUT_SEED, other than 0: a
 dout equal to your input would hide a mask taken from the wrong array), or 1 for a

@@ -44,7 +44,7 @@ def compare(name, expected, actual, rtol, atol, batch=None):
         scale = float(np.abs(e).max()) if e.size else 0.0
         max_rel = max_abs / scale if scale else (0.0 if max_abs == 0 else float("inf"))
         ok = bool(np.all(diff <= atol + rtol * np.abs(e)))
-    hint = None if ok else value_hint(e, a, rtol, atol, batch)
+    hint = None if ok else value_hint(e, a, rtol, atol, batch, name)
     return Row(name, ok, e, a, max_abs, max_rel, hint)
 
 
@@ -85,13 +85,16 @@ def _unguarded(root, leaves, dout):
     return {"delta": delta, **{k: g.data for k, g in zip(leaves, gs)}}
 
 
-def compare_all(grads, mine, found, dout, rtol, atol, batch=None, error=None):
+def compare_all(grads, mine, found, dout, rtol, atol, batch=None, error=None, failed=None):
     """A row per expected gradient; a wrong one that matches the gradient without the
-    forward's log guard passes, saying so (the book's backward leaves the guard out)."""
+    forward's log guard passes, saying so (the book's backward leaves the guard out).
+    When your code raised (`error`), what it gave before is compared, the gradient its
+    failing line computes (`failed`, a source.Failure) carries the error, and the rest
+    was not reached (all carry the error when the failing line's gradient is unknown)."""
     rows, free = [], None
     for name, expected in grads.items():
-        if error is not None:
-            rows.append(Row(name, False, np.asarray(expected), None, error=error))
+        if error is not None and name not in mine:
+            rows.append(_unfinished(name, expected, error, failed))
             continue
         row = compare(name, expected, mine.get(name), rtol, atol, batch)
         if not row.ok and found["graph"] is not None and row.max_abs is not None:
@@ -109,6 +112,14 @@ def compare_all(grads, mine, found, dout, rtol, atol, batch=None, error=None):
                     row = other
         rows.append(row)
     return rows
+
+
+def _unfinished(name, expected, error, failed):
+    expected = np.asarray(expected)
+    if failed is None or not failed.rows or name in failed.rows:
+        return Row(name, False, expected, None, error=error)
+    return Row(name, False, expected, None, reached=False, hint=Message(
+        "not_reached", "not reached: the code raised before computing {name}", name=name))
 
 
 def check_reached(out, leaves):

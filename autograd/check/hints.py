@@ -9,8 +9,9 @@ import functools
 import numpy as np
 
 from autograd.check.message import Message
+from autograd.check.source import transposed
 
-__all__ = ["close", "cross_hints", "safe", "shape_hint", "value_hint"]
+__all__ = ["close", "cross_hints", "product_hint", "safe", "shape_hint", "value_hint"]
 
 
 def safe(default=None):
@@ -40,10 +41,7 @@ def shape_hint(name, e, a, rtol, atol):
     shapes = {"yours": _shape(a.shape), "expected": _shape(e.shape)}
     if a.ndim == e.ndim == 2 and a.shape == e.shape[::-1]:
         if close(a.T, e, rtol, atol):
-            return Message("transposed", "transposed: {name} has the shape of what it "
-                           "differentiates, {expected}; yours is its transpose (e.g. dW = "
-                           "np.dot(x.T, dout), not np.dot(dout.T, x))", name=name,
-                           expected=shapes["expected"])
+            return _transposed(name, e)
         return Message("shape_transposed", "shape {yours}, expected {expected} (the "
                        "transpose)", **shapes)
     if a.size == e.size and close(a.reshape(e.shape), e, rtol, atol):
@@ -57,9 +55,17 @@ def shape_hint(name, e, a, rtol, atol):
     return Message("shape", "shape {yours}, expected {expected}", **shapes)
 
 
+def _transposed(name, e):
+    return Message("transposed", "transposed: {name} has the shape of what it "
+                   "differentiates, {expected}; yours is its transpose (e.g. dW = "
+                   "np.dot(x.T, dout), not np.dot(dout.T, x))", name=name,
+                   expected=_shape(e.shape))
+
+
 @safe()
-def value_hint(e, a, rtol, atol, batch):
-    """What the difference looks like: a constant factor (sign, 1/N, N), a mask, zeros."""
+def value_hint(e, a, rtol, atol, batch, name="dW"):
+    """What the difference looks like: a constant factor (sign, 1/N, N), a mask, zeros, a
+    square gradient transposed."""
     if not np.any(a):
         return Message("zero", "yours is 0 everywhere")
     if not np.any(e):
@@ -68,6 +74,8 @@ def value_hint(e, a, rtol, atol, batch):
     if close(a, np.zeros_like(e), rtol, atol):  # 0 up to the tolerance: no factor to name
         return Message("zero_rounding", "yours is 0 everywhere, to rounding (at most {m})",
                        m=f"{float(np.abs(a).max()):.1e}")
+    if a.ndim == 2 and a.shape[0] == a.shape[1] and close(a.T, e, rtol, atol):
+        return _transposed(name, e)  # square: the transpose has the right shape too
     c = float(np.sum(a * e) / np.sum(e * e))  # the best constant factor a ≈ c·e
     if np.isfinite(c) and c != 0 and close(a, c * e, rtol, atol):
         return _factor_hint(c, batch, max(rtol, 1e-6))
@@ -136,3 +144,46 @@ def cross_hints(rows, rtol, atol):
                     Message("swapped", "yours equals the expected {other}: {other}'s formula "
                             "in {name}'s place", other=other.name, name=r.name)
                 break
+
+
+@safe()
+def product_hint(row, failed, rtol, atol):
+    """The gradient the line that raised was computing, and, when a matrix product on it
+    cannot be formed, the transpose (or order) of its operands that has the gradient's
+    shape: the commonest slip, dW = np.dot(x, dout) for np.dot(x.T, dout).  A line that
+    computes a local on the way (back = np.dot(delta2, W2)) lists the products that can
+    be formed."""
+    product, local = failed.product, failed.local
+    fields = {"name": row.name, "local": local or "", "rows": ", ".join(failed.rows)}
+    if product is None:
+        return Message("failing_line", "the line that raised computes {name}", **fields) \
+            if local is None else Message("failing_local", "the line that raised computes "
+                                          "{local}, on the way to {rows}", **fields)
+    written, left, right, a, b, style = product
+    e = np.asarray(row.expected, dtype=np.float64)
+    fields.update(written=written, left=left, right=right, left_shape=_shape(a.shape),
+                  right_shape=_shape(b.shape), shape=_shape(e.shape),
+                  of=row.name[1:] if row.name.startswith("d") else row.name)
+    variants = [(style.format(lt, rt), p, q) for lt, rt, p, q in (
+        (transposed(left), right, a.T, b), (left, transposed(right), a, b.T),
+        (right, left, b, a), (transposed(right), left, b.T, a),
+        (right, transposed(left), b, a.T)) if p.shape[1] == q.shape[0]]
+    if local is not None:
+        return Message("product_options", "the line that raised computes {local}, on the "
+                       "way to {rows}: {written} cannot be formed ({left} is {left_shape}, "
+                       "{right} is {right_shape}); these can: {options}", options="; ".join(
+                           f"{text} {_shape((p.shape[0], q.shape[1]))}"
+                           for text, p, q in variants), **fields)
+    for text, p, q in variants:
+        if p.shape[0] * q.shape[1] != e.size or \
+                (e.ndim == 2 and (p.shape[0], q.shape[1]) != e.shape):
+            continue
+        right_values = close((p @ q).reshape(e.shape), e, rtol, atol)
+        return Message("product_fix", "the line that raised computes {name}: {written} cannot "
+                       "be formed ({left} is {left_shape}, {right} is {right_shape}); "
+                       "{fixed} has the shape of {of}, {shape}{values}", fixed=text,
+                       values=Message("product_right", ", and the expected values")
+                       if right_values else "", **fields)
+    return Message("product_unformable", "the line that raised computes {name}: {written} "
+                   "cannot be formed ({left} is {left_shape}, {right} is {right_shape}), nor "
+                   "any transpose of it with the shape of {of}, {shape}", **fields)

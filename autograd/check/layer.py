@@ -10,9 +10,11 @@ from autograd.check.compare import (
     compare_all,
     localise,
 )
-from autograd.check.hints import cross_hints
+from autograd.check.hints import cross_hints, product_hint
 from autograd.check.message import Message
 from autograd.check.report import ATOL, RTOL, Report, Row
+from autograd.check.slips import slip_hints
+from autograd.check.source import failure
 from autograd.check.state import (
     State,
     copy_of,
@@ -60,10 +62,15 @@ def check_layer(layer, *inputs, dout=None, rtol=RTOL, atol=ATOL):
     dout = None if mine["dout"] is None else np.broadcast_to(
         np.asarray(mine["dout"], dtype=np.float64), np.shape(mine["out"]))
     rows = compare_all(found["grads"], mine["grads"], found, dout, rtol, atol, _batch(inputs),
-                       mine["error"])
+                       mine["error"], mine["failed"])
     for row in rows:
-        if row.name in unset and row.error is None:
+        if row.name in unset and row.error is None and row.reached:
             row.hint = _unset_hint(row, unset[row.name], rtol, atol)
+        elif mine["failed"] is not None and row.name in mine["failed"].rows:
+            row.hint = product_hint(row, mine["failed"], rtol, atol)
+    if found["graph"] is not None:
+        slip_hints(found["graph"], found["leaves"], dout, rows, rtol, atol,
+                   found.get("names"))
     rows.extend(mine["extra"])
     cross_hints(rows, rtol, atol)
     report = Report(title, rows, found["method"], reason=found["reason"],
@@ -96,9 +103,8 @@ def _default_dout(out):
 def _learner_pass(layer, inputs, dout, state):
     """Your forward and backward as written, on copies: what backward gives."""
     mine = {"out": None, "error": None, "k": len(inputs), "params": [], "grads": {},
-            "extra": [], "dout": dout, "unset": {}}
+            "extra": [], "dout": dout, "unset": {}, "near": {}, "failed": None}
     state.restore()
-    declared = set(vars(layer))
     try:
         out = layer.forward(*[copy_of(x) for x in inputs])
     except Exception as e:  # your forward's own bug: nothing to compare yet
@@ -115,9 +121,15 @@ def _learner_pass(layer, inputs, dout, state):
     before = dict(vars(layer))
     try:
         returned = layer.backward(copy_of(dout))
-    except Exception as e:
+    except Exception as e:  # what it set before, what the failing line computes
         mine["error"] = describe(e, Message("part", "backward"))
-        mine["params"] = [p for p in kept if f"d{p}" in declared]
+        names = input_names(layer, len(inputs))
+        mine["failed"] = failure(e, names + [f"d{p}" for p in kept], names)
+        mine["params"] = [p for p in kept if gave(layer, f"d{p}", before)
+                          and f"d{p}" not in mine["failed"].rows]
+        mine["grads"] = {f"d{p}": copy_of(getattr(layer, f"d{p}")) for p in mine["params"]}
+        mine["unset"] = {p: [] for p in kept if p not in mine["params"]}
+        mine["near"] = {f"d{p}": {} for p in mine["unset"]}
         return mine
     mine["params"] = [p for p in kept if gave(layer, f"d{p}", before)]
     new = set_by(layer, before)
@@ -210,9 +222,13 @@ def _engine_layer(layer, inputs, wanted, mine, state):
     check_reached(out, leaves)
     dout = np.asarray(mine["dout"], dtype=np.float64)
     gs = grad(out, list(leaves.values()), grad_outputs=np.broadcast_to(dout, out.shape))
+    # what the forward kept on the layer names its steps (self.xc) in a hint
+    kept = {v: f"self.{k}" for k, v in vars(layer).items()
+            if isinstance(v, Tensor) and v.op is not None}
     return {"method": "engine", "reason": None, "grads": {n: g.data for n, g in
                                                           zip(leaves, gs)},
-            "graph": out, "leaves": leaves}
+            "graph": out, "leaves": leaves, "names": kept}
+
 
 def _numerical_layer(layer, inputs, wanted, dout, state):
     """Central differences of sum(forward · dout) for each wanted gradient, every

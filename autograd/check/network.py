@@ -12,10 +12,12 @@ from autograd.check.compare import (
     depths,
     localise,
 )
-from autograd.check.hints import cross_hints
+from autograd.check.hints import cross_hints, product_hint
 from autograd.check.layer import check_layer
 from autograd.check.message import Message
 from autograd.check.report import ATOL, RTOL, NetworkReport, Report
+from autograd.check.slips import slip_hints
+from autograd.check.source import failure
 from autograd.check.state import State, Swapped, copy_of, describe, near_misses, parameters
 from autograd.gradcheck import numerical_gradient
 from autograd.tensor import Tensor, strict_numbers
@@ -45,12 +47,14 @@ def check_gradients(loss, grads, params, *, rtol=RTOL, atol=ATOL):
         np.random.set_state(random)
 
     try:
+        failed = None
         try:
             mine, error = grads(params), None
             # copies: the loss runs next, and a backward may hand out its own buffers
             mine = {k: copy_of(v) for k, v in mine.items()} if isinstance(mine, dict) else {}
-        except Exception as e:
-            mine, error = {}, describe(e, Message("part", "grads"))
+        except Exception as e:  # what grads had built, what its failing line computes
+            error, failed = describe(e, Message("part", "grads")), failure(e, keys)
+            mine = {k: copy_of(v) for k, v in failed.given.items()}
         restore()
         try:
             reference = loss(params)
@@ -62,12 +66,16 @@ def check_gradients(loss, grads, params, *, rtol=RTOL, atol=ATOL):
     finally:
         restore()
     rows = compare_all({k: found["grads"][k] for k in found["order"]}, mine, found, None, rtol,
-                       atol, error=error)
+                       atol, error=error, failed=failed)
     others = [k for k in mine if k not in params]
     for row in rows:
+        if failed is not None and row.name in failed.rows:
+            row.hint = product_hint(row, failed, rtol, atol)
         near = near_misses(str(row.name), [str(k) for k in others])
         if row.actual is None and row.error is None and near:
             row.hint = _near_key(row, near[0], mine[near[0]], rtol, atol)
+    if found["graph"] is not None:
+        slip_hints(found["graph"], found["leaves"], None, rows, rtol, atol)
     cross_hints(rows, rtol, atol)
     report = Report("check_gradients", rows, found["method"], reason=found["reason"],
                     graph=found["graph"], leaves=found["leaves"], rtol=rtol, atol=atol)

@@ -13,17 +13,25 @@ class Row:
     """One gradient: `name` (dx, dW, a parameter's key), `ok`, `expected` (the engine's),
     `actual` (yours), `max_abs` (largest |yours − expected|), `max_rel` (max_abs over the
     largest |expected|), `hint` (what the difference looks like, when it is clear) and
-    `error` (an exception of your backward, with your file:line)."""
+    `error` (an exception of your backward, with your file:line), `reached` (False when
+    your backward raised before computing it: neither right nor wrong, not reached)."""
 
-    __slots__ = ("name", "ok", "expected", "actual", "max_abs", "max_rel", "hint", "error")
+    __slots__ = ("name", "ok", "expected", "actual", "max_abs", "max_rel", "hint", "error",
+                 "reached")
 
     def __init__(self, name, ok, expected, actual, max_abs=None, max_rel=None, hint=None,
-                 error=None):
+                 error=None, reached=True):
         self.name, self.ok, self.expected, self.actual = name, ok, expected, actual
         self.max_abs, self.max_rel, self.hint, self.error = max_abs, max_rel, hint, error
+        self.reached = reached  # False: backward raised before it computed this gradient
+
+    @property
+    def mark(self):
+        """✔ right, ✘ wrong, – not reached (backward raised before it)."""
+        return "✔" if self.ok else "✘" if self.reached else "–"
 
     def __repr__(self):
-        mark = "ok" if self.ok else "WRONG"
+        mark = "ok" if self.ok else "WRONG" if self.reached else "not reached"
         return f"<Row {self.name} {mark} max_abs={_fmt(self.max_abs)}>"
 
 
@@ -72,6 +80,10 @@ class Report:
         lines = [self._summary(_)]
         if self.error:
             lines.append("  " + _say(self.error, _))
+        # an error a row explains with a hint (the line that raised computes dW) is said
+        # once here, the hint in the row
+        for error in dict.fromkeys(r.error for r in self.rows if r.error and r.hint):
+            lines.append("  " + _say(error, _))
         if self.localisation:
             lines.append("  " + _say(self.localisation, _))
         return lines
@@ -80,8 +92,8 @@ class Report:
         return []
 
     def _cells(self, _):
-        return [(r.name, r.ok, _fmt(r.max_abs), _fmt(r.max_rel),
-                 _say(r.error or r.hint or "", _)) for r in self.rows]
+        return [(r.name, r.mark, _fmt(r.max_abs), _fmt(r.max_rel),
+                 _say(r.hint or r.error or "", _)) for r in self.rows]
 
     def _head(self, _):
         return (_("gradient"), "", _("max abs error"), _("max rel error"), _("hint"))
@@ -90,7 +102,7 @@ class Report:
         """The report as a table of text, in the language of `_` (gettext's translator;
         viz.check.text(report, lang) passes one)."""
         head = self._head(_)
-        cells = [(n, "✔" if ok else "✘", a, b, h) for n, ok, a, b, h in self._cells(_)]
+        cells = self._cells(_)
         widths = [max(_width(c[i]) for c in [head, *cells]) for i in range(4)]
         out = self._lines(_)
         for c in [head, *cells]:
@@ -109,11 +121,12 @@ class Report:
     def html(self, _=english):
         """The report as an HTML table (every text escaped), in the language of `_`."""
         esc = html.escape
+        colour = {"✔": "#2a7", "✘": "#c33", "–": "#888"}
         rows = "".join(
             f"<tr><td><code>{esc(n)}</code></td>"
-            f"<td style='color:{'#2a7' if ok else '#c33'}'>{'✔' if ok else '✘'}</td>"
+            f"<td style='color:{colour[mark]}'>{mark}</td>"
             f"<td>{esc(a)}</td><td>{esc(b)}</td><td>{esc(h)}</td></tr>"
-            for n, ok, a, b, h in self._cells(_))
+            for n, mark, a, b, h in self._cells(_))
         notes = "".join(f"<div>{esc(line)}</div>" for line in self._lines(_))
         tail = "".join(f"<div>{esc(line)}</div>" for line in self._tail(_))
         head = "".join(f"<th>{esc(h)}</th>" for h in self._head(_))

@@ -3,21 +3,18 @@ network's parameters swapped for Tensors and back; and the learner's names and l
 import difflib
 import inspect
 import numbers
-import os
 import traceback
 
 import numpy as np
 
 from autograd.check.message import Message
+from autograd.check.source import hidden
 
 __all__ = ["State", "Swapped", "copy_of", "describe", "gave", "input_names", "is_label",
            "is_number_like", "near_misses", "parameters", "set_by"]
 
 _ABSENT = object()
 
-# frames of numpy and of graphgrad's engine: an error is reported at the learner's line
-_HIDDEN = (os.path.dirname(np.__file__),
-           os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
 class State:
@@ -102,7 +99,7 @@ def _where(exc):
     """The learner's file:line an exception came from (numpy's and our frames skipped)."""
     frames = traceback.extract_tb(exc.__traceback__)
     for f in reversed(frames):
-        if not f.filename.startswith(_HIDDEN):
+        if not hidden(f.filename):
             return f"{f.filename}:{f.lineno} in {f.name}"
     return "<unknown>"
 

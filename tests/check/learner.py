@@ -335,7 +335,7 @@ CASES = [  # (layer, inputs, the wrong rows, a phrase of the hint)
     (_affine(Affine, square=True), "images", set(), None),
     (_affine(AffineWTransposed), "x", {"dW"}, "transposed"),
     (_affine(AffineDbMean), "x", {"db"}, "a mean where a sum belongs"),
-    (_affine(AffineDxWithW, square=True), "images", {"dx"}, None),
+    (_affine(AffineDxWithW, square=True), "images", {"dx"}, "a transpose missing"),
     (_affine(AffineDxFlat, square=True), "images", {"dx"}, "wrong shape"),
     (_plain(SoftmaxWithLoss), "labels", set(), None),
     (_plain(SoftmaxWithLoss), "onehot", set(), None),
@@ -344,7 +344,7 @@ CASES = [  # (layer, inputs, the wrong rows, a phrase of the hint)
     (_bn(BatchNormalization), "batch", set(), None),
     (_bn(BatchNormDbetaMean), "batch", {"dbeta"}, "mean where a sum"),
     (_bn(BatchNormDgammaNoXn), "batch", {"dgamma"}, "dbeta's formula"),
-    (_bn(BatchNormNoDmu), "batch", {"dx"}, None),
+    (_bn(BatchNormNoDmu), "batch", {"dx"}, "through np.mean"),
     (_plain(Dropout), "x", set(), None),
     (_plain(DropoutNoMask), "x", {"dx"}, "mask missing"),
 ]

@@ -98,7 +98,7 @@ def test_labels_and_masks_are_never_differentiated():
     assert [row.name for row in r.rows] == ["dx"] and r.ok
 
 
-def test_an_exception_in_backward_is_a_failed_row_naming_the_learners_line():
+def test_an_exception_in_backward_names_the_learners_line_and_what_it_computes():
     class Broken(Affine):
         def backward(self, dout):
             self.dW = np.dot(self.x.T, dout)
@@ -107,11 +107,21 @@ def test_an_exception_in_backward_is_a_failed_row_naming_the_learners_line():
     rng = np.random.default_rng(0)
     report = check_layer(Broken(rng.normal(size=(3, 2)), np.zeros(2)), rng.normal(size=(4, 3)))
     assert not report.ok
-    assert {r.name for r in report.rows} == {"dx", "dW", "db"}  # declared dW, db too
-    for r in report.rows:
-        assert not r.ok and "backward raised ValueError" in r.error
-        assert f"{__file__}:" in r.error and "in backward" in r.error
-    assert "backward raised" in str(report)
+    assert [(r.name, r.mark) for r in report.rows] == [("dx", "✘"), ("dW", "✔"), ("db", "–")]
+    dx = report["dx"]  # the return raised: dx is what the failing line computes
+    assert "backward raised ValueError" in dx.error
+    assert f"{__file__}:" in dx.error and "in backward" in dx.error
+    assert dx.hint.code == "product_fix"
+    assert not report["db"].reached and report["db"].hint.code == "not_reached"
+    assert "backward raised ValueError" in str(report)  # said once, above the table
+    assert str(report).count("backward raised") == 1
+
+    class Unknown(Affine):  # raised on a line that computes no gradient of its own
+        def backward(self, dout):
+            self.nothing.append(1)
+    report = check_layer(Unknown(rng.normal(size=(3, 2)), np.zeros(2)), rng.normal(size=(4, 3)))
+    for r in report.rows:  # which gradient it was on its way to: unknown, all carry it
+        assert r.mark == "✘" and "backward raised AttributeError" in r.error
 
 
 def test_an_exception_in_forward_is_reported_not_raised():
