@@ -32,10 +32,12 @@ import textwrap
 import numpy as np
 
 from viz.dot import COLORS, to_digraph
+from viz.i18n import language, translator
 from viz.model import Cluster, View, ViewEdge, ViewNode, build
 from viz.numbers import format_data, format_number, make_formatter
 
-__all__ = ["YOURS", "disable_notebook", "draw", "draw_report", "enable_notebook", "note_text"]
+__all__ = ["YOURS", "disable_notebook", "draw", "draw_report", "enable_notebook", "html",
+           "note_text", "text"]
 
 YOURS = COLORS["note"]
 OUTLINE = {"color": YOURS, "penwidth": "2.6"}
@@ -396,6 +398,19 @@ class _Chain:
             self.view._nodes_by_id[new.id] = new
             ids[vn.id] = new.id
         return ids
+
+
+# ============================================================================ the table
+
+def text(report, lang=None):
+    """The report as text (print's), in `lang` (en, ja; default: $GRAPHGRAD_LANG, else the
+    locale's): its table, hints and notes said as the book would."""
+    return report.text(translator(language(lang)))
+
+
+def html(report, lang=None):
+    """The report as an HTML table, in `lang`."""
+    return report.html(translator(language(lang)))
 
 
 # ============================================================================ Jupyter

@@ -9,6 +9,8 @@ its English text, so `"sign" in row.hint` reads as it always did.  The engine sp
 English; viz gives a report its language (`message.say(_)` with gettext's `_`).
 """
 
+import string
+
 __all__ = ["Message", "english"]
 
 
@@ -39,12 +41,18 @@ class Message(str):
 
     @classmethod
     def from_data(cls, data):
-        """The Message of to_data(); a plain string stays a string."""
+        """The Message of to_data(); a plain string stays a string.  Data from elsewhere
+        (another process) is checked: plain {name} fields only, no {x.attribute}."""
         if data is None or isinstance(data, str):
             return data
-        fields = {k: cls.from_data(v) if isinstance(v, dict) else v
+        template = str(data["template"])
+        for _, field, _, _ in string.Formatter().parse(template):
+            if field is not None and not field.isidentifier():
+                raise ValueError(f"a message's field {field!r} is not a plain name")
+        fields = {str(k): cls.from_data(v) if isinstance(v, dict) else
+                  v if isinstance(v, (int, float, str)) else str(v)
                   for k, v in data["fields"].items()}
-        return cls(str(data["code"]), str(data["template"]), **fields)
+        return cls(str(data["code"]), template, **fields)
 
     def __reduce__(self):  # a str subclass pickles as its text alone otherwise
         return _rebuild, (self.code, self.template, self.fields)

@@ -73,7 +73,8 @@ class Report:
             how = _("central differences")
         return _("{title}: {verdict}; expected = {how}; pass when |yours − expected| <= "
                  "{atol} + {rtol}·|expected|").format(
-                     title=self.title, verdict=_("OK") if self.ok else _("WRONG"), how=how,
+                     title=self.title, verdict=_("OK") if self.ok else _("WRONG") if
+                     self.rows or self.error else _("nothing checked"), how=how,
                      atol=f"{self.atol:g}", rtol=f"{self.rtol:g}")
 
     def _lines(self, _):
