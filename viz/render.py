@@ -149,7 +149,7 @@ def enable_notebook(ip=None, *, max_nodes=200, **draw_options):
     _notebook["max_nodes"] = max_nodes
     ip.display_formatter.formatters["image/svg+xml"].for_type(Node, _svg_of)
     from viz import check  # here: viz.check draws with viz.dot, which render imports
-    check.enable_notebook(ip)
+    check.enable_notebook(ip, lang=draw_options.get("lang"))
     return True
 
 

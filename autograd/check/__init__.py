@@ -49,8 +49,9 @@ random numbers (the book's Dropout) sees the same draws in every run of the chec
 """
 from autograd.check.compare import STEP
 from autograd.check.layer import DOUT_SEED, check_layer
+from autograd.check.message import Message
 from autograd.check.network import check_gradients, check_network
 from autograd.check.report import ATOL, RTOL, NetworkReport, Report, Row
 
 __all__ = ["check_layer", "check_gradients", "check_network", "Report", "NetworkReport",
-           "Row", "RTOL", "ATOL", "DOUT_SEED", "STEP"]
+           "Row", "Message", "RTOL", "ATOL", "DOUT_SEED", "STEP"]

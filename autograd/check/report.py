@@ -130,7 +130,7 @@ class Report:
             for n, mark, a, b, h in self._cells(_))
         notes = "".join(f"<div>{esc(line)}</div>" for line in self._lines(_))
         tail = "".join(f"<div>{esc(line)}</div>" for line in self._tail(_))
-        head = "".join(f"<th>{esc(h)}</th>" for h in self._head(_))
+        head = "".join(f"<th style='white-space:nowrap'>{esc(h)}</th>" for h in self._head(_))
         return (f"<div class='graphgrad-check'>{notes}<table><thead><tr>{head}</tr></thead>"
                 f"<tbody>{rows}</tbody></table>{tail}</div>")
 

@@ -288,3 +288,65 @@ def test_in_jupyter_a_report_shows_its_table_and_its_drawing():
     finally:
         viz.disable_notebook(shell)
     assert "<svg" not in (fmt(rows) or "")
+
+
+# ----------------------------------------------------------------------------- in Japanese
+# issue 20 item 3: the report, its drawing and its hints speak the reader's language
+
+def test_the_report_in_japanese_as_the_book_says_it():
+    from viz.check import html, text
+    rng = np.random.default_rng(0)
+    report = check_layer(T.AffineDbMean(rng.normal(size=(3, 2)), rng.normal(size=2)),
+                         rng.normal(size=(4, 3)))
+    ja = text(report, "ja")
+    assert ja.splitlines()[0].startswith("check_layer(AffineDbMean): 誤りあり。期待される勾配 = "
+                                         "あなたの順伝播の正確な勾配（エンジンで計算）")
+    assert "db    ✘" in ja and "期待される値の 1/4 です（バッチサイズ 4）。和をとるところで" in ja
+    assert "dx, dW が正しいので、+ に伝わる勾配も正しいことがわかります" in ja
+    assert text(report, "en") == str(report)  # English: the engine's own text
+    page = html(report, "ja")
+    assert ">勾配</th>" in page and ">ヒント</th>" in page and "np.sum(dout, axis=0)" in page
+    # the table lines up in a terminal, where a kanji is two cells wide
+    from viz.i18n import cells
+    marks = [cells(line[:line.index(m)]) for line in ja.splitlines() for m in "✔✘"
+             if m in line]
+    assert len(marks) == 3 and len(set(marks)) == 1
+
+
+def test_every_hint_is_said_in_japanese():
+    from viz.i18n import translator
+    ja = translator("ja")
+    for case in WRONG:
+        make, kind, wrong, _ = case
+        rng = np.random.default_rng(3)
+        report = check_layer(make(rng), *T._inputs(kind, rng))
+        for row in report.rows:
+            if row.hint is not None:
+                said = row.hint.say(ja)
+                assert said != str(row.hint) and not said.startswith(str(row.hint)[:12])
+
+
+def test_the_drawing_in_japanese():
+    rng = np.random.default_rng(0)
+    report = check_layer(T.AffineDbMean(rng.normal(size=(3, 2)), rng.normal(size=2)),
+                         rng.normal(size=(4, 3)))
+    src = draw(report, lang="ja").source
+    assert "check_layer(AffineDbMean): db が間違っています" in src
+    assert "赤: 期待される勾配（エンジンが求めた、あなたの順伝播の勾配）、紫: あなたの勾配" in src
+    assert "紫の枠: " in src and "あなたの値 (2,) [" in src and "最大誤差 " in src
+    assert "Noto Sans CJK JP" in src  # a Japanese font named for the captions
+    assert "yours" not in src and "purple" not in src
+    english = draw(report, lang="en").source
+    assert "db wrong" in english and "yours (2,) [" in english
+
+
+def test_in_jupyter_the_report_speaks_the_notebooks_language():
+    import viz.check
+    shell, fmt = _html_shell()
+    rng = np.random.default_rng(0)
+    report = check_layer(T.ReluNoMask(), rng.normal(size=(4, 3)))
+    try:
+        assert viz.check.enable_notebook(shell, lang="ja")
+        assert "マスクが抜けています" in fmt(report)
+    finally:
+        viz.check.disable_notebook(shell)

@@ -268,7 +268,8 @@ def test_named_constant_keeps_its_name_and_no_gradient():
 # ----------------------------------------------------------------------------- imports
 
 def _public_modules():
-    return {p.stem for p in (ROOT / "autograd").glob("*.py") if not p.stem.startswith("_")}
+    return {p.stem for p in (ROOT / "autograd").glob("*.py") if not p.stem.startswith("_")} | \
+        {p.parent.name for p in (ROOT / "autograd").glob("*/__init__.py")}  # packages
 
 
 def _allowed(module, name):

@@ -84,7 +84,8 @@ def add_parser(sub):
 
 def _tolerance(value, option):
     if value is not None and not (math.isfinite(value) and value >= 0):
-        raise CommandError(f"{option} must be a finite number >= 0, got {value:g}")
+        raise CommandError(_("{option} must be a finite number >= 0, got {value:g}").format(
+            option=option, value=value))
     return value
 
 
@@ -92,16 +93,18 @@ def _target(text):
     """FILE.py:CLASS -> (path, class name); the last colon splits (C:\\ stays whole)."""
     path, sep, name = text.rpartition(":")
     if not sep or not path or not name:
-        raise CommandError(f"{text}: name the class after a colon, e.g. layers.py:Affine")
+        raise CommandError(_("{target}: name the class after a colon, e.g. "
+                             "layers.py:Affine").format(target=text))
     if not name.isidentifier():
-        raise CommandError(f"{text}: {name!r} is not a class name")
+        raise CommandError(_("{target}: {name!r} is not a class name").format(
+            target=text, name=name))
     p = Path(path)
     if not p.exists():
-        raise CommandError(f"{path}: no such file")
+        raise CommandError(_("{path}: no such file").format(path=path))
     if not p.is_file():
-        raise CommandError(f"{path}: is a directory, not a Python file")
+        raise CommandError(_("{path}: is a directory, not a Python file").format(path=path))
     if p.suffix != ".py":
-        raise CommandError(f"{path}: not a Python file (.py)")
+        raise CommandError(_("{path}: not a Python file (.py)").format(path=path))
     return p, name
 
 
@@ -110,17 +113,17 @@ def check_options(args):
     _tolerance(args.rtol, "--rtol")
     _tolerance(args.atol, "--atol")
     if args.seed < 0:
-        raise CommandError(f"--seed must be 0 or more, got {args.seed}")
+        raise CommandError(_("--seed must be 0 or more, got {value}").format(value=args.seed))
     if not (math.isfinite(args.timeout) and args.timeout > 0):
         raise CommandError(_("--timeout must be a number of seconds above 0, got "
                              "{value:g}").format(value=args.timeout))
     if args.draw:
-        output_file(args.draw, "--draw", FORMATS, hint=", e.g. check.svg")
+        output_file(args.draw, "--draw", FORMATS, hint=_(", e.g. check.svg"))
         if Path(args.draw).suffix.lower() != ".dot":
             from viz.render import INSTALL_HINT, dot_available
             if not dot_available():
-                raise CommandError(f"--draw {args.draw}: {INSTALL_HINT} (.dot needs no "
-                                   "Graphviz)", EXIT_USAGE)
+                raise CommandError(_("--draw {path}: {hint} (.dot needs no Graphviz)").format(
+                    path=args.draw, hint=_(INSTALL_HINT)), EXIT_USAGE)
     return _target(args.target)
 
 

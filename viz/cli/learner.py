@@ -24,7 +24,7 @@ import traceback
 from pathlib import Path
 
 from viz.cli.files import CommandError
-from viz.cli.lang import _, speaking
+from viz.cli.lang import _, current, speaking
 
 SHAPE = (4, 3)  # the random input of a layer without check_example: a small batch
 HOOK = "check_example"
@@ -37,7 +37,7 @@ def _where(exc, path):
     """The line of your file an exception came from."""
     frames = [f for f in traceback.extract_tb(exc.__traceback__)
               if Path(f.filename).resolve() == path.resolve()]
-    return f" (at {path}:{frames[-1].lineno})" if frames else ""
+    return _(" (at {path}:{line})").format(path=path, line=frames[-1].lineno) if frames else ""
 
 
 @contextlib.contextmanager
@@ -46,8 +46,8 @@ def _no_exit(what):
     try:
         yield
     except SystemExit as e:
-        raise CommandError(f"{what} called sys.exit({e.code!r}): nothing was checked"
-                           ) from None
+        raise CommandError(_("{what} called sys.exit({code!r}): nothing was checked").format(
+            what=what, code=e.code)) from None
 
 
 @contextlib.contextmanager
@@ -71,16 +71,18 @@ def load_module(path):
     spec = importlib.util.spec_from_file_location(name, path)
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module  # dataclasses and pickle look their module up there
-    with _importing(path), _no_exit(f"importing {path}"):
+    with _importing(path), _no_exit(_("importing {path}").format(path=path)):
         try:
             spec.loader.exec_module(module)
         except SyntaxError as e:
             del sys.modules[name]
-            raise CommandError(f"{path}:{e.lineno}: syntax error: {e.msg}") from None
+            raise CommandError(_("{path}:{line}: syntax error: {message}").format(
+                path=path, line=e.lineno, message=e.msg)) from None
         except Exception as e:  # the file's own code failed: nothing to check
             del sys.modules[name]
-            raise CommandError(f"{path}: importing it raised {type(e).__name__}: {e}"
-                               f"{_where(e, path)}".splitlines()[0]) from None
+            raise CommandError(_("{path}: importing it raised {kind}: {message}{where}")
+                               .format(path=path, kind=type(e).__name__, message=e,
+                                       where=_where(e, path)).splitlines()[0]) from None
     return module
 
 
@@ -92,12 +94,14 @@ def _classes(module):
 def find_class(module, name, path):
     if not hasattr(module, name):
         defined = _classes(module)
-        listed = f"; it defines {', '.join(defined)}" if defined else \
+        listed = _("; it defines {names}").format(names=", ".join(defined)) if defined else \
             "; it defines no class"
-        raise CommandError(f"{path}: no class {name}{listed}")
+        raise CommandError(_("{path}: no class {name}{listed}").format(
+            path=path, name=name, listed=listed))
     cls = getattr(module, name)
     if not inspect.isclass(cls):
-        raise CommandError(f"{path}: {name} is a {type(cls).__name__}, not a class")
+        raise CommandError(_("{path}: {name} is a {kind}, not a class").format(
+            path=path, name=name, kind=type(cls).__name__))
     return cls
 
 
@@ -107,8 +111,8 @@ def _is_layer(obj):
 
 
 def _not_a_layer(name):
-    return CommandError(f"{name} is not a layer: it needs forward(...) and backward(dout) "
-                        "methods, as the book's layers have")
+    return CommandError(_("{name} is not a layer: it needs forward(...) and backward(dout) "
+                          "methods, as the book's layers have").format(name=name))
 
 
 # ----------------------------------------------------------------------------- the example
@@ -120,15 +124,17 @@ def _from_hook(cls, name, path, seed):
         with _no_exit(f"{name}.{HOOK}()"):
             example = getattr(cls, HOOK)()
     except Exception as e:
-        raise CommandError(f"{name}.{HOOK}() raised {type(e).__name__}: {e}"
-                           f"{_where(e, path)}".splitlines()[0]) from None
+        raise CommandError(_("{call} raised {kind}: {message}{where}").format(
+            call=f"{name}.{HOOK}()", kind=type(e).__name__, message=e,
+            where=_where(e, path)).splitlines()[0]) from None
     if not isinstance(example, (tuple, list)) or not example:
-        raise CommandError(f"{name}.{HOOK}() must return (layer, *inputs), got a "
-                           f"{type(example).__name__}")
+        raise CommandError(_("{call} must return (layer, *inputs), got a {kind}").format(
+            call=f"{name}.{HOOK}()", kind=type(example).__name__))
     layer, *inputs = example
     if not _is_layer(layer):
-        raise CommandError(f"{name}.{HOOK}() must return (layer, *inputs): its first item, "
-                           f"a {type(layer).__name__}, has no forward() and backward()")
+        raise CommandError(_("{call} must return (layer, *inputs): its first item, a "
+                             "{kind}, has no forward() and backward()").format(
+                                 call=f"{name}.{HOOK}()", kind=type(layer).__name__))
     return layer, inputs
 
 
@@ -147,14 +153,16 @@ def _from_defaults(cls, name, path, seed):
     except (TypeError, ValueError):
         needed = []
     if needed:
-        raise CommandError(f"{name}() needs {', '.join(needed)}: give {name} a classmethod "
-                           f"{HOOK}() returning (layer, *inputs)")
+        raise CommandError(_("{name}() needs {needed}: give {name} a classmethod {hook}() "
+                             "returning (layer, *inputs)").format(
+                                 name=name, needed=", ".join(needed), hook=HOOK))
     try:
         with _no_exit(f"{name}()"):
             layer = cls()
     except Exception as e:
-        raise CommandError(f"{name}() raised {type(e).__name__}: {e}"
-                           f"{_where(e, path)}".splitlines()[0]) from None
+        raise CommandError(_("{call} raised {kind}: {message}{where}").format(
+            call=f"{name}()", kind=type(e).__name__, message=e,
+            where=_where(e, path)).splitlines()[0]) from None
     if not _is_layer(layer):
         raise _not_a_layer(name)
     try:
@@ -203,10 +211,11 @@ def check(path, name, seed, rtol, atol, draw, check_layer, report_to_data):
     result = {"kind": "report", "report": report_to_data(report)}
     if draw:
         from viz.check import draw as draw_report
+        from viz.check import nothing_to_draw
         try:
-            result["dot"] = draw_report(report).source
-        except ValueError as e:
-            result["draw_error"] = str(e)
+            result["dot"] = draw_report(report, lang=current()).source
+        except ValueError:
+            result["draw_error"] = nothing_to_draw(report, current())
     return result
 
 

@@ -353,3 +353,21 @@ def test_the_timeout_option_is_checked(capsys, attacks):
     for bad in ("0", "-1", "nan", "inf"):
         code, _, err = run(capsys, "check", "attacks.py:Loops", "--timeout", bad)
         assert code == 2 and "--timeout must be a number of seconds above 0" in err
+
+
+# ----------------------------------------------------------------------------- in Japanese
+
+def test_check_speaks_japanese_under_lang_ja(capsys, layers, monkeypatch):
+    code, out, err = run(capsys, "check", "layers.py:Affine", "--lang", "ja", "--draw",
+                         "a.dot")
+    assert code == 1 and err == ""
+    assert out.startswith("check_layer(Affine): 誤りあり。")
+    assert "期待される値の 1/4 です（バッチサイズ 4）" in out
+    assert out.rstrip().endswith("a.dot を書き出しました")
+    assert "db が間違っています" in (layers / "a.dot").read_text()
+    monkeypatch.setenv("GRAPHGRAD_LANG", "ja")  # the variable alone, as README.ja.md says
+    code, _, err = run(capsys, "check", "nope.py:Relu")
+    assert code == 2 and err.strip() == ("graphgrad check: エラー: nope.py: そのような"
+                                         "ファイルはありません")
+    code, _, err = run(capsys, "check", "layers.py:Nope")
+    assert code == 2 and "クラス Nope がありません。定義されているクラス: " in err
