@@ -1,13 +1,10 @@
 """The engine's dependency rules: stdlib + numpy only, never viz, and the right package.
 
-Two exceptions, each in one module and imported inside the functions that need it, so
-importing the engine still needs only numpy and never loads viz:
-- the dataset downloader (autograd/datasets/downloader.py) uses tqdm for its progress bar
-  and filelock for its per-file lock;
-- the checker's report (autograd/check.py) draws itself with viz in Report.draw(): the
-  drawing of a check is viz's (viz/check.py), and report.draw() is where a learner looks
-  for it.  viz imports the engine; the engine imports viz nowhere else, and never at
-  module level (nor in a class body, which runs at import too)."""
+One exception, in one module and imported inside the functions that need it, so importing
+the engine still needs only numpy: the dataset downloader (autograd/datasets/downloader.py)
+uses tqdm for its progress bar and filelock for its per-file lock.  Nothing under autograd/
+imports viz, not even inside a function: viz imports the engine, never the reverse (the
+checker's report is drawn by viz.check.draw(report))."""
 import ast
 import subprocess
 import sys
@@ -21,9 +18,6 @@ ALLOWED = {"numpy"}
 # the downloader's progress bar and lock: in this one module, imported lazily
 DATA_ONLY = {"tqdm", "filelock"}
 DATA_MODULES = {PACKAGE / "datasets" / "downloader.py"}
-# Report.draw(): the one place the engine reaches viz, on demand, inside the method
-VIZ_ONLY = {"viz"}
-VIZ_MODULES = {PACKAGE / "check.py"}
 
 
 def test_autograd_is_this_repository():
@@ -70,8 +64,6 @@ def test_engine_imports_only_stdlib_and_numpy():
                 continue
             if top in DATA_ONLY and path in DATA_MODULES:
                 continue
-            if top in VIZ_ONLY and path in VIZ_MODULES:
-                continue  # in a function only: test_the_checker_imports_viz_lazily
             bad.append(f"{path.relative_to(ROOT)}:{lineno}: import {module}")
     assert not bad, "the engine imports only the standard library and numpy:\n" + \
         "\n".join(bad)
@@ -88,29 +80,13 @@ def test_the_data_modules_import_tqdm_and_filelock_lazily():
         assert DATA_ONLY <= lazy  # the exception above is still needed
 
 
-def _in_functions(tree):
-    """The imports made inside a function's body (run when it is called, not at import)."""
-    for node in ast.walk(tree):
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            for stmt in node.body:
-                yield from _imports(stmt)
-
-
-def test_the_checker_imports_viz_lazily():
-    for path in VIZ_MODULES:
-        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
-        every = {(n, m) for n, m in _imports(tree) if m.split(".")[0] in VIZ_ONLY}
-        lazy = {(n, m) for n, m in _in_functions(tree) if m.split(".")[0] in VIZ_ONLY}
-        assert every == lazy, f"{path.name} imports viz outside a function: " \
-            f"{sorted(every - lazy)}; import it inside Report.draw()"
-        assert lazy  # the exception above is still needed
-
-
-def test_the_lazy_scan_tells_module_level_from_functions():
-    tree = ast.parse("import viz\nclass R:\n    from viz import check\n"
-                     "    def draw(self):\n        from viz.check import draw_report\n")
-    assert [m for _, m in _in_functions(tree)] == ["viz.check"]
-    assert [m for _, m in _imports(tree)] == ["viz", "viz", "viz.check"]
+def test_nothing_under_autograd_imports_viz_not_even_lazily():
+    bad = [f"{path.relative_to(ROOT)}:{lineno}: import {module}"
+           for path in sorted(PACKAGE.rglob("*.py"))
+           for lineno, module in _imports(ast.parse(path.read_text(encoding="utf-8")))
+           if module.split(".")[0] in ("viz", "graphviz")]
+    assert not bad, "the engine imports viz (draw with viz.check.draw(report)):\n" + \
+        "\n".join(bad)
 
 
 def test_the_scan_sees_nested_imports():
@@ -134,7 +110,7 @@ ROOMS = {
                "autograd/value.py", "autograd/tensor.py", "autograd/functions.py"],
     "book": ["autograd/layers.py", "autograd/models.py", "autograd/optimizers.py",
              "autograd/gradcheck.py", "autograd/training.py", "autograd/examples.py",
-             "autograd/nn.py", "autograd/check.py"],
+             "autograd/nn.py", "autograd/check/*.py"],
     "data": ["autograd/datasets/*.py"],
     "drawing": ["viz/numbers.py", "viz/model.py", "viz/dot.py", "viz/render.py",
                 "viz/figures.py", "viz/symbolic.py", "viz/expr.py", "viz/i18n.py",
@@ -155,8 +131,8 @@ MAY_IMPORT = {
     "autograd api": {"engine", "book"},
     "viz api": {"drawing", "stepping"},
 }
-# the one arrow upwards, taken only inside Report.draw(): test_the_checker_imports_viz_lazily
-LAZY_ARROWS = {("autograd/check.py", "drawing")}
+# no arrow upwards: the engine imports viz nowhere (test_nothing_under_autograd_imports_viz_...)
+LAZY_ARROWS = set()
 
 
 def _room_of():

@@ -21,11 +21,12 @@ import os
 import re
 import shutil
 import subprocess
+import unicodedata
 from functools import cache
 from pathlib import Path
 
 __all__ = ["spoken", "LANGS", "ENV_VAR", "language", "translator", "translations", "font_family",
-           "cjk_family", "cjk_fonts", "FONT_HINT"]
+           "cjk_family", "cjk_fonts", "FONT_HINT", "cells", "pad", "wrap"]
 
 ENV_VAR = "GRAPHGRAD_LANG"
 DOMAIN = "graphgrad"
@@ -164,3 +165,41 @@ def spoken(text, _):
         return text
     m = _STEP.fullmatch(text)
     return _("Step {n}").format(n=m.group(1)) if m else _(text)
+
+
+# ----------------------------------------------------------------------------- line breaking
+
+def cells(text):
+    """The width of `text` in a terminal: a kanji or kana takes two cells."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def pad(text, width):
+    """`text` padded with spaces to `width` cells (f"{text:<{width}}" counts characters)."""
+    return text + " " * (width - cells(text))
+
+
+# a line never starts with these (the closing marks and the small kana of Japanese
+# line breaking, kinsoku)
+_NO_START = set("、。，．）」』】〕・：；？！ゃゅょっャュョッー）,.:;)")
+_NO_END = set("（「『【〔(")  # nor ends with these
+_UNIT = re.compile(r"[ \t]+|[^\s\u3000-\u9fff\uff00-\uffef]+|.", re.S)
+
+
+def wrap(text, width):
+    """`text` broken into lines of at most `width` terminal cells: Latin words whole,
+    Japanese between any two characters (textwrap breaks only at spaces, and counts a
+    kanji as one column where a terminal gives it two).  A closing mark stays on its
+    line, hanging past `width` if it must (burasage)."""
+    lines, line = [], ""
+    for unit in _UNIT.findall(" ".join(text.split())):
+        if unit.isspace():
+            unit = " "
+        if line and cells(line + unit) > width and unit != " " and \
+                unit[0] not in _NO_START:
+            carried = line[-1] if line[-1] in _NO_END and len(line) > 1 else ""
+            lines.append(line[:len(line) - len(carried)].rstrip())
+            line = carried
+        if line or unit != " ":
+            line += unit
+    return lines + ([line.rstrip()] if line.strip() else [])
