@@ -61,7 +61,7 @@ def test_player_is_one_self_contained_file(sigmoid_frames, tmp_path):
     items = json.loads(data)
     assert len(items) == len(sigmoid_frames) == 6
     assert all(item["svg"].startswith("<svg") for item in items)
-    assert "step 1 / 6" in page
+    assert "frame 1 / 6" in page
     for control in ('id="prev"', 'id="next"', 'id="slider"', 'id="counter"',
                     'id="explanation"', "ArrowRight", "ArrowLeft"):
         assert control in page
@@ -249,19 +249,19 @@ def test_player_steps_in_headless_chromium(sigmoid_frames, tmp_path):
     try:
         n = len(sigmoid_frames)
         s0 = browser.state()
-        assert s0["frame"] == 0 and s0["counter"] == f"step 1 / {n}"
+        assert s0["frame"] == 0 and s0["counter"] == f"frame 1 / {n}"
         assert "forward pass" in s0["text"].lower()
 
         browser.click("#next")  # a real mouse click on the button
         browser.wait_for("document.body.dataset.frame === '1'")
         s1 = browser.state()
-        assert s1["counter"] == f"step 2 / {n}" and s1["slider"] == 1
+        assert s1["counter"] == f"frame 2 / {n}" and s1["slider"] == 1
         assert "−1/x² = −y²" in s1["text"] and "−0.5344" in s1["text"]
 
         browser.key("ArrowRight", 39)  # the keyboard, with focus still on the button
         browser.wait_for("document.body.dataset.frame === '2'")
         s2 = browser.state()
-        assert s2["counter"] == f"step 3 / {n}" and s2["text"] != s1["text"]
+        assert s2["counter"] == f"frame 3 / {n}" and s2["text"] != s1["text"]
         # the graph shows the highlighted node of this step
         assert browser.js("document.querySelector('#graph svg').innerHTML.length") > 1000
 
@@ -408,6 +408,14 @@ def test_the_player_lists_the_books_steps(tmp_path):
     page = player_html(fs)
     nav = re.search(r'<nav id="headings"[^>]*>(.*?)</nav>', page, re.S).group(1)
     assert re.findall(r">([^<]+)</button>", nav) == APPENDIX_A_CHIPS
+    # the counter counts frames: "Step 1" lit over "step 6 / 12" read as a clash (issue 20)
+    assert '<span id="counter">frame 1 / 12</span>' in page
+    controls = re.search(r'<div id="controls">(.*?)</div>', page, re.S).group(1)
+    words = re.findall(r'(?:title|aria-label)="([^"]*)"|>([^<]+)<', controls)
+    words = [w for pair in words for w in pair if w.strip()]
+    assert len(words) >= 10 and not [w for w in words if "step" in w.lower()], words
+    ui = re.search(r"var ui = (\{.*?\});", page).group(1)
+    assert json.loads(ui)["counter"] == "frame {k} / {n}"
     assert heading_groups(frames(apple_orange(), symbolic=False)) == []  # none declared
     assert '<nav id="headings"' not in player_html(frames(apple_orange(), symbolic=False))
 
@@ -508,7 +516,7 @@ def test_widget_stepper_buttons_and_slider():
     pytest.importorskip("ipywidgets")
     from viz.widgets import Stepper
     s = Stepper(book_sigmoid(1.0), symbolic=False)
-    assert s.counter.value == "step 1 / 6" and s.prev_button.disabled
+    assert s.counter.value == "frame 1 / 6" and s.prev_button.disabled
     assert s.heading.value == "<b>Forward pass</b>"
     s.next_button.click()
     assert s.index == 1 and s.slider.value == 1 and "−y²" in s.view.value
@@ -516,7 +524,7 @@ def test_widget_stepper_buttons_and_slider():
     s.slider.value = 5
     assert s.index == 5 and s.next_button.disabled and "All gradients" in s.view.value
     s.prev()
-    assert s.counter.value == "step 5 / 6"
+    assert s.counter.value == "frame 5 / 6"
     bundle = s._repr_mimebundle_()
     assert "application/vnd.jupyter.widget-view+json" in bundle
     assert bundle["text/html"].startswith("<iframe srcdoc=")
@@ -547,7 +555,7 @@ def test_widget_falls_back_to_the_html_player(monkeypatch):
     s = widgets.Stepper(book_sigmoid(1.0), symbolic=False)
     assert s.widget is None
     html = s._repr_html_()
-    assert html.startswith("<iframe srcdoc=") and "step 1 / 6" in html
+    assert html.startswith("<iframe srcdoc=") and "frame 1 / 6" in html
     assert set(s._repr_mimebundle_()) == {"text/plain", "text/html"}
 
 
@@ -667,7 +675,7 @@ def _step_through(path, profile, fs):
                 browser.key("Tab", 9)
             dom = browser.js(_DOM)
             assert dom["pwned"] is None and dom["scripts"] == 2, dom
-            assert dom["frame"] == k and dom["counter"] == f"step {k + 1} / {n}"
+            assert dom["frame"] == k and dom["counter"] == f"frame {k + 1} / {n}"
             tags |= set(dom["tags"])
             attrs |= set(dom["attrs"])
             titles.append(dom["title"])
