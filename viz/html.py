@@ -7,8 +7,9 @@ next buttons, a slider, ← / → (Home / End), play; "frame k / n" (a frame, ne
 a step: the book's Steps are the headings) and the frame's explanation under the graph;
 where a composite declares the book's steps, a row of their headings (Step 1 … Step 6)
 above it, the current one marked.  `#step=k` in the URL opens
-frame k.  The graph is as wide as the window allows, but never so narrow that its
-smallest text drops below 11 px: a wider graph scrolls, to the nodes of the current step.
+frame k.  The whole drawing is fitted to the window (never above 1.5 times dot's size);
++ / − (buttons and keys, 0 fits again) zoom in and out, stopping once where the smallest
+text is 11 px, and a drawing larger than its panel scrolls to the current step's nodes.
 The page speaks the frames' language (`lang=` of viz.stepper.frames, or of the exports
 here): its buttons, hints and `<html lang>` follow.
 
@@ -83,6 +84,10 @@ def _chrome(lang, count):
         "COUNTER": esc(_("frame {k} / {n}").format(k=1, n=count)),
         "HINT": hint.format(**colours),
         "NOSCRIPT": esc(_("JavaScript is off: only the first frame is shown.")),
+        "ZOOM": esc(_("zoom")), "ZOOM_FIT": esc(_("fit")),
+        "ZOOM_IN_TIP": esc(_("zoom in (+): larger, scrolled to what this frame shows")),
+        "ZOOM_OUT_TIP": esc(_("zoom out (−)")),
+        "ZOOM_FIT_TIP": esc(_("the whole drawing, fitted to the window (0)")),
         "UI_JSON": script_json({"play": _("▶ play"), "pause": _("⏸ pause"),
                                 "counter": _("frame {k} / {n}")}),
     }
