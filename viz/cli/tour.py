@@ -31,7 +31,7 @@ DRAWINGS = [
     ("sigmoid-collapsed", "the same sigmoid as one node (figures 5-21, 5-22)", {}),
     ("appendix-a", "Softmax-with-Loss node by node (appendix A)", {}),
     ("appendix-a", "the same with the book's expressions on every edge (figure A-5)",
-     {"labels": "symbols", "rankdir": "TB"}),
+     {"labels": "symbols"}),  # left to right, as the book lays figure A-5 out
 ]
 
 
