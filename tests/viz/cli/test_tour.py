@@ -118,8 +118,12 @@ def test_the_tour_in_japanese(capsys, tmp_path):
     assert lines[0].startswith("リンゴとみかんの買い物（図5-17）")
     assert lines[1] == "支払金額: 715 円"
     for name, g in [("リンゴ", "2.2"), ("リンゴの個数", "110"), ("みかん", "3.3"),
-                    ("みかんの個数", "165"), ("消費税", "650"), ("all_price", "1.1")]:
+                    ("みかんの個数", "165"), ("消費税", "650"), ("リンゴの代金", "1.1"),
+                    ("みかんの代金", "1.1"), ("税抜きの合計", "1.1")]:
         assert any(ln.split() == [f"∂支払金額/∂{name}", "=", g] for ln in lines), name
+    # every quantity named in Japanese: none left as the code's apple_price (issue 20)
+    derivatives = [ln for ln in lines if ln.strip().startswith("∂支払金額/∂")]
+    assert len(derivatives) == 8 and not re.search(r"[A-Za-z_]", "".join(derivatives))
     assert "本のステップ1〜ステップ6の順にたどり、∂L/∂a_k = y_k − t_k にたどり着きます" in out
     page = (tmp_path / "appendix-a-steps.html").read_text(encoding="utf-8")
     assert '<html lang="ja">' in page
