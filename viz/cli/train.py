@@ -230,12 +230,17 @@ def _one_line(text):
     return " ".join(str(text).split())
 
 
-def _not_found(e, download):
-    """A one-line MNISTNotFoundError: where it looked, why, and what to do."""
+def _not_found(e, download, data_dir=None):
+    """A one-line MNISTNotFoundError: where it looked, why, and what to do (a machine
+    without network is given the files by a folder: nothing else is looked at)."""
     where = ", ".join(map(str, e.searched)) or _("no directory")
     reason = "" if not e.reason or e.reason.startswith("Not downloading") \
         else f": {_one_line(e.reason)}"
     hint = "" if download else _("; --download fetches the full set")
+    if data_dir is None:
+        hint += _("; without network, copy the files from another machine into a folder "
+                  "and pass --data-dir DIR or set {variable}=DIR").format(
+                      variable="GRAPHGRAD_MNIST_DIR")
     return _("MNIST files not found in {where}{reason}{hint} (the two t10k files alone "
              "are enough)").format(where=where, reason=reason, hint=hint)
 
@@ -246,7 +251,7 @@ def _prepared(args, log):
         (x_train, t_train), (x_test, t_test) = load_data(
             args.dataset, args.data_dir, args.download, log)
     except MNISTNotFoundError as e:
-        raise CommandError(_not_found(e, args.download)) from None
+        raise CommandError(_not_found(e, args.download, args.data_dir)) from None
     except (OSError, ValueError) as e:
         raise CommandError(_one_line(e)) from None
     dtype = np.dtype(args.dtype)

@@ -205,6 +205,26 @@ def test_data_dir_is_the_only_place_looked_at(tmp_path, mnist_dir, monkeypatch):
                    "enough)\n")
 
 
+def test_without_the_files_it_says_what_a_user_without_network_does(tmp_path, mnist_dir,
+                                                                    monkeypatch):
+    """Issue 20: in a fresh clone (no $GRAPHGRAD_MNIST_DIR, an empty cache) the project's
+    copy beside the repository is not used: the one-line error says --download, and
+    without network a folder by --data-dir or GRAPHGRAD_MNIST_DIR; given that way, the
+    same copy trains."""
+    monkeypatch.delenv("GRAPHGRAD_MNIST_DIR", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    code, out, err = run(tmp_path / "out", "--no-progress")
+    cache = tmp_path / "cache" / "graphgrad" / "mnist"
+    assert code == 2 and out == "" and len(err.splitlines()) == 1
+    assert err == (f"graphgrad train: error: MNIST files not found in {cache}; --download "
+                   "fetches the full set; without network, copy the files from another "
+                   "machine into a folder and pass --data-dir DIR or set "
+                   "GRAPHGRAD_MNIST_DIR=DIR (the two t10k files alone are enough)\n")
+    monkeypatch.setenv("GRAPHGRAD_MNIST_DIR", str(mnist_dir))
+    code, out, err = run(tmp_path / "out", "--no-progress", "--iters", "2", "--hidden", "5")
+    assert code == 0 and "split 8,000 train / 2,000 test" in out, err
+
+
 def test_a_damaged_mnist_file_is_named_and_moved_aside(tmp_path, capsys):
     from autograd.datasets.downloader import write_record
     from tests.datasets.helpers import NAMES, synthetic_mnist, write_mnist
