@@ -20,8 +20,8 @@ import numpy as np
 from viz.cli.files import CommandError, atomic_path, output_dir, sigint_ignored
 from viz.cli.lang import _, current
 
-__all__ = ["DEFAULTS", "LEARNING_RATES", "add_parser", "build_network", "load_data", "run",
-           "save_plots"]
+__all__ = ["DEFAULTS", "LEARNING_RATES", "add_parser", "blas_threads", "build_network",
+           "load_data", "run", "save_plots"]
 
 DATASETS = ("mnist", "spiral", "moons", "xor")
 MODELS = ("two-layer", "multi")
@@ -118,8 +118,35 @@ def add_parser(sub):
     p.add_argument("--check-grad", action="store_true",
                    help=_("first compare backprop with the numerical gradient on 3 samples "
                    "and print the differences (as the book's gradient_check.py)"))
+    p.add_argument("--threads", type=_threads, default=1, metavar="N",
+                   help=_("BLAS threads (default 1: the book's matrices are small, and "
+                   "on a busy machine more threads wait on each other; 0 leaves BLAS as "
+                   "numpy loaded it)"))
     p.add_argument("--no-progress", action="store_true", help=_("no progress bar"))
     return p
+
+
+def _threads(text):
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(_("not a number: {text}").format(
+            text=repr(text))) from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(_("--threads must be 0 or more, got {text}").format(
+            text=text))
+    return value
+
+
+def blas_threads(n):
+    """A context in which numpy's BLAS uses `n` threads (0: as loaded).  A pool of
+    threads sized for the machine pays off for large products only: for the book's
+    (100, 784) @ (784, 50) its threads mostly wait, and on a machine whose cores are
+    busy they spin against the other processes (benchmarks/bench_threads.py)."""
+    import contextlib
+
+    from threadpoolctl import threadpool_limits
+    return contextlib.nullcontext() if n == 0 else threadpool_limits(n, user_api="blas")
 
 
 # ----------------------------------------------------------------------------- options
@@ -484,21 +511,17 @@ def _train(args, out, err):
     model, net = build_network(args, x_train.shape[1], n_classes, std)
     os.makedirs(args.out, exist_ok=True)
     log(_describe(args, data, model, n_classes))
-    if args.check_grad:
-        _gradient_check(net, x_train, t_train, log)
-    session = _Session(args, net, out, err)
-    t0 = time.perf_counter()
-    try:
-        train(net, OPTIMIZERS[args.optimizer](lr=args.lr), data, iters=args.iters,
-              batch_size=args.batch_size, seed=args.seed, callback=session.epoch,
-              on_iteration=session.step, history=session.history)
-    except KeyboardInterrupt:
-        session.save()
-        err.write(_("graphgrad train: interrupted at iteration {iteration} of {iters}; "
-                    "parameters saved to {params}, curves so far in {out}").format(
-                        iteration=session.history.iterations + 1, iters=args.iters,
-                        params=session.params_path, out=args.out) + "\n")
-        return 130
+    with blas_threads(args.threads):
+        if args.check_grad:
+            _gradient_check(net, x_train, t_train, log)
+        session = _Session(args, net, out, err)
+        t0 = time.perf_counter()
+        try:
+            train(net, OPTIMIZERS[args.optimizer](lr=args.lr), data, iters=args.iters,
+                  batch_size=args.batch_size, seed=args.seed, callback=session.epoch,
+                  on_iteration=session.step, history=session.history)
+        except KeyboardInterrupt:
+            return _interrupted(session, args, err)
     elapsed = time.perf_counter() - t0
     session.save()
     h = session.history
@@ -507,6 +530,15 @@ def _train(args, out, err):
                                          train=f"{h.train_acc[-1]:.4f}",
                                          test=f"{h.test_acc[-1]:.4f}", out=args.out))
     return 0
+
+
+def _interrupted(session, args, err):
+    session.save()
+    err.write(_("graphgrad train: interrupted at iteration {iteration} of {iters}; "
+                "parameters saved to {params}, curves so far in {out}").format(
+                    iteration=session.history.iterations + 1, iters=args.iters,
+                    params=session.params_path, out=args.out) + "\n")
+    return 130
 
 
 def run(args, out=None, err=None):

@@ -84,6 +84,37 @@ def test_mnist_falls_back_to_the_test_split(tmp_path, mnist_dir, monkeypatch):
     assert out.count("train acc, test acc | ") == 3  # iterations 0 and 80, and the end
 
 
+def _blas_threads():
+    from threadpoolctl import threadpool_info
+    return sorted({p["num_threads"] for p in threadpool_info() if p["user_api"] == "blas"})
+
+
+@pytest.mark.parametrize("option", [[], ["--threads", "1"], ["--threads", "2"],
+                                    ["--threads", "0"]])
+def test_blas_runs_the_threads_asked_for(tmp_path, monkeypatch, option):
+    """Issue 20: BLAS as loaded made 500 MNIST iterations 10x slower on a busy 2-core
+    machine; train limits its pools to 1 thread (--threads N: N, 0: as loaded) for the
+    gradient check and the training, and gives them back afterwards."""
+    pytest.importorskip("threadpoolctl")
+    loaded = _blas_threads()
+    if not loaded:
+        pytest.skip("numpy's BLAS has no thread pool threadpoolctl knows")
+    seen = []
+    update = SGD.update
+
+    def watch(self, params, grads):
+        seen.append(_blas_threads())
+        update(self, params, grads)
+
+    monkeypatch.setattr(SGD, "update", watch)
+    code, _, err = run(tmp_path, "--dataset", "xor", "--iters", "3", "--no-progress",
+                       "--check-grad", *option)
+    assert code == 0, err
+    want = loaded if option[1:] == ["0"] else [int(option[1]) if option else 1]
+    assert seen == [want] * 3
+    assert _blas_threads() == loaded
+
+
 def test_multi_float32_adam_on_spiral(tmp_path):
     code, out, err = run(tmp_path, "--dataset", "spiral", "--hidden", "20,20",
                          "--activation", "tanh", "--optimizer", "adam", "--iters", "600",
