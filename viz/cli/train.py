@@ -9,6 +9,7 @@ curves so far are saved, a second Ctrl-C is ignored until they are, and the exit
 130.
 """
 import argparse
+import contextlib
 import json
 import math
 import os
@@ -143,8 +144,6 @@ def blas_threads(n):
     threads sized for the machine pays off for large products only: for the book's
     (100, 784) @ (784, 50) its threads mostly wait, and on a machine whose cores are
     busy they spin against the other processes (benchmarks/bench_threads.py)."""
-    import contextlib
-
     from threadpoolctl import threadpool_limits
     return contextlib.nullcontext() if n == 0 else threadpool_limits(n, user_api="blas")
 
@@ -378,7 +377,9 @@ def save_history(out_dir, history):
 
 # ----------------------------------------------------------------------------- the run
 
-def _gradient_check(net, x, t, log):
+def _gradient_check(net, x, t, log, bar):
+    """The book's gradient check on 3 samples, printed; `bar`: tqdm's options for the
+    progress bar of the numerical gradient (minutes on a big net)."""
     from autograd.gradcheck import gradient_check
 
     if net.dtype != np.float64:  # central differences need float64's digits
@@ -388,7 +389,8 @@ def _gradient_check(net, x, t, log):
         log(_("gradient check (mean |backprop - numerical| per parameter, 3 samples):"))
         check_net = net
     t0 = time.perf_counter()
-    diffs = gradient_check(check_net, x[:3], t[:3], verbose=False)
+    with _counting_losses(check_net, bar):
+        diffs = gradient_check(check_net, x[:3], t[:3], verbose=False)
     for key, d in diffs.items():
         log(f"{key}:{d:.1e}")
     worst = max(diffs.values())
@@ -396,6 +398,30 @@ def _gradient_check(net, x, t, log):
     log(_("gradient check: worst {worst} ({verdict}), {seconds} s").format(
         worst=f"{worst:.1e}", verdict=verdict, seconds=f"{time.perf_counter() - t0:.1f}"))
     return diffs
+
+
+@contextlib.contextmanager
+def _counting_losses(net, options):
+    """A progress bar fed by the network's loss while the block runs: central differences
+    call it twice per parameter, so the bar says how far the numerical gradient is, the
+    engine knowing nothing of bars."""
+    from tqdm import tqdm
+
+    total = 2 * sum(int(p.size) for p in net.params.values())
+    bar = tqdm(total=total, desc=_("numerical gradient"), unit=" loss", leave=False,
+               dynamic_ncols=True, **options)
+    loss = net.loss
+
+    def counted(*args, **kwargs):
+        bar.update(1)
+        return loss(*args, **kwargs)
+
+    net.loss = counted  # an instance attribute: the class's loss is untouched
+    try:
+        yield
+    finally:
+        del net.loss
+        bar.close()
 
 
 def _float64_copy(net):
@@ -426,6 +452,12 @@ def build_network(args, input_size, output_size, std=None):
                                 std, dtype=args.dtype, seed=args.seed)
 
 
+def _bar_options(args, err):
+    """tqdm's stream and switch: quiet when stderr is not a terminal (disable=None), or
+    when asked."""
+    return {"file": err, "disable": True if args.no_progress else None}
+
+
 class _Session:
     """What the command adds to autograd.training.train: the progress bar, the accuracy
     lines, the parameters saved every epoch, and the files at the end."""
@@ -437,9 +469,8 @@ class _Session:
         self.args, self.net, self.out = args, net, out
         self.history = History()
         self.params_path = os.path.join(args.out, "params.npz")
-        # quiet when stderr is not a terminal (disable=None), or when asked
-        self.bar = tqdm(total=args.iters, file=err, disable=True if args.no_progress
-                        else None, unit="it", dynamic_ncols=True)
+        self.bar = tqdm(total=args.iters, unit="it", dynamic_ncols=True,
+                        **_bar_options(args, err))
         self.checked = 0  # losses looked at for the first non-finite one
 
     def log(self, message):
@@ -513,7 +544,7 @@ def _train(args, out, err):
     log(_describe(args, data, model, n_classes))
     with blas_threads(args.threads):
         if args.check_grad:
-            _gradient_check(net, x_train, t_train, log)
+            _gradient_check(net, x_train, t_train, log, _bar_options(args, err))
         session = _Session(args, net, out, err)
         t0 = time.perf_counter()
         try:

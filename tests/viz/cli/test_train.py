@@ -3,6 +3,7 @@ import argparse
 import io
 import json
 import os
+import re
 import signal
 import sys
 
@@ -82,6 +83,33 @@ def test_mnist_falls_back_to_the_test_split(tmp_path, mnist_dir, monkeypatch):
     assert len(diffs) == 4 and all(float(d.split(":")[1]) < 1e-6 for d in diffs)
     assert "gradient check: worst" in out and "(ok)" in out
     assert out.count("train acc, test acc | ") == 3  # iterations 0 and 80, and the end
+
+
+def test_the_gradient_check_shows_its_progress(tmp_path, monkeypatch):
+    """Issue 19: --check-grad on a big net ran for minutes without a sign of life.  On a
+    terminal a bar counts the numerical gradient's losses, two per parameter (2-30-2:
+    152 parameters, 304 losses), and is gone when it is done; --no-progress has none;
+    the network's own loss is left as it was."""
+    import tqdm
+    closed = []
+    close = tqdm.tqdm.close
+
+    def record(bar):
+        closed.append((getattr(bar, "desc", None), bar.n, bar.total))
+        close(bar)
+
+    monkeypatch.setattr(tqdm.tqdm, "close", record)
+    err = Terminal()
+    code, out, _ = run(tmp_path, "--dataset", "xor", "--iters", "2", "--check-grad",
+                       err=err)
+    assert code == 0 and "gradient check: worst" in out
+    assert ("numerical gradient", 304, 304) in closed  # counted to the end, exactly
+    # on the terminal from the start (what it shows later depends on the clock)
+    assert re.search(r"numerical gradient: +0%\|.*\| 0/304", err.getvalue())
+    code, out, err = run(tmp_path, "--dataset", "xor", "--iters", "2", "--check-grad",
+                         "--no-progress", err=Terminal())
+    assert code == 0 and "numerical gradient" not in err
+    assert "loss" not in vars(TwoLayerNet(2, 3, 2))
 
 
 def _blas_threads():
