@@ -172,7 +172,8 @@ def execute(nb, cwd, timeout=300):
     if (SHARED_MNIST / "t10k-images-idx3-ubyte.gz").is_file():
         env.setdefault("GRAPHGRAD_MNIST_DIR", str(SHARED_MNIST))
     with _this_interpreter_kernel():
-        NotebookClient(nb, timeout=timeout, kernel_name="python3",
+        # a kernel starts in seconds; on a 2-core machine with both cores busy, more
+        NotebookClient(nb, timeout=timeout, startup_timeout=180, kernel_name="python3",
                        resources={"metadata": {"path": str(cwd)}},
                        store_widget_state=False, record_timing=False).execute(env=env)
     return nb

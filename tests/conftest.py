@@ -3,6 +3,16 @@ from pathlib import Path
 
 import pytest
 
+try:  # wall-clock limits leave room for a 2-core machine with both cores busy (issue 19):
+    # no per-example deadline, no health check failing because examples came slowly
+    from hypothesis import HealthCheck, settings
+except ImportError:  # the property tests skip themselves
+    pass
+else:
+    settings.register_profile("graphgrad", deadline=None,
+                              suppress_health_check=[HealthCheck.too_slow])
+    settings.load_profile("graphgrad")
+
 ROOT = Path(__file__).resolve().parents[1]
 # The project's 10,000-image MNIST copy (the two t10k files) beside the repository: a
 # fixture of the tests, which pass it as a path or $GRAPHGRAD_MNIST_DIR; the package
