@@ -9,6 +9,7 @@ folder (notebooks/, notebooks/ja/) is found and checked the same way.
 """
 import importlib.util
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -77,6 +78,49 @@ def test_stored_notebooks_are_executed_and_small():
         assert held <= sync.MAX_FOLDER_BYTES, f"{folder} holds {held} bytes"
         assert total <= held
     assert not sync.too_big()
+
+
+NOTEBOOK_PX = 980  # a notebook's output column: a wider picture is shrunk to it
+_SVG_SIZE = re.compile(r'<svg width="([\d.]+)pt" height="[\d.]+pt"\s+viewBox="([-\d. ]+)"')
+
+
+def svg_text_px(svg, column=NOTEBOOK_PX):
+    """The smallest text of dot's SVG in CSS pixels, the picture shown at its own size
+    (1 pt = 4/3 px) or shrunk to `column` px when wider (Jupyter's and GitHub's max-width:
+    100%): its smallest font-size times the on-screen pixels per viewBox unit."""
+    width, box = _SVG_SIZE.search(svg).groups()
+    units = float(box.split()[2])
+    fonts = [float(f) for f in re.findall(r'font-size="([\d.]+)"', svg)]
+    return min(fonts) * min(float(width) * 4 / 3, column) / units
+
+
+def _pictures(path):
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    for k, cell in enumerate(nb["cells"]):
+        for out in cell.get("outputs", []):
+            svg = out.get("data", {}).get("image/svg+xml")
+            if svg:
+                yield k, svg if isinstance(svg, str) else "".join(svg)
+
+
+def test_svg_text_px_measures_what_a_browser_shows():
+    wide = '<svg width="1560pt" height="300pt"\n viewBox="0.00 0.00 1560.00 300.00"><text ' \
+           'font-size="11.00">x</text><text font-size="14.00">y</text></svg>'
+    assert svg_text_px(wide) == pytest.approx(11 * 980 / 1560)  # 6.9 px: issue 20
+    small = wide.replace("1560", "600")
+    assert svg_text_px(small) == pytest.approx(11 * 4 / 3)  # never enlarged
+
+
+@pytest.mark.parametrize("name", ["05_appendix_a_step_by_step", "ja/05_appendix_a_step_by_step"])
+def test_appendix_a_pictures_read_at_a_notebooks_width(name):
+    """Issue 20: notebook 05's still frames were 1,560 pt wide, their text 6.9 px in a
+    980 px column.  Every picture it stores (the stills of steps 1, 3 and 6 with the
+    Cross Entropy Error layer folded, as figure A-5; the whole graph in two) has text of
+    10 px or more there."""
+    pictures = list(_pictures(NB_DIR / f"{name}.ipynb"))
+    assert len(pictures) >= 8
+    small = [(k, round(svg_text_px(svg), 1)) for k, svg in pictures if svg_text_px(svg) < 10]
+    assert not small, f"{name}: (cell, px) under 10 px at {NOTEBOOK_PX} px: {small}"
 
 
 @pytest.mark.parametrize("source", SOURCES, ids=IDS)

@@ -31,7 +31,7 @@ DRAWINGS = [
     ("sigmoid-collapsed", "the same sigmoid as one node (figures 5-21, 5-22)", {}),
     ("appendix-a", "Softmax-with-Loss node by node (appendix A)", {}),
     ("appendix-a", "the same with the book's expressions on every edge (figure A-5)",
-     {"labels": "symbols", "rankdir": "TB"}),
+     {"labels": "symbols"}),  # left to right, as the book lays figure A-5 out
 ]
 
 
@@ -69,12 +69,19 @@ def how_to_run():
         path=f"{sys.prefix}/bin/activate")
 
 
+def _intermediate_names():
+    """The intermediate prices, which the book's figures 5-16 and 5-17 write as numbers
+    only: by the names of its code in English (apple_price, section 5.4.2), as a
+    shopper says them in Japanese (リンゴの代金, みかんの代金, 税抜きの合計)."""
+    return {"apple_price": _("apple_price"), "orange_price": _("orange_price"),
+            "all_price": _("all_price")}
+
+
 def _print_price():
     from viz.figures import book_names
     price, nodes = apple_orange()
-    # the book's names (リンゴ, 消費税) where its figures give them; the intermediate
-    # prices by the names of its code (apple_price, section 5.4.2)
-    names = book_names(current())
+    # the book's names (リンゴ, 消費税) where its figures give them
+    names = {**book_names(current()), **_intermediate_names()}
     print(_("Apples and oranges (figure 5-17): price = (100 × 2 + 150 × 3) × 1.1"))
     print(_("price: {value}").format(value=f"{price.data:g}"))
     for n in nodes:

@@ -25,6 +25,15 @@ def test_tour(capsys, tmp_path):
     svg = (tmp_path / "appendix-a-symbols.svg").read_text(encoding="utf-8")
     for text in ("y1 − t1", "−t1/y1", "1/S", "−t1·S"):
         assert text in svg
+    # laid out left to right, as the book's figure A-5 (drawn top to bottom it was
+    # 961 × 2,075 px): the a_k on the left, L on the right, the drawing wider than tall
+    from PIL import Image
+    for name in ("appendix-a", "appendix-a-symbols"):
+        with Image.open(tmp_path / f"{name}.png") as im:
+            assert im.width > 2.5 * im.height, (name, im.size)
+    xs = {t: float(x) for x, t in re.findall(
+        r'<text[^>]*\bx="([-\d.]+)"[^>]*>(a1|L)</text>', svg)}
+    assert xs["a1"] < xs["L"]
 
 
 def test_tour_without_dot(capsys, tmp_path, no_dot):
@@ -109,8 +118,12 @@ def test_the_tour_in_japanese(capsys, tmp_path):
     assert lines[0].startswith("リンゴとみかんの買い物（図5-17）")
     assert lines[1] == "支払金額: 715 円"
     for name, g in [("リンゴ", "2.2"), ("リンゴの個数", "110"), ("みかん", "3.3"),
-                    ("みかんの個数", "165"), ("消費税", "650"), ("all_price", "1.1")]:
+                    ("みかんの個数", "165"), ("消費税", "650"), ("リンゴの代金", "1.1"),
+                    ("みかんの代金", "1.1"), ("税抜きの合計", "1.1")]:
         assert any(ln.split() == [f"∂支払金額/∂{name}", "=", g] for ln in lines), name
+    # every quantity named in Japanese: none left as the code's apple_price (issue 20)
+    derivatives = [ln for ln in lines if ln.strip().startswith("∂支払金額/∂")]
+    assert len(derivatives) == 8 and not re.search(r"[A-Za-z_]", "".join(derivatives))
     assert "本のステップ1〜ステップ6の順にたどり、∂L/∂a_k = y_k − t_k にたどり着きます" in out
     page = (tmp_path / "appendix-a-steps.html").read_text(encoding="utf-8")
     assert '<html lang="ja">' in page
@@ -130,3 +143,30 @@ def test_the_tour_in_japanese(capsys, tmp_path):
     svg = (tmp_path / "apple-orange.svg").read_text(encoding="utf-8")
     assert "リンゴの個数" in svg and "消費税" in svg and "支払金額" in svg
     assert re.search(r'font-family="[^"]*Noto Sans CJK JP', svg)
+
+
+def test_the_readmes_pictures_are_there_and_laid_out_as_they_say():
+    """Every picture README.md and README.ja.md show or link exists; the ones named -lr
+    are left to right (wider than tall), the inline appendix A top to bottom, as they say."""
+    from pathlib import Path
+    from xml.etree import ElementTree
+
+    from PIL import Image
+    root = Path(__file__).resolve().parents[3]
+    for readme in ("README.md", "README.ja.md"):
+        text = (root / readme).read_text(encoding="utf-8")
+        pictures = set(re.findall(r"\]\((docs/img/[^)\s]+\.(?:png|svg))\)", text))
+        assert any("appendix-a-lr.svg" in p for p in pictures), readme
+        for picture in pictures:
+            path = root / picture
+            assert path.is_file(), (readme, picture)
+            if path.suffix == ".svg":
+                svg = ElementTree.parse(path).getroot()
+                w, h = (float(svg.get(k).removesuffix("pt")) for k in ("width", "height"))
+            else:
+                with Image.open(path) as im:
+                    w, h = im.size
+            if path.stem.endswith("-lr"):
+                assert w > 3 * h, (picture, w, h)
+            elif path.stem == "appendix-a":
+                assert h > w, (picture, w, h)

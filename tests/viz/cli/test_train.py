@@ -3,6 +3,7 @@ import argparse
 import io
 import json
 import os
+import re
 import signal
 import sys
 
@@ -82,6 +83,64 @@ def test_mnist_falls_back_to_the_test_split(tmp_path, mnist_dir, monkeypatch):
     assert len(diffs) == 4 and all(float(d.split(":")[1]) < 1e-6 for d in diffs)
     assert "gradient check: worst" in out and "(ok)" in out
     assert out.count("train acc, test acc | ") == 3  # iterations 0 and 80, and the end
+
+
+def test_the_gradient_check_shows_its_progress(tmp_path, monkeypatch):
+    """Issue 19: --check-grad on a big net ran for minutes without a sign of life.  On a
+    terminal a bar counts the numerical gradient's losses, two per parameter (2-30-2:
+    152 parameters, 304 losses), and is gone when it is done; --no-progress has none;
+    the network's own loss is left as it was."""
+    import tqdm
+    closed = []
+    close = tqdm.tqdm.close
+
+    def record(bar):
+        closed.append((getattr(bar, "desc", None), bar.n, bar.total))
+        close(bar)
+
+    monkeypatch.setattr(tqdm.tqdm, "close", record)
+    err = Terminal()
+    code, out, _ = run(tmp_path, "--dataset", "xor", "--iters", "2", "--check-grad",
+                       err=err)
+    assert code == 0 and "gradient check: worst" in out
+    assert ("numerical gradient", 304, 304) in closed  # counted to the end, exactly
+    # on the terminal from the start (what it shows later depends on the clock)
+    assert re.search(r"numerical gradient: +0%\|.*\| 0/304", err.getvalue())
+    code, out, err = run(tmp_path, "--dataset", "xor", "--iters", "2", "--check-grad",
+                         "--no-progress", err=Terminal())
+    assert code == 0 and "numerical gradient" not in err
+    assert "loss" not in vars(TwoLayerNet(2, 3, 2))
+
+
+def _blas_threads():
+    from threadpoolctl import threadpool_info
+    return sorted({p["num_threads"] for p in threadpool_info() if p["user_api"] == "blas"})
+
+
+@pytest.mark.parametrize("option", [[], ["--threads", "1"], ["--threads", "2"],
+                                    ["--threads", "0"]])
+def test_blas_runs_the_threads_asked_for(tmp_path, monkeypatch, option):
+    """Issue 20: BLAS as loaded made 500 MNIST iterations 10x slower on a busy 2-core
+    machine; train limits its pools to 1 thread (--threads N: N, 0: as loaded) for the
+    gradient check and the training, and gives them back afterwards."""
+    pytest.importorskip("threadpoolctl")
+    loaded = _blas_threads()
+    if not loaded:
+        pytest.skip("numpy's BLAS has no thread pool threadpoolctl knows")
+    seen = []
+    update = SGD.update
+
+    def watch(self, params, grads):
+        seen.append(_blas_threads())
+        update(self, params, grads)
+
+    monkeypatch.setattr(SGD, "update", watch)
+    code, _, err = run(tmp_path, "--dataset", "xor", "--iters", "3", "--no-progress",
+                       "--check-grad", *option)
+    assert code == 0, err
+    want = loaded if option[1:] == ["0"] else [int(option[1]) if option else 1]
+    assert seen == [want] * 3
+    assert _blas_threads() == loaded
 
 
 def test_multi_float32_adam_on_spiral(tmp_path):
@@ -203,6 +262,26 @@ def test_data_dir_is_the_only_place_looked_at(tmp_path, mnist_dir, monkeypatch):
     assert err == (f"graphgrad train: error: MNIST files not found in {tmp_path / 'empty'}"
                    "; --download fetches the full set (the two t10k files alone are "
                    "enough)\n")
+
+
+def test_without_the_files_it_says_what_a_user_without_network_does(tmp_path, mnist_dir,
+                                                                    monkeypatch):
+    """Issue 20: in a fresh clone (no $GRAPHGRAD_MNIST_DIR, an empty cache) the project's
+    copy beside the repository is not used: the one-line error says --download, and
+    without network a folder by --data-dir or GRAPHGRAD_MNIST_DIR; given that way, the
+    same copy trains."""
+    monkeypatch.delenv("GRAPHGRAD_MNIST_DIR", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    code, out, err = run(tmp_path / "out", "--no-progress")
+    cache = tmp_path / "cache" / "graphgrad" / "mnist"
+    assert code == 2 and out == "" and len(err.splitlines()) == 1
+    assert err == (f"graphgrad train: error: MNIST files not found in {cache}; --download "
+                   "fetches the full set; without network, copy the files from another "
+                   "machine into a folder and pass --data-dir DIR or set "
+                   "GRAPHGRAD_MNIST_DIR=DIR (the two t10k files alone are enough)\n")
+    monkeypatch.setenv("GRAPHGRAD_MNIST_DIR", str(mnist_dir))
+    code, out, err = run(tmp_path / "out", "--no-progress", "--iters", "2", "--hidden", "5")
+    assert code == 0 and "split 8,000 train / 2,000 test" in out, err
 
 
 def test_a_damaged_mnist_file_is_named_and_moved_aside(tmp_path, capsys):
