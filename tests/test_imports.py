@@ -137,8 +137,8 @@ ROOMS = {
              "autograd/nn.py", "autograd/check.py"],
     "data": ["autograd/datasets/*.py"],
     "drawing": ["viz/numbers.py", "viz/model.py", "viz/dot.py", "viz/render.py",
-                "viz/figures.py", "viz/symbolic.py", "viz/expr.py", "viz/i18n.py",
-                "viz/check.py"],
+                "viz/figures.py", "viz/symbolic.py", "viz/expr.py", "viz/values.py",
+                "viz/expr_graph.py", "viz/i18n.py", "viz/check.py"],
     "stepping": ["viz/stepper.py", "viz/steps.py", "viz/html.py", "viz/widgets.py"],
     "command line": ["viz/cli/*.py"],
     # the packages' public faces: `from autograd import Value` is the engine's API
