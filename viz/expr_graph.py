@@ -35,9 +35,13 @@ from autograd import functions as F
 from autograd.graph import postorder
 from viz.expr import Expr, ExprError, parse
 
-__all__ = ["FORMS", "Built", "build_graph", "form_of"]
+__all__ = ["FORMS", "Built", "build_graph", "form_of", "leaves", "name_output",
+           "output_name"]
 
 FORMS = ("elements", "arrays")
+# the name of the output when the expression does not name it: the first one that is
+# not a variable of the expression, so `f*2 --at f=3` says ∂g/∂f, not ∂f/∂f
+OUTPUT_NAMES = ("f", "g", "h", "F", "out")
 
 
 @dataclass
@@ -87,6 +91,34 @@ def build_graph(text, values, *, max_nodes=None) -> Built:
             raise ExprError(f"the graph has {size} nodes; the limit here is {max_nodes}: "
                             "use shorter vectors or fewer operations", expression.text, 0)
     return Built(root, ops.variables, expression, dict(values), form)
+
+
+def output_name(variables):
+    taken = set(variables)
+    names = OUTPUT_NAMES + tuple(f"out{i}" for i in range(1, len(taken) + 2))
+    return next(n for n in names if n not in taken)
+
+
+def name_output(built):
+    """Name the output (f, or the loss's L) unless it has a name of its own; the
+    expression "x" is the variable x itself, and sigmoid's y must not read as a
+    variable y.  Returns the name."""
+    root, variables = built.root, built.expression.variables
+    if root.name is None or (root.op is not None and root.name in variables):
+        root.name = output_name(variables)
+    return root.name
+
+
+def leaves(built):
+    """(name, node) of every variable's node, a vector's elements one by one; labels are
+    data and not among them."""
+    out = []
+    for name in built.expression.variables:
+        if name in built.expression.labels:
+            continue
+        made = built.variables[name]
+        out += [(v.name, v) for v in made] if isinstance(made, list) else [(name, made)]
+    return out
 
 
 def _check_names(expression, made):

@@ -9,7 +9,7 @@ import viz
 from autograd import Tensor, Value, examples
 from autograd.gradcheck import numerical_gradient
 from viz.expr import ExprError
-from viz.expr_graph import build_graph
+from viz.expr_graph import build_graph, leaves, name_output, output_name
 from viz.values import parse_assignments
 
 APPENDIX_A = {"a": np.array([0.3, 2.9, 4.0]), "t": np.array([0.0, 0.0, 1.0])}
@@ -148,3 +148,12 @@ def test_vector_elements_may_not_take_another_variables_name():
         build_graph("sum(a) + a1", {"a": np.array([1.0, 2.0]), "a1": 5.0})
     assert "the elements of 'a' are named a1, a2" in info.value.message
     assert info.value.offset == 9
+
+
+def test_the_output_is_named_unless_it_has_a_name():
+    assert output_name(["f", "g", "h", "F", "out"]) == "out1"
+    built = build_graph("f * 2", {"f": 3.0})
+    assert name_output(built) == "g"
+    loss = build_graph("softmax_with_loss(a, t)", APPENDIX_A)
+    assert name_output(loss) == "L"  # the loss names itself, as the book does
+    assert [name for name, _node in leaves(loss)] == ["a1", "a2", "a3"]  # no labels

@@ -23,9 +23,6 @@ from viz.values import parse_assignments
 FORMATS = (".svg", ".png", ".pdf", ".dot", ".gv")
 STEP_FORMATS = (".html", ".htm", ".gif")
 MAX_DIGITS = 17  # a float64 has 17 significant digits; more would be noise
-# the name of the output when the expression does not name it: the first one that is
-# not a variable of the expression, so `f*2 --at f=3` prints ∂g/∂f, not ∂f/∂f
-OUTPUT_NAMES = ("f", "g", "h", "F", "out")
 
 
 def add_parser(sub):
@@ -154,19 +151,10 @@ def check_options(args):
 # ----------------------------------------------------------------------------- the graph
 
 def evaluate(text, assignments):
-    """(root, {name: Value, Values or Tensor}, parsed expression, {name: value given}) for
-    `text` at `assignments` (["x=1", "a=1,2,3", ...]); ExprError, DomainError,
-    ArithmeticError on bad input."""
+    """The graph of `text` at `assignments` (["x=1", "a=1,2,3", ...]), a
+    viz.expr_graph.Built; ExprError, DomainError, ArithmeticError on bad input."""
     from viz.expr_graph import build_graph
-    values = parse_assignments(assignments)
-    built = build_graph(text, values)
-    return built.root, built.variables, built.expression, values
-
-
-def output_name(variables):
-    taken = set(variables)
-    names = OUTPUT_NAMES + tuple(f"out{i}" for i in range(1, len(taken) + 2))
-    return next(n for n in names if n not in taken)
+    return build_graph(text, parse_assignments(assignments))
 
 
 def _g(x):
@@ -176,16 +164,12 @@ def _g(x):
     return f"{x:.6g}"
 
 
-def _leaves(made):
-    """The Values (or the Tensor) made for a variable: a vector's elements one by one."""
-    return made if isinstance(made, list) else [made]
-
 
 def _compute(args):
     """The graph at the point, backward run: (root, report lines, gradients drawn)."""
     from autograd import DomainError
     try:
-        root, variables, expression, given = evaluate(args.expr, args.at)
+        built = evaluate(args.expr, args.at)
     except E.ExprError as e:
         raise CommandError(str(e)) from None
     except (DomainError, ArithmeticError, ValueError, TypeError) as e:
@@ -195,14 +179,13 @@ def _compute(args):
         if offset is not None:  # the caret under the operation that failed
             message = str(E.ExprError(message, args.expr, offset))
         raise CommandError(message) from None
+    from viz.expr_graph import leaves, name_output
+    root, expression = built.root, built.expression
     recorded = root.requires_grad
     if args.steps and not recorded:
         raise CommandError(_("--steps: the expression has no variables, so there is no "
                              "backward pass to step through"))
-    # the expression "x" is the variable x itself; sigmoid names its output y, which
-    # must not read as a variable y
-    if root.name is None or (root.op is not None and root.name in expression.variables):
-        root.name = output_name(expression.variables)
+    name_output(built)
     lines = [f"{root.name} = {_g(root.data)}"]
     if recorded and not args.no_grad:
         try:
@@ -210,12 +193,10 @@ def _compute(args):
         except (DomainError, ArithmeticError) as e:
             raise CommandError(_("the gradient is undefined at this point: {reason}").format(
                 reason=e)) from None
-        lines += [f"∂{root.name}/∂{node.name} = {_g(node.grad)}"
-                  for n in expression.variables if n not in expression.labels
-                  for node in _leaves(variables[n])]
+        lines += [f"∂{root.name}/∂{name} = {_g(node.grad)}" for name, node in leaves(built)]
     if not np.all(np.isfinite(root.data)):
         lines.append(_("note: the value is not finite"))
-    unused = sorted(set(given) - set(expression.variables))
+    unused = sorted(set(built.values) - set(expression.variables))
     if unused:
         lines.append(_("note: not in the expression: {names}").format(names=", ".join(unused)))
     return root, lines, recorded and not args.no_grad
