@@ -72,6 +72,7 @@ def page_html(lang=None):
         "HELP": _("Operators {operators}; functions {functions}. A value is a number (1.5), "
                   "a vector (0.3,2.9,4.0) or a matrix (1,2;3,4: rows split by ;)."),
         "NOSCRIPT": _("The playground needs JavaScript."),
+        "HELP_TITLE": _("What can I type?"),
     }
     from viz.expr import FUNCTIONS, OPERATORS
     texts = {k: esc(v) for k, v in texts.items()}

@@ -9,7 +9,7 @@
   var W = config.words;
   var RESERVED = { expr: 1, labels: 1, lang: 1, collapse: 1 };
   var DEFAULT = { expr: "sigmoid(x*w + b)", values: { x: "1", w: "2", b: "-1" } };
-  var DRAW_DELAY = 180, STEPS_DELAY = 650, MIN_TEXT_PX = 10;
+  var DRAW_DELAY = 180, STEPS_DELAY = 650, MIN_TEXT_PX = 9;
   var $ = function (id) { return document.getElementById(id); };
   var box = $("expr"), fields = $("fields"), drawing = $("drawing"), local = $("local"),
       player = $("player"), status = $("status");
