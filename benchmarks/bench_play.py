@@ -12,7 +12,8 @@ Rows (wall clock, p50 and p95 over the samples; each pair interleaved in one pro
             after a keystroke's pause.  Interleaved with the same answer computed in this
             process (viz.play.build.drawing): their ratio is what serving costs (HTTP, a
             worker process, JSON).  Goals (issue 18): p95 ≤ 150 ms with numbers, ≤ 1 s
-            with symbols.
+            with symbols.  Up to 60 samples a case, fewer (at least 7) where 30 s of
+            samples hold fewer: n is printed.
   stepper   GET /steps: the player page (every frame drawn by dot), which the page loads
             after the drawing; no goal, reported so its wait is known.
 """
@@ -33,6 +34,7 @@ import numpy as np
 from benchmarks.common import check, fmt_time, header, interleave, parse_args, ratio, table
 
 GOAL = {"numbers": 0.150, "symbols": 1.0}
+BUDGET_S = 30.0  # seconds of samples per case at most: a slow case gets fewer (n >= 7)
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
@@ -89,18 +91,26 @@ def p(xs, q):
     return float(np.percentile(xs, q))
 
 
+def _repeats(fn, most, budget=BUDGET_S, least=7):
+    """Warm `fn` up (the workers' first sympy, dot's first start), and how many samples
+    fit in `budget` seconds (between `least` and `most`): a slow case gets fewer."""
+    fn()
+    t0 = time.perf_counter()
+    fn()
+    once = time.perf_counter() - t0
+    return max(least, min(most, int(budget / max(once, 1e-3))))
+
+
 def drawing_rows(base, repeats):
     rows, worst = [], {"numbers": 0.0, "symbols": 0.0}
     for key, labels, expr, values in cases():
         fns = {"served": served(base, "api/draw", labels, expr, values),
                "here": in_process(labels, expr, values)}
-        for fn in fns.values():  # warm up: the workers' first sympy, dot's first start
-            fn()
-            fn()
-        t = interleave(fns, repeats, clock=time.perf_counter)
+        n = min(_repeats(fn, repeats, BUDGET_S / 2) for fn in fns.values())
+        t = interleave(fns, n, clock=time.perf_counter)
         p95 = p(t["served"], 95)
         worst[labels] = max(worst[labels], p95)
-        rows.append([key, labels, fmt_time(p(t["served"], 50)), fmt_time(p95),
+        rows.append([key, labels, str(n), fmt_time(p(t["served"], 50)), fmt_time(p95),
                      fmt_time(p(t["here"], 50)), f"{ratio(t['served'], t['here']):.2f}x",
                      check(p95 <= GOAL[labels], f"p95 <= {fmt_time(GOAL[labels])}")])
     return rows, worst
@@ -110,13 +120,13 @@ def stepper_rows(base, repeats):
     rows = []
     for key, labels, expr, values in cases():
         ask = served(base, "steps", labels, expr, values)
-        ask()
+        n = _repeats(ask, repeats, least=3)
         times = []
-        for _ in range(repeats):
+        for _ in range(n):
             t0 = time.perf_counter()
             ask()
             times.append(time.perf_counter() - t0)
-        rows.append([key, labels, fmt_time(p(times, 50)), fmt_time(p(times, 95))])
+        rows.append([key, labels, str(n), fmt_time(p(times, 50)), fmt_time(p(times, 95))])
     return rows
 
 
@@ -135,15 +145,15 @@ def main(argv=None):
     args = parse_args(__doc__.split("\n")[0], argv)
     header("bench_play: the playground, from a request to its drawing", args.quick)
     print("clock: wall time (the server and its workers are other processes)\n")
-    draw_reps, step_reps = (5, 2) if args.quick else (40, 7)
+    draw_reps, step_reps = (5, 3) if args.quick else (60, 15)
     proc, base = start_server()
     try:
         rows, worst = drawing_rows(base, draw_reps)
-        table(rows, ["example", "labels", "served p50", "served p95", "in process p50",
+        table(rows, ["example", "labels", "n", "served p50", "served p95", "in process p50",
                      "served / in process", "goal"])
         print(f"worst p95: numbers {fmt_time(worst['numbers'])}, symbols "
               f"{fmt_time(worst['symbols'])}\n")
-        table(stepper_rows(base, step_reps), ["stepper page", "labels", "p50", "p95"])
+        table(stepper_rows(base, step_reps), ["stepper page", "labels", "n", "p50", "p95"])
     finally:
         proc.terminate()
         proc.wait(timeout=60)
