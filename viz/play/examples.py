@@ -15,6 +15,7 @@ class Example:
     expr: str
     values: dict = field(default_factory=dict)
     labels: str = "numbers"
+    collapse: bool = False  # composites as boxes: a network's graph fits the page
 
 
 EXAMPLES = (
@@ -35,7 +36,7 @@ EXAMPLES = (
     Example("eshikaku", "The E資格 2-3-2 network: ReLU, softmax, cross entropy",
             "softmax_with_loss(relu(x @ W1 + b1) @ W2 + b2, t)",
             {"x": "1,5", "W1": "0.1,0.3,0.5;0.2,0.4,0.6", "b1": "0.1,0.2,0.3",
-             "W2": "0.1,0.4;0.2,0.5;0.3,0.6", "b2": "0.1,0.2", "t": "0,1"}),
+             "W2": "0.1,0.4;0.2,0.5;0.3,0.6", "b2": "0.1,0.2", "t": "0,1"}, collapse=True),
     Example("micrograd", "micrograd's neuron: tanh(x1·w1 + x2·w2 + b)",
             "tanh(x1*w1 + x2*w2 + b)",
             {"x1": "2", "w1": "-3", "x2": "0", "w2": "1", "b": "6.8813735870195432"}),

@@ -41,7 +41,7 @@ def words(lang):
 def _examples(lang):
     _ = translator(lang)
     return [{"key": e.key, "title": _(e.title), "expr": e.expr, "values": e.values,
-             "labels": e.labels} for e in EXAMPLES]
+             "labels": e.labels, "collapse": e.collapse} for e in EXAMPLES]
 
 
 @cache

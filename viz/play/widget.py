@@ -156,6 +156,7 @@ class Playground:
             return
         self.values.update(example.values)
         self.labels = self.labels_buttons.value = example.labels
+        self.collapse = self.boxes.value = example.collapse
         self.examples.value = ""
         self.set(example.expr)
 

@@ -348,6 +348,7 @@
     fields.textContent = "";
     order = [];
     document.querySelector("input[name=labels][value='" + ex.labels + "']").checked = true;
+    $("collapse").checked = ex.collapse;
     this.value = "";
     schedule(0);
   });
