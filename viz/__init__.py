@@ -5,6 +5,7 @@
     viz.draw(loss, collapse="sigmoid")   # a composite as one box
     viz.save(loss, "loss.png")           # .svg .png .pdf .dot
     viz.draw(loss, lang="ja")            # captions in Japanese, a CJK font named
+    viz.playground("sigmoid(x*w + b)", x=1, w=2, b=-1)   # type, see it drawn and stepped
 
 viz imports autograd's public API only; the engine never imports viz.  In IPython /
 Jupyter, importing viz makes Values and Tensors display as their graph (see
@@ -26,9 +27,18 @@ from viz.render import (
 
 __all__ = [
     "DotNotFoundError", "View", "build", "disable_notebook", "dot_available", "draw",
-    "enable_notebook", "export_html", "format_number", "pipe", "save", "svg_id", "to_digraph",
-    "to_svg",
+    "enable_notebook", "export_html", "format_number", "pipe", "playground", "save", "svg_id",
+    "to_digraph", "to_svg",
 ]
+
+
+def playground(expr="", **values):
+    """The playground in Jupyter: type an expression, see it drawn as the book draws it
+    and step its backward pass (viz.play.widget; `graphgrad serve` is the same in a
+    browser).  `values`: each variable's number, list or array; also `labels=` ('numbers',
+    'symbols', 'both'), `lang=` ('en', 'ja'), `collapse=True` (composites as boxes)."""
+    from viz.play.widget import playground as make
+    return make(expr, **values)
 
 
 def _auto_notebook():

@@ -60,7 +60,9 @@ def test_draw_images(capsys, tmp_path, suffix):
     (["x*y", "--at", "x=1"], "no value for 'y'"),
     (["log(x)", "--at", "x=0"], "log is defined only for x > 0"),
     (["1/x", "--at", "x=0"], "cannot compute"),
-    (["x**y", "--at", "x=1", "y=2"], "exponent of ** must be a number"),
+    (["a + b", "--at", "a=1,2", "b=1,2,3"], "they need the same length"),
+    (["x", "--at", "x=١"], "invalid character '١' (U+0661)"),
+    (["softmax(a)", "--at", "a=1,2"], "wrap it in sum(...) or mean(...)"),
     (["__import__('os')"], "unknown function '__import__'"),
     (["x.real", "--at", "x=1"], "attribute access"),
     (["x", "--at", "x=abc"], "not a number"),
@@ -72,6 +74,26 @@ def test_draw_bad_input(capsys, argv, message):
     assert code == 2 and out == ""
     assert message in err and "Traceback" not in err
     assert err.startswith("graphgrad draw: error:")
+
+
+def test_draw_the_books_expressions(capsys):
+    # the example: a vector value, softmax, sum
+    code, _, err = run(capsys, "draw", "sum(softmax(a) * a)", "--at", "a=1,2,3")
+    assert code == 0 and "f = 2.57521" in err
+    assert "∂f/∂a1 = -0.0517865" in err and "∂f/∂a3 = 0.947828" in err
+    # a variable exponent, and a matrix with @ (one node per array; labels: no gradient)
+    code, _, err = run(capsys, "draw", "x**y", "--at", "x=2", "y=3")
+    assert code == 0 and "∂f/∂y = 5.54518" in err
+    code, out, err = run(capsys, "draw", "softmax_with_loss(x @ W, t)", "--at", "x=1,2",
+                         "W=1,0;0,1", "t=0,1")
+    assert code == 0 and "∂L/∂W = [[0.268941, -0.268941]," in err and "∂L/∂t" not in err
+
+
+def test_draw_a_failed_operation_points_at_it(capsys):
+    code, _, err = run(capsys, "draw", "x + log(x - 2)", "--at", "x=1")
+    lines = err.splitlines()
+    assert code == 2 and "log is defined only for x > 0" in lines[0]
+    assert lines[-1].index("^") == lines[-2].index("log")
 
 
 def test_draw_error_points_at_the_position(capsys):
@@ -123,7 +145,6 @@ def test_the_output_is_never_named_like_a_variable(capsys):
     assert code == 0 and "g = 6" in err and "∂g/∂f = 2" in err and "∂f/∂f" not in err
     code, _, err = run(capsys, "draw", "f*g*h*F", "--at", "f=1", "g=2", "h=3", "F=4")
     assert "out = 24" in err and "∂out/∂F = 6" in err
-    assert draw.output_name(["f", "g", "h", "F", "out"]) == "out1"
     # sigmoid names its output y (figure 5-20): with a variable y it is renamed too
     code, _, err = run(capsys, "draw", "sigmoid(y)", "--at", "y=1")
     assert code == 0 and "f = 0.731059" in err and "∂f/∂y = 0.196612" in err

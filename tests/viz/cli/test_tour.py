@@ -170,3 +170,46 @@ def test_the_readmes_pictures_are_there_and_laid_out_as_they_say():
                 assert w > 3 * h, (picture, w, h)
             elif path.stem == "appendix-a":
                 assert h > w, (picture, w, h)
+
+
+def _files(folder):
+    return {p.name: p.read_bytes() for p in folder.iterdir()}
+
+
+@needs_dot
+def test_a_second_tour_copies_what_the_same_code_made(capsys, tmp_path, tour_cache,
+                                                      monkeypatch):
+    pytest.importorskip("sympy")
+    code, first_out, _ = run(capsys, "tour", "-o", str(tmp_path / "a"))
+    assert code == 0
+    (entry,) = (tour_cache / "tour").iterdir()  # one key: this code, dot, English
+    # the second tour derives nothing: the stepper's frames are never made again
+    from viz.cli import tour
+    made = tour.stepper_frames
+    monkeypatch.setattr(tour, "stepper_frames", lambda: pytest.fail("derived again"))
+    code, second_out, _ = run(capsys, "tour", "-o", str(tmp_path / "b"))
+    assert code == 0 and _files(tmp_path / "a") == _files(tmp_path / "b")
+    assert second_out.replace(str(tmp_path / "b"), str(tmp_path / "a")) == first_out
+    # another language, or other code, is another key
+    monkeypatch.setattr(tour, "stepper_frames", made)
+    code, _, _ = run(capsys, "tour", "-o", str(tmp_path / "c"), "--lang", "ja")
+    assert len(list((tour_cache / "tour").iterdir())) == 2
+    assert tour.tour_key(True) != tour.tour_key(False)
+
+
+@needs_dot
+def test_a_damaged_or_unwritable_cache_is_no_error(capsys, tmp_path, tour_cache,
+                                                   monkeypatch):
+    pytest.importorskip("sympy")
+    from viz.cli import tour
+    folder = tour_cache / "tour" / tour.tour_key(True)
+    folder.mkdir(parents=True)
+    (folder / "written.json").write_text("{not json", encoding="utf-8")
+    code, out, err = run(capsys, "tour", "-o", str(tmp_path / "a"))
+    assert code == 0, err
+    assert (tmp_path / "a" / "appendix-a-steps.html").stat().st_size > 10_000
+    blocked = tmp_path / "a-file"
+    blocked.write_text("not a folder", encoding="utf-8")
+    monkeypatch.setenv("GRAPHGRAD_CACHE", str(blocked))  # mkdir fails under a file
+    code, out, err = run(capsys, "tour", "-o", str(tmp_path / "b"))
+    assert code == 0 and "appendix-a-steps.html" in out, err
