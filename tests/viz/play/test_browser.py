@@ -88,20 +88,20 @@ def test_typing_redraws_without_reloading(page):
 def test_the_arrow_keys_step_the_player(page):
     _open(page)
     player = _player(page)
-    assert player.locator("#counter").inner_text() == "step 1 / 8"
+    assert player.locator("#counter").inner_text() == "frame 1 / 8"
     page.click("h1")  # the page has the keys, not the box
     page.keyboard.press("ArrowRight")
     page.keyboard.press("ArrowRight")
-    player.locator("#counter", has_text="step 3 / 8").wait_for()
+    player.locator("#counter", has_text="frame 3 / 8").wait_for()
     assert "Step 2" in player.locator("#headings [aria-current]").inner_text()
     page.keyboard.press("ArrowLeft")
-    player.locator("#counter", has_text="step 2 / 8").wait_for()
+    player.locator("#counter", has_text="frame 2 / 8").wait_for()
     page.keyboard.press("End")
-    player.locator("#counter", has_text="step 8 / 8").wait_for()
+    player.locator("#counter", has_text="frame 8 / 8").wait_for()
     # in the expression box the arrows move the caret: the player stays
     page.click("#expr")
     page.keyboard.press("ArrowLeft")
-    assert player.locator("#counter").inner_text() == "step 8 / 8"
+    assert player.locator("#counter").inner_text() == "frame 8 / 8"
 
 
 def test_a_shared_link_opens_exactly_that_state(page):
