@@ -17,10 +17,12 @@ from autograd.primitives import EXP, LOG, RECIPROCAL, RELU, SOFTMAX_CROSS_ENTROP
 
 __all__ = ["exp", "log", "reciprocal", "relu", "neg", "sub", "div", "mean", "var", "std",
            "absolute", "sigmoid", "tanh", "softmax", "cross_entropy_error",
-           "softmax_with_loss", "DELTA"]
+           "softmax_with_loss", "batch_norm", "upstream", "DELTA", "BN_EPS"]
 
 # The book's guard against log(0) in cross_entropy_error (chapter 4): log(y + 1e-7).
 DELTA = 1e-7
+# The book's ε inside Batch Normalization's square root (common/layers.py): 10e-7 = 1e-6.
+BN_EPS = 10e-7
 
 
 # ----------------------------------------------------------------------------- the book's steps
@@ -35,6 +37,10 @@ DELTA = 1e-7
 #   arrives  True: the step shows the gradients arriving at the composite's outputs
 #   upstream the book's name for the gradient arriving from above (sigmoid: dout)
 #   labels   the input slot, at this step's nodes, of the labels t_k (one-hot: Σ t_k = 1)
+#   at       instead of `sends`: the names of the quantities whose nodes the step covers
+#            (Batch Normalization's x̂, σ ...; an index is ignored: x̂1 is an x̂).  An
+#            unnamed node belongs to the quantity it goes on to compute (the Σ of μ to μ)
+#   result   the book's closed form the backward pass amounts to, stated in the last frame
 
 # section 5.5.2, figure 5-20
 SIGMOID_STEPS = (
@@ -90,6 +96,50 @@ SOFTMAX_STEPS = (
              "(1/S − t_k/exp(a_k))·exp(a_k) = y_k − t_k."},
 )
 
+
+# A layer's outputs y with the gradient dout arriving from above (autograd.functions.upstream)
+UPSTREAM_STEPS = (
+    {"heading": "dout", "sends": (("mul", 0), ("add", 0), ("add", 1), ("sum", 0)),
+     "text": "The gradient from above, dout, arrives at each output y: the layers above "
+             "are drawn as L = Σ dout·y, whose derivative with respect to y is dout."},
+)
+
+# section 6.3.1, figure 6-17 (Batch Normalization's graph, which the book quotes from
+# Frederik Kratzert's "Understanding the backward pass through Batch Normalization Layer"):
+# his steps number the nine nodes of the forward pass, so the backward pass runs from
+# step 9 down to step 1, and his step 0 adds up the two branches at x
+BATCH_NORM_STEPS = (
+    {"heading": "Step 9", "at": ("y",),
+     "text": "The “+” node, y = γx̂ + β, passes dout on unchanged to γx̂ and to β. β was "
+             "added to every sample, so its gradient is the sum over the batch: Σ dout."},
+    {"heading": "Step 8", "at": ("γx̂",),
+     "text": "The “×” node multiplies by the forward values swapped: towards x̂ by γ, "
+             "towards γ by x̂; γ was used by every sample, so ∂L/∂γ = Σ dout·x̂."},
+    {"heading": "Step 7", "at": ("x̂",),
+     "text": "The “×” node x̂ = (x − μ)·(1/σ): towards x − μ it multiplies by 1/σ, "
+             "towards 1/σ by x − μ. 1/σ fed every sample: its branches are summed."},
+    {"heading": "Step 6", "at": ("1/σ",),
+     "text": "The “/” node, 1/σ: ∂(1/σ)/∂σ = −1/σ², so the sum from above is multiplied "
+             "by −1/σ²."},
+    {"heading": "Step 5", "at": ("σ",),
+     "text": "σ = √(σ² + ε): the “**0.5” node multiplies by 1/(2σ), and the “+” node "
+             "passes the result on to σ² unchanged (ε is a constant)."},
+    {"heading": "Step 4", "at": ("σ²",),
+     "text": "σ² = (1/N)·Σ(x − μ)²: the “×” node multiplies by 1/N, and the Σ node "
+             "copies the gradient back to every sample (the backward pass of a sum)."},
+    {"heading": "Step 3", "at": ("(x − μ)²",),
+     "text": "The “**2” node multiplies by 2(x − μ)."},
+    {"heading": "Step 2", "at": ("x − μ",),
+     "text": "x − μ reached the output twice, through x̂ and through the square: its two "
+             "branches are summed. The “+” node passes the sum on to x and to −μ; −μ was "
+             "used by every sample, so its branches are summed, and “×(−1)” flips the "
+             "sign."},
+    {"heading": "Step 1", "at": ("μ",),
+     "text": "μ = (1/N)·Σx: the “×” node multiplies by 1/N and the Σ node copies the "
+             "gradient back to every sample. Each x reached the output twice, through x − μ "
+             "and through μ: its two branches are summed (step 0).",
+     "result": "∂L/∂x = (1/N)·γ·(1/σ)·(N·dout − Σdout − x̂·Σ(dout·x̂))"},
+)
 
 def _node(x, like=None):
     """Numbers become Values and arrays Tensors (constants), so functions take both."""
@@ -332,3 +382,90 @@ def _fused_softmax_with_loss(x, t, delta, shift):
     if t.ndim == 2:
         t = t.astype(x.data.dtype, copy=False)  # as the composite's constant: no upcast
     return apply(SOFTMAX_CROSS_ENTROPY_FUSED, x, t=t)
+
+
+# ----------------------------------------------------------------------------- chapter 6
+
+@composite("upstream", steps=UPSTREAM_STEPS)
+def upstream(y, dout):
+    """L = Σ dout·y: the layers above outputs `y` as one number whose gradient at y is
+    `dout`, the gradient the book's backward(dout) receives.  A layer with several
+    outputs (batch_norm over a list of Values) then has one output to draw and step.
+    `y` a Tensor (dout an array of its shape) or a list of Values (dout one number or
+    Value each; name them dout1, dout2 ... to see them in the algebra)."""
+    if _is_values(y):
+        if len(dout) != len(y):
+            raise ValueError(f"{len(dout)} upstream gradients for {len(y)} outputs")
+        total = None
+        for yk, dk in zip(y, dout):
+            term = _node(yk) * _node(dk)
+            total = term if total is None else total + term
+        return _named(total, "L")
+    y = _node(y)
+    return _named((y * np.asarray(dout, dtype=y.data.dtype)).sum(), "L")
+
+
+def _constant(value, name):
+    """A named constant leaf (the book's ε): drawn with its name, no gradient."""
+    c = _node(value)
+    if c.requires_grad or c.op is not None:
+        raise TypeError(f"{name} must be a number, got {type(value).__name__}")
+    c.name = name
+    return c
+
+
+@composite("batch_norm", steps=BATCH_NORM_STEPS)
+def batch_norm(x, gamma, beta, eps=BN_EPS):
+    """Batch Normalization over the batch axis (section 6.3.1): each feature of x
+    normalized by the mean μ and variance σ² of the batch, then scaled by γ and shifted by
+    β: y = γ·(x − μ)/√(σ² + ε) + β.
+
+    Recorded in the order of the book's figure 6-17 (Kratzert's graph): μ = (1/N)·Σx,
+    x − μ (which reaches the output twice), its square, σ² = (1/N)·Σ(x − μ)²,
+    σ = √(σ² + ε), 1/σ, x̂ = (x − μ)·(1/σ), γx̂, y = γx̂ + β; each quantity is named so
+    (x̂, σ ...), and BATCH_NORM_STEPS groups the backward pass into Kratzert's steps.  No
+    derivative is written here: the engine's chain rule through these nodes gives
+    ∂L/∂x = (1/N)·γ·(1/σ)·(N·dout − Σdout − x̂·Σ(dout·x̂)).
+
+    x: a Tensor (N, D...) normalized over axis 0, with gamma and beta of shape (D...) (or
+    numbers); or a list of N Values (one feature, drawn sample by sample), with gamma and
+    beta Values or numbers; then the output is the list y1 … yN and the quantities carry
+    the sample's index (x̂1, x1 − μ ...).  eps: the book's 10e-7."""
+    if _is_values(x):
+        return _batch_norm_values([_node(v) for v in x], _node(gamma), _node(beta), eps)
+    x = _node(x)
+    if x.ndim == 0 or x.shape[0] == 0:
+        raise ValueError(f"batch_norm needs a batch along axis 0, got shape {x.shape}")
+    inv_n = 1.0 / x.shape[0]
+    mu = _named(x.sum(axis=0) * inv_n, "μ")
+    xc = _named(x + mu * -1, "x − μ")
+    var = _named(_named(xc ** 2, "(x − μ)²").sum(axis=0) * inv_n, "σ²")
+    sigma = _named((var + eps) ** 0.5, "σ")
+    xhat = _named(xc * _named(reciprocal(sigma), "1/σ"), "x̂")
+    return _named(_named(gamma * xhat, "γx̂") + beta, "y")
+
+
+def _batch_norm_values(xs, gamma, beta, eps):
+    """batch_norm of one feature over a batch of Values, node by node: the Σ nodes are
+    chains of "+", and −μ is one node that every x_k − μ uses."""
+    n = len(xs)
+    if n == 0:
+        raise ValueError("batch_norm of an empty batch: the mean over no samples is "
+                         "undefined")
+
+    def total(items):
+        s = items[0]
+        for v in items[1:]:
+            s = s + v
+        return s
+
+    mu = _named(total(xs) * (1.0 / n), "μ")
+    neg_mu = mu * -1
+    xc = [_named(v + neg_mu, f"x{k} − μ") for k, v in enumerate(xs, 1)]
+    sq = [_named(c ** 2, f"(x{k} − μ)²") for k, c in enumerate(xc, 1)]
+    var = _named(total(sq) * (1.0 / n), "σ²")
+    sigma = _named((var + _constant(eps, "ε")) ** 0.5, "σ")
+    inv = _named(reciprocal(sigma), "1/σ")
+    xhat = [_named(c * inv, f"x̂{k}") for k, c in enumerate(xc, 1)]
+    return [_named(_named(gamma * h, f"γx̂{k}") + beta, f"y{k}")
+            for k, h in enumerate(xhat, 1)]

@@ -418,3 +418,75 @@ def test_against_torch(rng):
     np.testing.assert_allclose(out, tout.detach().numpy(), rtol=1e-10, atol=1e-12)
     np.testing.assert_allclose(dx, txb.grad.numpy(), rtol=1e-8, atol=1e-10)
     np.testing.assert_allclose(bn.dgamma, tg.grad.numpy(), rtol=1e-10)
+
+
+def test_batchnorm_records_the_batch_norm_composite(rng):
+    """Training records autograd.functions.batch_norm (one named call, the book's graph
+    inside); test mode normalizes with the running statistics, constants."""
+    layer = BatchNormalization(np.ones(3), np.zeros(3))
+    layer.forward(rng.normal(size=(5, 3)))
+    assert layer.graph.scope[0][0] == "batch_norm" and layer.graph.name == "y"
+    layer.forward(rng.normal(size=(2, 3)), train_flg=False)
+    assert not any(f[0] == "batch_norm" for f in layer.graph.scope)
+
+
+def test_batchnorm_running_statistics_against_torch(rng):
+    """The book's running statistics keep `momentum` of the old (torch's momentum is
+    1 − it) and average the batch variance over N, where torch's running_var takes the
+    unbiased N − 1: ours is torch's × (N − 1)/N.  With the same statistics, test mode is
+    torch's eval mode."""
+    torch = torch_or_skip()
+    gamma, beta = rng.uniform(0.5, 1.5, 4), rng.normal(size=4)
+    layer = BatchNormalization(gamma, beta, momentum=0.9)
+    mean, var = torch.zeros(4, dtype=torch.float64), torch.zeros(4, dtype=torch.float64)
+    n = 6
+    for _ in range(3):
+        x = rng.normal(size=(n, 4)) * 2 + 1
+        out = layer.forward(x)
+        tout = torch.nn.functional.batch_norm(
+            torch.tensor(x), mean, var, torch.tensor(gamma), torch.tensor(beta),
+            training=True, momentum=0.1, eps=layer.eps)
+        np.testing.assert_allclose(out, tout.numpy(), rtol=0, atol=1e-12)
+    np.testing.assert_allclose(layer.running_mean, mean.numpy(), rtol=1e-13)
+    np.testing.assert_allclose(layer.running_var, var.numpy() * (n - 1) / n, rtol=1e-13)
+    x = rng.normal(size=(3, 4))
+    tout = torch.nn.functional.batch_norm(
+        torch.tensor(x), torch.tensor(layer.running_mean), torch.tensor(layer.running_var),
+        torch.tensor(gamma), torch.tensor(beta), training=False, eps=layer.eps)
+    np.testing.assert_allclose(layer.forward(x, train_flg=False), tout.numpy(), rtol=0,
+                               atol=1e-12)
+
+
+class _Draws:
+    """A generator handing out chosen uniform draws: Dropout then keeps the units torch
+    kept (a draw of 1 is kept, 0 dropped)."""
+
+    def __init__(self, draws):
+        self.draws = draws
+
+    def random(self, shape):
+        assert shape == self.draws.shape
+        return self.draws
+
+
+def test_dropout_is_torchs_scaled_by_one_minus_the_ratio(rng):
+    """The book's Dropout keeps the kept units as they are and scales by (1 − p) at test
+    time; torch's (inverted dropout) divides the kept units by (1 − p) and leaves test
+    time alone.  With the units torch kept: ours = torch's × (1 − p), in training,
+    backward and test mode alike, so the two networks differ by that one factor."""
+    torch = torch_or_skip()
+    p = 0.3
+    x, dout = rng.normal(size=(40, 30)), rng.normal(size=(40, 30))
+    tx = torch.tensor(x, requires_grad=True)
+    torch.manual_seed(0)
+    tout = torch.nn.functional.dropout(tx, p, training=True)
+    tout.backward(torch.tensor(dout))
+    kept = tout.detach().numpy() != 0
+    layer = Dropout(p)
+    layer._rng = _Draws(kept.astype(float))
+    np.testing.assert_allclose(layer.forward(x), tout.detach().numpy() * (1 - p),
+                               rtol=1e-15)
+    np.testing.assert_allclose(layer.backward(dout), tx.grad.numpy() * (1 - p), rtol=1e-15)
+    teval = torch.nn.functional.dropout(torch.tensor(x), p, training=False)
+    np.testing.assert_allclose(layer.forward(x, train_flg=False),
+                               teval.numpy() * (1 - p), rtol=1e-15)

@@ -265,3 +265,35 @@ def test_mnist_accuracy_matches_the_numpy_implementation(mnist_dir, capsys):
         print()
     assert abs(results["engine"][1] - results["numpy"][1]) <= 0.005
     assert results["engine"][1] > 0.92 and results["engine"][0] > 0.99
+
+
+def test_multi_layer_net_with_batchnorm_is_the_books_order_and_torchs_gradient(data):
+    """MultiLayerNetExtend's layers in the book's order (Affine, BatchNorm, activation,
+    Dropout per hidden layer), and its gradient() that of the same network in PyTorch
+    (batch_norm in training mode, ε = 10e-7), every parameter, to 1e-9."""
+    torch = pytest.importorskip("torch", reason="PyTorch is an optional oracle "
+                                "(pip install torch==2.13.0)")
+    x, t = data
+    net = MultiLayerNet(5, [4, 4], 3, use_batchnorm=True, use_dropout=True,
+                        weight_init_std="he", seed=2)
+    assert list(net.layers) == [f"{k}{i}" for i in (1, 2) for k in (
+        "Affine", "BatchNorm", "Activation_function", "Dropout")] + ["Affine3"]
+    for k in ("gamma1", "beta1"):  # γ = 1, β = 0 to start with, as in the book
+        np.testing.assert_array_equal(net.params[k], np.ones(4) if k[0] == "g" else 0)
+    net.params["gamma1"][...] = [0.5, 1.5, 2.0, 1.0]
+    net.params["beta2"][...] = [0.1, -0.2, 0.3, 0.0]
+    for i in (1, 2):  # keep every unit: the gradient is then deterministic
+        net.layers[f"Dropout{i}"].dropout_ratio = 0.0
+    grads = net.gradient(x, t)
+    tp = {k: torch.tensor(v, requires_grad=True) for k, v in net.params.items()}
+    h = torch.tensor(x)
+    for i in (1, 2):
+        h = h @ tp[f"W{i}"] + tp[f"b{i}"]
+        h = torch.nn.functional.batch_norm(h, None, None, tp[f"gamma{i}"], tp[f"beta{i}"],
+                                           training=True, eps=10e-7)
+        h = torch.relu(h)
+    loss = torch.nn.functional.cross_entropy(h @ tp["W3"] + tp["b3"], torch.tensor(t))
+    loss.backward()
+    assert net.loss(x, t, train_flg=True) == pytest.approx(loss.item(), rel=1e-12)
+    for k, g in grads.items():
+        np.testing.assert_allclose(g, tp[k].grad.numpy(), rtol=0, atol=1e-9, err_msg=k)

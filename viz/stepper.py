@@ -419,6 +419,7 @@ class _Replay:
         self.order = {vn.id: k for k, vn in enumerate(view.nodes)}  # forward order
         self.name = _Names(view)
         self.one_hot = None  # the one-hot relation frames() found, if it did
+        self.result = None  # the closed form a stepped composite declares (batch_norm's)
         self.headings = {}  # unit -> its heading, when it needs more than the declared one
         self.lang = view.lang
         self._ = translator(view.lang)
@@ -483,6 +484,8 @@ def frames(root, *, expand=None, collapse=None, depth=None, symbolic=None, given
                 raise RuntimeError("symbolic steps are not aligned with the numeric ones")
     r = _Replay(root, view, sg, dict(draw_options, rankdir=rankdir), seed_name)
     r.one_hot = inferred
+    r.result = next((spoken(u.spec["result"], r._) for u in found
+                     if u.spec and u.spec.get("result")), None)
     r.headings = _headings(r, found)
     count = len(found) + 2
     result = [_forward_frame(r, count)]
@@ -863,7 +866,7 @@ def _final_frame(r, count, declared):
                 numeric = f"{put} = {numeric}"
             results.append((name, sym))
         w.row(f"∂{r.rname}/∂{name}", numeric, sym)
-    statement = _statement(r.rname, results)
+    statement = _statement(r.rname, results) or r.result
     title = _("Result: {statement}").format(statement=statement) if statement else \
         _("All gradients")
     if statement and declared:

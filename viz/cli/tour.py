@@ -4,7 +4,9 @@ Prints the apple-and-orange shopping graph's price (715) and every gradient, the
 the book's graphs into a folder: the shopping graph, sigmoid opened up and as one box,
 appendix A's Softmax-with-Loss, and the appendix-A backward pass as a step-by-step HTML
 player: the Cross Entropy Error layer, then the book's Steps 1 to 6 with the branches summed
-at 1/S and at each exp(a_k), ending in ∂L/∂a_k = y_k − t_k, in numbers and in symbols.
+at 1/S and at each exp(a_k), ending in ∂L/∂a_k = y_k − t_k, in numbers and in symbols;
+and Batch Normalization's backward pass (figure 6-17) in Kratzert's steps 9 to 1, ending in
+its closed form.
 The symbols need sympy (`./run demo` installs it): without it the tour stops at once,
 saying so, rather than write a stepper without them.  The last line says how to run
 `graphgrad` from here on.  `--lang ja`: the printout, the drawings (リンゴ, 消費税 ...) and
@@ -41,6 +43,7 @@ DRAWINGS = [
 def _stem(name, options):
     return f"{name}-symbols" if options.get("labels") == "symbols" else name
 STEPPER = "appendix-a-steps.html"
+BN_STEPPER = "batchnorm-steps.html"
 # set by ./run to the path the user typed for it, so the tour can say how to get back
 RUN_VAR = "GRAPHGRAD_RUN"
 # where the tour keeps the files it made, to copy them next time instead of deriving
@@ -113,6 +116,7 @@ def _draw_all(out, have_dot):
         written.append((" ".join(p.name for p in paths), _(about)))
     if have_dot:
         written.append(_stepper(out))
+        written.append(_batch_norm_stepper(out))
     _to_cache(key, out, written)
     return written
 
@@ -156,7 +160,7 @@ def run(args):
     need_sympy()
     out = Path(args.out or "graphgrad-out")
     output_dir(out, "-o", [f"{_stem(n, o)}.{f}" for n, _about, o in DRAWINGS
-                           for f in ("svg", "png", "dot")] + [STEPPER])
+                           for f in ("svg", "png", "dot")] + [STEPPER, BN_STEPPER])
     _print_price()
     have_dot = dot_available()
     written = _draw_all(out, have_dot)
@@ -258,5 +262,27 @@ def _keep(path, data):
             pass
 
 
-__all__ = ["DRAWINGS", "NAMES", "apple_orange", "cache_dir", "how_to_run", "need_sympy", "run",
-           "stepper_frames", "tour_key"]
+def batch_norm_frames():
+    """Batch Normalization's backward pass (autograd.examples.batch_norm_example, figure
+    6-17 over a batch of four), top to bottom; numbers only: the closed form it ends in
+    is the composite's declared result, and the algebra of every step takes sympy long."""
+    from autograd import examples
+    from viz.stepper import frames
+    return frames(examples.batch_norm_example(), symbolic=False, rankdir="TB",
+                  lang=current())
+
+
+def _batch_norm_stepper(out):
+    from viz.html import export_html
+    fs = batch_norm_frames()
+    with atomic_path(out / BN_STEPPER) as tmp:
+        export_html(fs, tmp, title=_("Batch Normalization (figure 6-17), backward step by "
+                                     "step"))
+    result = fs[-1].title.removeprefix(_("Result: {statement}").format(statement=""))
+    return BN_STEPPER, _("Batch Normalization's backward pass in Kratzert's {first} … "
+                         "{last}, ending in {result} (open in a browser)").format(
+        first=fs[2].heading, last=fs[-2].heading, result=result)
+
+
+__all__ = ["BN_STEPPER", "DRAWINGS", "NAMES", "apple_orange", "batch_norm_frames",
+           "cache_dir", "how_to_run", "need_sympy", "run", "stepper_frames", "tour_key"]

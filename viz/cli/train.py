@@ -124,6 +124,13 @@ def add_parser(sub):
                    "on a busy machine more threads wait on each other; 0 leaves BLAS as "
                    "numpy loaded it)"))
     p.add_argument("--no-progress", action="store_true", help=_("no progress bar"))
+    p.add_argument("--batchnorm", action="store_true",
+                   help=_("instead, the book's batch_norm_test.py (figure 6-19): networks "
+                          "with and without Batch Normalization over 16 weight scales; "
+                          "writes batchnorm.png and batchnorm.json"))
+    p.add_argument("--scales", type=int, default=16, metavar="N",
+                   help=_("--batchnorm: how many of the book's 16 weight scales (default "
+                          "all; fewer is quicker)"))
     return p
 
 
@@ -578,6 +585,9 @@ def run(args, out=None, err=None):
     out = out or sys.stdout
     err = err or sys.stderr
     try:
+        if getattr(args, "batchnorm", False):
+            from viz.cli import batchnorm_test
+            return batchnorm_test.run(args, out, err)
         return _train(args, out, err)
     except CommandError as e:
         err.write(_("{prog}: error: {message}").format(prog="graphgrad train", message=e)

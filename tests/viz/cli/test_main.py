@@ -107,7 +107,7 @@ BAD_INPUT = [
     (XY + ["--digits", "0"], "--digits must be between 1 and 17, got 0", 2),
     (XY + ["--depth", "-1"], "--depth must be 0 or more, got -1", 2),
     (XY + ["--expand", "nosuch"], "--expand nosuch: no composite of that name; the "
-     "composites are: all, abs, cross_entropy_error, div", 2),
+     "composites are: all, abs, batch_norm, cross_entropy_error, div", 2),
     (XY + ["--collapse", "nosuch"], "--collapse nosuch: no composite of that name", 2),
     (XY + ["--collapse", "sigmoid", "--expand", "sigmoid"],
      "--collapse sigmoid and --expand sigmoid contradict each other", 2),
@@ -171,6 +171,21 @@ BAD_INPUT = [
     (CHECK + ["--draw", "out.jpeg"], "--draw out.jpeg: cannot tell the format from the "
      "name; use .svg, .png, .pdf, .dot", 2),
     (CHECK + ["--draw", "{ro}/c.svg"], "--draw {ro}/c.svg: cannot write in {ro}", 2),
+    (["train", "--batchnorm", "--dataset", "xor"], "--batchnorm is the book's MNIST "
+     "experiment; --dataset xor is not taken", 2),
+    (["train", "--batchnorm", "--hidden", "50"], "--batchnorm trains the book's two "
+     "networks its own way; it does not take --hidden (it takes --scales", 2),
+    (["train", "--batchnorm", "--iters", "5", "--check-grad"], "does not take --iters, "
+     "--check-grad", 2),
+    (["train", "--batchnorm", "--scales", "0"], "--scales must be between 1 and 16, got 0",
+     2),
+    (["train", "--batchnorm", "--seed", "-1"], "--seed must be 0 or more, got -1", 2),
+    (["train", "--batchnorm", "--out", "a-file"], "--out a-file: is a file, not a "
+     "directory", 2),
+    (["train", "--batchnorm", "--out", "{ro}/bn"], "--out {ro}/bn: cannot write in {ro}",
+     2),
+    (["train", "--batchnorm", "--data-dir", "/nope"], "--data-dir /nope: no such "
+     "directory", 2),
 ]
 
 

@@ -85,6 +85,13 @@ def test_the_tours_stepper_is_appendix_a_in_the_books_steps(capsys, tmp_path):
     assert data[-1]["title"] == "Result: ∂L/∂a_k = y_k − t_k"
     text = " ".join(d["html"] for d in data)
     assert "node's output" not in text and "the constant" not in text
+    # and Batch Normalization's page beside it: Kratzert's steps 9 … 1, the closed form
+    assert "Kratzert's Step 9 … Step 1, ending in ∂L/∂x = (1/N)·γ·(1/σ)·(N·dout" in out
+    bn = _frames_in((tmp_path / "batchnorm-steps.html").read_text(encoding="utf-8"))
+    assert [d["heading"] for d in bn] == ["Forward pass", "dout"] + [
+        f"Step {k}" for k in range(9, 0, -1)] + ["Result"]
+    assert bn[-1]["title"].startswith("Result: ∂L/∂x = (1/N)·γ·(1/σ)")
+    assert "0.2783 + 0.1265 = 0.4048" in {d["heading"]: d["html"] for d in bn}["Step 2"]
 
 
 def test_the_tours_stepper_does_not_depend_on_what_else_is_installed(monkeypatch):
@@ -140,6 +147,9 @@ def test_the_tour_in_japanese(capsys, tmp_path):
     text = " ".join(d["html"] for d in data)
     for english in ("upstream", "sent to", "Forward", "node", "The ", "sum:"):
         assert english not in text, english
+    bn = (tmp_path / "batchnorm-steps.html").read_text(encoding="utf-8")
+    assert '<html lang="ja">' in bn and "ステップ9" in bn and "上流から伝わった微分 dout" in bn
+    assert "Kratzert のステップ9〜ステップ1の順にたどり" in out
     svg = (tmp_path / "apple-orange.svg").read_text(encoding="utf-8")
     assert "リンゴの個数" in svg and "消費税" in svg and "支払金額" in svg
     assert re.search(r'font-family="[^"]*Noto Sans CJK JP', svg)
