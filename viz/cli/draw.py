@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import math
+import re
 import sys
 from pathlib import Path
 
@@ -218,6 +219,34 @@ def output_name(variables):
     return next(n for n in names if n not in taken)
 
 
+# the engine's DomainError begins "op(inputs): " or "backward of op(inputs): "
+_DOMAIN = re.compile(r"(backward of )?(\w+)\(([^()]*)\): ")
+
+
+def _why(op):
+    """Why an input is outside `op`'s domain, said in the command's language."""
+    return {"log": _("log takes positive numbers only"),
+            "reciprocal": _("it would divide by 0"),
+            "pow": _("a negative number to a fractional power, or 0 to a negative one, is "
+                     "not a real number")}.get(op)
+
+
+def domain_said(e):
+    """An engine's DomainError in the command's language: the engine's own English for
+    English, else the op and its inputs as the engine names them, and why."""
+    m = _DOMAIN.match(str(e))
+    if current() == "en" or m is None:
+        return str(e)
+    backward, op, inputs = m.groups()
+    call = f"{op}({inputs})"
+    if backward:
+        return _("the derivative of {call} is infinite or undefined here").format(call=call)
+    why = _why(op)
+    if why is None:
+        return _("{call} cannot be computed").format(call=call)
+    return _("{call} is not defined: {why}").format(call=call, why=why)
+
+
 def _g(x):
     return f"{x:.6g}"
 
@@ -232,7 +261,7 @@ def _compute(args):
     except (DomainError, ArithmeticError, ValueError, TypeError) as e:
         raise CommandError(_("cannot compute {expr} at {point}: {reason}").format(
             expr=repr(args.expr), point=" ".join(args.at) or _("no point"),
-            reason=e)) from None
+            reason=domain_said(e) if isinstance(e, DomainError) else e)) from None
     recorded = root.requires_grad
     if args.steps and not recorded:
         raise CommandError(_("--steps: the expression has no variables, so there is no "
@@ -247,7 +276,7 @@ def _compute(args):
             root.backward()
         except (DomainError, ArithmeticError) as e:
             raise CommandError(_("the gradient is undefined at this point: {reason}").format(
-                reason=e)) from None
+                reason=domain_said(e) if isinstance(e, DomainError) else e)) from None
         lines += [f"∂{root.name}/∂{n} = {_g(variables[n].grad)}"
                   for n in expression.variables]
     if not math.isfinite(root.data):
