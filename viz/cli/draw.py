@@ -231,7 +231,7 @@ def _why(op):
                      "not a real number")}.get(op)
 
 
-def domain_said(e):
+def _domain_said(e):
     """An engine's DomainError in the command's language: the engine's own English for
     English, else the op and its inputs as the engine names them, and why."""
     m = _DOMAIN.match(str(e))
@@ -261,7 +261,7 @@ def _compute(args):
     except (DomainError, ArithmeticError, ValueError, TypeError) as e:
         raise CommandError(_("cannot compute {expr} at {point}: {reason}").format(
             expr=repr(args.expr), point=" ".join(args.at) or _("no point"),
-            reason=domain_said(e) if isinstance(e, DomainError) else e)) from None
+            reason=_domain_said(e) if isinstance(e, DomainError) else e)) from None
     recorded = root.requires_grad
     if args.steps and not recorded:
         raise CommandError(_("--steps: the expression has no variables, so there is no "
@@ -276,7 +276,7 @@ def _compute(args):
             root.backward()
         except (DomainError, ArithmeticError) as e:
             raise CommandError(_("the gradient is undefined at this point: {reason}").format(
-                reason=domain_said(e) if isinstance(e, DomainError) else e)) from None
+                reason=_domain_said(e) if isinstance(e, DomainError) else e)) from None
         lines += [f"∂{root.name}/∂{n} = {_g(variables[n].grad)}"
                   for n in expression.variables]
     if not math.isfinite(root.data):
