@@ -77,8 +77,10 @@ def draw(report, *, rankdir="auto", title=None, fmt=None, lang=None, **options):
         else the locale's).
     options: expand=, collapse=, depth=, preview= for the graph (viz.model.build), the
         rest for viz.dot.to_digraph (fontsize=, legend= ...)."""
+    # the graph's own words (an op's tooltip: its formula) in the caption's language
     built = {k: options.pop(k) for k in BUILD_OPTIONS if k in options}
-    _ = translator(language(lang))
+    built["lang"] = language(lang)
+    _ = translator(built["lang"])
     # a parameter stands by the op that uses it (W2 in the middle of the network), not in
     # the inputs' column: its edge, the one a note is written on, stays short
     options.setdefault("align_inputs", False)
@@ -389,7 +391,8 @@ class _Chain:
         inner = build(r.graph, seed=_seed(r), grads=True, fmt=self.view.format,
                       **self.options)
         self.opened, self.opened_id = r, cid
-        self.view.clusters.append(Cluster(cid, f"{name} (opened)", None, 0))
+        opened = self.say("{name} (opened)").format(name=name)
+        self.view.clusters.append(Cluster(cid, opened, None, 0))
         for c in inner.clusters:
             self.view.clusters.append(Cluster(f"{cid}_{c.id}", c.label, f"{cid}_{c.parent}"
                                               if c.parent else cid, c.depth + 1))

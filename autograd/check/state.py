@@ -100,7 +100,8 @@ def _where(exc):
     frames = traceback.extract_tb(exc.__traceback__)
     for f in reversed(frames):
         if not hidden(f.filename):
-            return f"{f.filename}:{f.lineno} in {f.name}"
+            return Message("location", "{path}:{line} in {function}", path=f.filename,
+                           line=f.lineno, function=f.name)
     return "<unknown>"
 
 

@@ -340,6 +340,26 @@ def test_the_drawing_in_japanese():
     assert "db wrong" in english and "yours (2,) [" in english
 
 
+@pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz's dot is not installed")
+def test_the_graphs_own_words_in_japanese_too():
+    """The ops' tooltips (their formulas) and the opened layer's box speak the caption's
+    language: no English sentence left in a Japanese drawing (issue 20)."""
+    from tests.viz.cli.helpers import english_left, svg_words
+    from viz.render import pipe
+    rng = np.random.default_rng(0)
+    x, t = rng.normal(size=(6, 5)), rng.integers(0, 3, 6)
+    bad = T.TwoLayerNet((5, 4, 3), np.random.default_rng(1), relu=T.ReluMaskFromDout)
+    network = svg_words(pipe(draw(check_network(bad, x, t), lang="ja"), "svg").decode())
+    assert "Relu1（開いたところ）" in network
+    layer = svg_words(pipe(draw(check_layer(T.ReluNoMask(), rng.normal(size=(4, 3))),
+                                lang="ja"), "svg").decode())
+    assert "copy: ∂y/∂x = 1（同じ値を持つ新しい配列）" in layer
+    for said in (network, layer):
+        assert english_left(said) == [], said
+    english = svg_words(pipe(draw(check_network(bad, x, t)), "svg").decode())
+    assert "Relu1 (opened)" in english and english_left(english)  # the test sees English
+
+
 def test_in_jupyter_the_report_speaks_the_notebooks_language():
     import viz.check
     shell, fmt = _html_shell()

@@ -95,7 +95,7 @@ def find_class(module, name, path):
     if not hasattr(module, name):
         defined = _classes(module)
         listed = _("; it defines {names}").format(names=", ".join(defined)) if defined else \
-            "; it defines no class"
+            _("; it defines no class")
         raise CommandError(_("{path}: no class {name}{listed}").format(
             path=path, name=name, listed=listed))
     cls = getattr(module, name)

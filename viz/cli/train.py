@@ -415,7 +415,7 @@ def _counting_losses(net, options):
     from tqdm import tqdm
 
     total = 2 * sum(int(p.size) for p in net.params.values())
-    bar = tqdm(total=total, desc=_("numerical gradient"), unit=" loss", leave=False,
+    bar = tqdm(total=total, desc=_("numerical gradient"), unit=_(" loss"), leave=False,
                dynamic_ncols=True, **options)
     loss = net.loss
 
@@ -476,7 +476,7 @@ class _Session:
         self.args, self.net, self.out = args, net, out
         self.history = History()
         self.params_path = os.path.join(args.out, "params.npz")
-        self.bar = tqdm(total=args.iters, unit="it", dynamic_ncols=True,
+        self.bar = tqdm(total=args.iters, unit=_("it"), dynamic_ncols=True,
                         **_bar_options(args, err))
         self.checked = 0  # losses looked at for the first non-finite one
 
@@ -490,10 +490,12 @@ class _Session:
         at = history.iteration[-1]
         boundary = at % history.iter_per_epoch == 0
         if not boundary or (len(history.iteration) - 1) % self.args.log_every == 0:
-            self.log(f"train acc, test acc | {history.train_acc[-1]:.4f}, "
-                     f"{history.test_acc[-1]:.4f}")
+            # the line of the book's train_neuralnet.py, in the command's language
+            self.log(_("train acc, test acc | {train}, {test}").format(
+                train=f"{history.train_acc[-1]:.4f}", test=f"{history.test_acc[-1]:.4f}"))
         self._diverged(history.loss)
-        self.bar.set_postfix_str(f"test acc {history.test_acc[-1]:.4f}", refresh=False)
+        self.bar.set_postfix_str(_("test acc {accuracy}").format(
+            accuracy=f"{history.test_acc[-1]:.4f}"), refresh=False)
 
     def _diverged(self, loss):
         """Say once where the loss stopped being a number."""

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.viz.cli.helpers import needs_dot, run
+from tests.viz.cli.helpers import english_left, help_of, needs_dot, run, svg_words
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -371,3 +371,36 @@ def test_check_speaks_japanese_under_lang_ja(capsys, layers, monkeypatch):
                                          "ファイルはありません")
     code, _, err = run(capsys, "check", "layers.py:Nope")
     assert code == 2 and "クラス Nope がありません。定義されているクラス: " in err
+
+
+# what `check` shows as code: the gradients, the layers, the example in its help
+CHECK_NAMES = ("dx", "dy", "dW", "db", "class", "Affine", "Relu", "AffineRight", "ReluNoMask",
+               "MulLayer", "Crashes", "Exits", "Noisy", "NotALayer")
+
+
+@needs_dot
+def test_check_leaves_no_english_sentence_under_lang_ja(capsys, layers):
+    """Issue 20: the help, the report of a right, a wrong and a crashing layer, the
+    drawing (its caption, notes and the ops' tooltips) and the refusals, all Japanese;
+    what Python itself said of the learner's exception is quoted as it said it."""
+    class Crashes:  # the learner's slip, as Python words it
+        pass
+    try:
+        _ = Crashes().nothing
+    except AttributeError as e:
+        python_said = str(e)
+    said = [help_of(capsys, "check", "--lang", "ja")]
+    for name in ("AffineRight", "Affine", "ReluNoMask", "Crashes", "MulLayer"):
+        code, out, err = run(capsys, "check", f"layers.py:{name}", "--draw", f"{name}.svg",
+                             "--lang", "ja")
+        assert code == (0 if name == "AffineRight" else 1) and err == ""
+        said += [out, svg_words((layers / f"{name}.svg").read_text(encoding="utf-8"))]
+    assert "layers.py の " in said[-4] and "行目、backward の中）" in said[-4]
+    (layers / "empty.py").write_text("x = 1\n")
+    for target in ("nope.py:Relu", "layers.py:Nope", "empty.py:Relu", "layers.py"):
+        code, _, err = run(capsys, "check", target, "--lang", "ja")
+        assert code == 2 and err.startswith("graphgrad check: エラー: ")
+        said.append(err)
+    assert "クラスがひとつも定義されていません" in said[-2]
+    for text in said:
+        assert english_left(text.replace(python_said, ""), CHECK_NAMES) == [], text

@@ -1,7 +1,7 @@
 """`graphgrad draw` (viz.cli.draw): the numbers, the drawing, its options and files."""
 import pytest
 
-from tests.viz.cli.helpers import needs_dot, run
+from tests.viz.cli.helpers import english_left, help_of, needs_dot, page_words, run, svg_words
 from viz.cli import draw
 
 
@@ -209,3 +209,56 @@ def test_draw_labels_symbols(capsys):
     with pytest.raises(SystemExit) as exit_:
         run(capsys, "draw", "x", "--at", "x=1", "--labels", "words")
     assert exit_.value.code == 2 and "invalid choice" in capsys.readouterr().err
+
+
+# ----------------------------------------------------------------------------- in Japanese
+
+# what `draw` shows as code: its functions and composites, the --labels choices
+DRAW_NAMES = ("exp", "log", "reciprocal", "relu", "sigmoid", "tanh", "sub", "div", "abs",
+              "mean", "neg", "std", "var", "all", "numbers", "symbols", "both")
+
+
+@needs_dot
+def test_draw_speaks_japanese_under_lang_ja(capsys, tmp_path):
+    """Issue 20: --lang ja leaves no English sentence in what `draw` prints, draws or steps
+    through, nor in its refusals of options and of points outside a function's domain
+    (the expression parser's own refusals are viz.expr's)."""
+    said = [help_of(capsys, "draw", "--lang", "ja")]
+    g, steps = tmp_path / "g.svg", tmp_path / "s.html"
+    code, out, err = run(capsys, "draw", "sigmoid(w*x + b) - x/y", "--at", "w=2", "x=1",
+                         "b=-1", "y=4", "z=0", "--expand", "all", "-o", str(g), "--steps",
+                         str(steps), "--lang", "ja")
+    assert code == 0 and f"{g} を書き出しました" in out and "式に現れない変数: z" in out
+    said += [out, err, svg_words(g.read_text(encoding="utf-8")),
+             page_words(steps.read_text(encoding="utf-8"))]
+    assert "sigmoid" in said[-2] and "上流から伝わった微分" in said[-1]
+    code, out, err = run(capsys, "draw", "exp(x)", "--at", "x=1000", "-o", str(g),
+                         "--lang", "ja")
+    assert code == 0 and "注意: 値が有限ではありません" in out
+    said += [out, err]
+    refusals = {  # a point outside a domain, forward and backward; options
+        ("1/x", "--at", "x=0"): "reciprocal(x=0.0) は定義されません。0 で割ることになります",
+        ("log(x)", "--at", "x=-1"): "log(x=-1.0) は定義されません。log に渡せるのは正の数だけ",
+        ("x**-1", "--at", "x=0"): "pow(x=0.0) は定義されません。負の数の小数乗や、0 の負の数乗",
+        ("x**0.5", "--at", "x=0"): "この点では微分が定義されません: pow(x=0.0) の微分が無限大",
+        ("x", "--at", "x=1", "-o", "g.jpeg"): "名前から形式を判断できません",
+        ("x", "--at", "x=1", "--digits", "0"): "--digits は 1 から 17 までで指定",
+        ("x", "--at", "x=1", "--expand", "nosuch"): "その名前の合成関数はありません",
+        ("2*3", "--steps", "s.html"): "式に変数がないため",
+    }
+    for argv, japanese in refusals.items():
+        code, out, err = run(capsys, "draw", *argv, "--lang", "ja")
+        assert code == 2 and out == "" and err.startswith("graphgrad draw: エラー: ")
+        assert japanese in err, err
+        said.append(err)
+    for text in said:
+        assert english_left(text, DRAW_NAMES) == [], text
+
+
+def test_the_engines_domain_errors_stay_as_they_were_in_english(capsys):
+    code, _, err = run(capsys, "draw", "log(x)", "--at", "x=-1")
+    assert code == 2 and err == ("graphgrad draw: error: cannot compute 'log(x)' at x=-1: "
+                                 "log(x=-1.0): log is defined only for x > 0, got -1.0\n")
+    code, _, err = run(capsys, "draw", "x**0.5", "--at", "x=0")
+    assert code == 2 and err.startswith("graphgrad draw: error: the gradient is undefined "
+                                        "at this point: backward of pow(x=0.0): ")

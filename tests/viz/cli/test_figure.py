@@ -3,7 +3,7 @@ import re
 
 import pytest
 
-from tests.viz.cli.helpers import needs_dot, run
+from tests.viz.cli.helpers import english_left, help_of, needs_dot, run, svg_words
 from viz import figures
 
 
@@ -130,3 +130,33 @@ def test_figure_list_in_japanese(capsys):
     assert rows["apple"].endswith("  支払金額 = リンゴ × リンゴの個数 × 消費税、微分つき")
     assert rows["appendix-a"].startswith(
         "図A-5 のグラフ（a = (0.3, 2.9, 4)）、--labels symbols: A-5")
+
+
+# what `figure` shows as code: the layers' and composites' names in the book's figures,
+# the --format and --labels choices
+FIGURE_NAMES = ("svg", "png", "pdf", "dot", "numbers", "symbols", "both", "all", "sigmoid",
+                "exp", "log", "softmax", "DeZero")
+
+
+@needs_dot
+def test_figure_speaks_japanese_under_lang_ja(capsys, tmp_path):
+    """Issue 20: --lang ja leaves no English sentence in `figure`'s help, list, notes and
+    errors, nor in any figure drawn (its captions, labels and tooltips), in both labels."""
+    said = [help_of(capsys, "figure", "--lang", "ja")]
+    code, out, _ = run(capsys, "figure", "--list", "--lang", "ja")
+    said.append(out)
+    for labels in ("numbers", "symbols"):
+        code, out, err = run(capsys, "figure", "all", "--labels", labels, "--format", "svg",
+                             "-o", str(tmp_path / labels), "--lang", "ja")
+        assert code == 0 and out.count("を書き出しました") == len(figures.names())
+        said += [out, err] + [svg_words(p.read_text(encoding="utf-8"))
+                              for p in sorted((tmp_path / labels).glob("*.svg"))]
+    assert "注意: affine は配列のグラフなので、数値で描きます" in said[-len(figures.names()) - 2]
+    for argv in (["pear"], [], ["affine", "--labels", "symbols"], ["apple", "--dpi", "0"]):
+        code, out, err = run(capsys, "figure", *argv, "-o", str(tmp_path), "--lang", "ja")
+        assert code == 2 and err.startswith("graphgrad figure: エラー: ")
+        said.append(err)
+    for text in said:
+        # the book's names: Cross Entropy Error (a layer), Deep Learning (the title)
+        text = text.replace("Cross Entropy Error", "").replace("Deep Learning", "")
+        assert english_left(text, FIGURE_NAMES) == [], text

@@ -20,6 +20,17 @@ def test_no_command_prints_help(capsys):
     assert code == 2 and all(c in out for c in COMMANDS)
 
 
+def test_graphgrad_alone_speaks_japanese_under_lang_ja(capsys):
+    """Issue 20: `graphgrad --help` and `graphgrad` with no command, in Japanese: the
+    commands' names and the languages' codes are the only Latin words."""
+    from tests.viz.cli.helpers import english_left, help_of
+    code, out, _ = run(capsys, "--lang", "ja")
+    assert code == 2 and out == help_of(capsys, "--lang", "ja")
+    assert "連鎖律が目に見える自動微分エンジン。" in out
+    assert english_left(out, (*COMMANDS, "en", "ja", "MNIST")) == []
+    assert english_left(help_of(capsys, "--lang", "en"), COMMANDS)  # the test sees English
+
+
 def test_every_command_has_its_module():
     parser = build_parser()
     for name in COMMANDS:
@@ -209,6 +220,48 @@ def test_bad_input_is_one_line_and_nothing_is_written(capsys, places, monkeypatc
     assert line == err.splitlines()[-1] and line.startswith(f"graphgrad {argv[0]}: error: ")
     assert message in line and "Traceback" not in err
     assert sorted(Path().rglob("*")) == before  # checked before any work
+
+
+# the names in the table's messages: options' values, files, the learner's classes, Python
+TABLE_NAMES = ("xor", "mnist", "he", "xavier", "auto", "all", "abs", "cross_entropy_error",
+               "div", "mean", "neg", "sigmoid", "softmax", "softmax_with_loss", "std", "sub",
+               "var", "apple", "Relu", "NotALayer", "NeedsW", "BadHook", "TwoLayerNet",
+               "LR", "TB", "W", "b", "Python", "folder")
+
+
+def _foreign(text):
+    """`text` without what the system and Python said in their own words: the system's
+    reasons (strerror) and the learner's own exception (a ZeroDivisionError)."""
+    import errno
+    try:
+        _ = 1 / 0
+    except ZeroDivisionError as e:
+        text = text.replace(str(e), "")
+    for code in errno.errorcode:
+        text = text.replace(os.strerror(code), "")
+    return text
+
+
+@pytest.mark.parametrize("argv, message, code", BAD_INPUT,
+                         ids=[f"{i}-{a[0]}" for i, (a, _, _) in enumerate(BAD_INPUT)])
+def test_bad_input_is_said_in_japanese_under_lang_ja(capsys, places, monkeypatch,
+                                                    argv, message, code):
+    """Issue 20: every refusal of the table above, one line in Japanese, with no English
+    sentence left (the values named in it are code; the system's reasons its own)."""
+    from tests.viz.cli.helpers import english_left
+    argv = [a.format(**places) for a in argv] + ["--lang", "ja"]
+    if code == 1:
+        monkeypatch.setattr(sys, "stdout", open("/dev/full", "w"))
+    try:
+        got = main(argv)
+    except SystemExit as e:
+        got = e.code
+    _, err = capsys.readouterr()
+    assert got == code
+    line = err.splitlines()[-1]
+    assert line.startswith(f"graphgrad {argv[0]}: エラー: ") or line.startswith(
+        "graphgrad: エラー: "), line  # argparse names the program alone for some
+    assert english_left(_foreign(line), TABLE_NAMES) == [], line
 
 
 # ----------------------------------------------------------------------------- main

@@ -5,7 +5,7 @@ import sys
 
 import pytest
 
-from tests.viz.cli.helpers import needs_dot, run
+from tests.viz.cli.helpers import english_left, help_of, needs_dot, page_words, run, svg_words
 
 
 @needs_dot
@@ -153,6 +153,16 @@ def test_the_tour_in_japanese(capsys, tmp_path):
     svg = (tmp_path / "apple-orange.svg").read_text(encoding="utf-8")
     assert "リンゴの個数" in svg and "消費税" in svg and "支払金額" in svg
     assert re.search(r'font-family="[^"]*Noto Sans CJK JP', svg)
+    # no English sentence left in what it prints, draws and steps through (issue 20)
+    said = [help_of(capsys, "tour", "--lang", "ja"), out, page_words(page)]
+    said += [svg_words(p.read_text(encoding="utf-8")) for p in tmp_path.glob("*.svg")]
+    (tmp_path / "a-file").write_text("")
+    code, _, err = run(capsys, "tour", "-o", str(tmp_path / "a-file"), "--lang", "ja")
+    assert code == 2 and err.startswith("graphgrad tour: エラー: ")
+    said.append(err)
+    for text in said:  # the book's layer names, the functions and the tour's files
+        text = text.replace("Cross Entropy Error", "").replace("Softmax-with-Loss", "")
+        assert english_left(text, ("sigmoid", "exp", "log", "softmax")) == [], text
 
 
 def test_the_readmes_pictures_are_there_and_laid_out_as_they_say():

@@ -12,6 +12,8 @@ import pytest
 
 from autograd.models import MultiLayerNet, TwoLayerNet
 from autograd.optimizers import SGD
+from tests.viz.cli.helpers import english_left, help_of
+from tests.viz.cli.helpers import run as run_main
 from viz.cli import train
 
 
@@ -328,3 +330,85 @@ def test_japanese_plots_name_a_font_with_japanese_glyphs(tmp_path, monkeypatch):
 
     assert missing_glyphs(japanese) == []
     assert missing_glyphs({}), "the test would not see a missing glyph"
+
+
+# ----------------------------------------------------------------------------- in Japanese
+
+# what `train` shows as code: datasets, models, optimizers, activations, initial scales
+TRAIN_NAMES = ("mnist", "spiral", "moons", "xor", "multi", "sgd", "momentum", "nesterov",
+               "adagrad", "rmsprop", "adam", "relu", "sigmoid", "tanh", "he", "xavier",
+               "auto", "DIR", "MNIST", "TwoLayerNet", "MultiLayerNet", "ReLU", "BLAS")
+
+
+def _said_by_plots(monkeypatch):
+    """Every text of every figure train saves (titles, axes, legends, ticks)."""
+    from matplotlib.figure import Figure
+    from matplotlib.text import Text
+    texts, savefig = [], Figure.savefig
+
+    def recording(fig, *args, **kwargs):
+        texts.extend(t.get_text() for t in fig.findobj(Text))
+        return savefig(fig, *args, **kwargs)
+
+    monkeypatch.setattr(Figure, "savefig", recording)
+    return texts
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")  # the diverged run's overflow
+def test_train_speaks_japanese_under_lang_ja(tmp_path, capsys, monkeypatch):
+    """Issue 20: --lang ja leaves no English sentence in what `train` prints (the book's
+    accuracy line, the gradient check, the summary), on its progress bars, in its plots'
+    titles, axes and legends, or in its notes and errors."""
+    pytest.importorskip("matplotlib")
+    said = [help_of(capsys, "train", "--lang", "ja")]
+    plots = _said_by_plots(monkeypatch)
+    captured = sys.stderr
+    monkeypatch.setattr(sys, "stderr", Terminal())  # a person's terminal: the bars shown
+    code, out, _ = run_main(capsys, "train", "--dataset", "xor", "--iters", "40",
+                            "--log-every", "1", "--check-grad", "--out", str(tmp_path),
+                            "--lang", "ja")
+    bars = sys.stderr.getvalue()
+    assert code == 0 and "認識精度（訓練データ, テストデータ） | " in out
+    assert "勾配確認" in out and "最後の認識精度は訓練データ " in out
+    assert "数値微分:" in bars and "テストデータの認識精度 " in bars and "回/s" in bars
+    assert "認識精度" in plots and "訓練データの損失関数の値" in plots
+    said += [out, bars, "\n".join(plots)]
+    monkeypatch.setattr(sys, "stderr", captured)
+    runs = [  # float32 checked in float64; a diverging run; errors
+        ("--dataset", "spiral", "--model", "multi", "--hidden", "5,5", "--dtype", "float32",
+         "--check-grad", "--iters", "10"),
+        ("--dataset", "xor", "--lr", "1e200", "--iters", "30"),
+        ("--dataset", "xor", "--hidden", "5", "--model", "two-layer", "--activation",
+         "tanh"),
+        ("--data-dir", str(tmp_path)),  # no MNIST files there
+    ]
+    for argv in runs:
+        code, out, err = run_main(capsys, "train", *argv, "--no-progress", "--out",
+                                  str(tmp_path / "out"), "--lang", "ja")
+        said += [out, err]
+    assert "float64 で行います" in said[-8] and "損失関数の値が nan です" in said[-6]
+    assert "--model multi を使ってください" in said[-3] and "見つかりません" in said[-1]
+    calls = {"n": 0}
+
+    def interrupt(self, params, grads):
+        calls["n"] += 1
+        if calls["n"] == 3:
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(SGD, "update", interrupt)
+    code, out, err = run_main(capsys, "train", "--dataset", "moons", "--iters", "50",
+                              "--no-progress", "--out", str(tmp_path), "--lang", "ja")
+    assert code == 130 and "50 回中 3 回目で中断しました" in err
+    said += [out, err]
+    for text in said:
+        assert english_left(text, TRAIN_NAMES) == [], text
+
+
+def test_the_mnist_split_is_said_in_japanese(tmp_path, capsys, mnist_dir, monkeypatch):
+    monkeypatch.setenv("GRAPHGRAD_MNIST_DIR", str(mnist_dir))
+    code, out, _ = run_main(capsys, "train", "--iters", "2", "--hidden", "5",
+                            "--no-progress", "--out", str(tmp_path), "--lang", "ja")
+    assert code == 0
+    assert "テスト画像 10,000 枚を訓練 8,000 枚 / テスト 2,000 枚に分けて使います" in out
+    assert "--download を付けると全データを取得します" in out
+    assert english_left(out, TRAIN_NAMES) == []
