@@ -215,7 +215,8 @@ def test_draw_labels_symbols(capsys):
 
 # what `draw` shows as code: its functions and composites, the --labels choices
 DRAW_NAMES = ("exp", "log", "reciprocal", "relu", "sigmoid", "tanh", "sub", "div", "abs",
-              "mean", "neg", "std", "var", "all", "numbers", "symbols", "both")
+              "mean", "neg", "std", "var", "all", "numbers", "symbols", "both", "sqrt",
+              "softmax", "sum", "max", "cross_entropy_error", "softmax_with_loss")
 
 
 @needs_dot
@@ -258,7 +259,8 @@ def test_draw_speaks_japanese_under_lang_ja(capsys, tmp_path):
 def test_the_engines_domain_errors_stay_as_they_were_in_english(capsys):
     code, _, err = run(capsys, "draw", "log(x)", "--at", "x=-1")
     assert code == 2 and err == ("graphgrad draw: error: cannot compute 'log(x)' at x=-1: "
-                                 "log(x=-1.0): log is defined only for x > 0, got -1.0\n")
+                                 "log(x=-1.0): log is defined only for x > 0, got -1.0\n"
+                                 "  log(x)\n  ^\n")  # the caret under the failed call
     code, _, err = run(capsys, "draw", "x**0.5", "--at", "x=0")
     assert code == 2 and err.startswith("graphgrad draw: error: the gradient is undefined "
                                         "at this point: backward of pow(x=0.0): ")
