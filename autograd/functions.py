@@ -12,7 +12,7 @@ import numbers
 
 import numpy as np
 
-from autograd.graph import Node, apply, composite
+from autograd.graph import Node, apply, composite, constant
 from autograd.primitives import EXP, LOG, RECIPROCAL, RELU, SOFTMAX_CROSS_ENTROPY_FUSED, TANH
 
 __all__ = ["exp", "log", "reciprocal", "relu", "neg", "sub", "div", "mean", "var", "std",
@@ -95,15 +95,9 @@ def _node(x, like=None):
     """Numbers become Values and arrays Tensors (constants), so functions take both."""
     if isinstance(x, Node):
         return x
-    from autograd.tensor import Tensor
-    from autograd.value import Value
     if like is not None:
         return like._like(np.asarray(x, dtype=like.data.dtype) if like._array else float(x))
-    if isinstance(x, numbers.Real):
-        c = Value(x)
-        c.requires_grad = False
-        return c
-    return Tensor(x)
+    return constant(x)
 
 
 def exp(x):

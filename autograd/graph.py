@@ -10,6 +10,7 @@ traversal every other walk (the renderer's, the symbolic mode's, the stepper's) 
 import contextvars
 import itertools
 import math
+import numbers
 import os
 import sys
 import traceback
@@ -19,23 +20,12 @@ from contextlib import contextmanager
 
 import numpy as np
 
+from autograd.errors import AnomalyError, DomainError, GraphgradWarning
+
 __all__ = [
-    "Node", "apply", "no_grad", "enable_grad", "is_grad_enabled", "detect_anomaly",
+    "Node", "apply", "constant", "no_grad", "enable_grad", "is_grad_enabled", "detect_anomaly",
     "composite", "current_scope", "postorder", "COMPOSITES", "Composite",
-    "AnomalyError", "DomainError", "GraphgradWarning",
 ]
-
-
-class AnomalyError(FloatingPointError):
-    """Raised by detect_anomaly() at the first node whose value or gradient is nan/inf."""
-
-
-class DomainError(ValueError):
-    """A scalar primitive received an input outside its domain (log of 0, 1/0, ...)."""
-
-
-class GraphgradWarning(RuntimeWarning):
-    """An array primitive received inputs outside its domain and produced nan/inf."""
 
 
 # One ContextVar holds (grad enabled, scope stack, anomaly mode): a node costs one lookup,
@@ -48,6 +38,10 @@ _uid = itertools.count(1)
 # attributes of classes, `object.__new__`.
 _new = object.__new__
 _KINDS = {}  # node class -> (data is an ndarray, .grad before any backward)
+# The classes plain data becomes (Value for a number, Tensor for an array), declared by
+# `class Value(Node, plain="number")`: the composites turn plain inputs into constants
+# through constant() without importing the classes, which are built on them.
+_PLAIN = {}
 
 # Replacing `.data` after a node was computed from it would make backward use the new value
 # with the old graph: a silently wrong gradient.  Every node carries a stamp: the edit count
@@ -77,9 +71,11 @@ class Node:
     _grad_zero = None  # what .grad holds before any backward (Value: 0.0, Tensor: None)
     _array = False  # data is an ndarray (Tensor) rather than a Python float (Value)
 
-    def __init_subclass__(cls, **kwargs):
+    def __init_subclass__(cls, plain=None, **kwargs):
         super().__init_subclass__(**kwargs)
         _KINDS[cls] = (cls._array, cls._grad_zero)
+        if plain is not None:
+            _PLAIN[plain] = cls
 
     def _leaf(self, data, name, requires_grad):
         self._data = data
@@ -141,9 +137,6 @@ class Node:
     def label(self, text):
         self.name = text or None
 
-    def backward(self, grad=None):
-        _walk.backward(self, grad)
-
     def _like(self, data):
         """A new constant leaf of this node's kind (raw gradients, constants): it does not
         require grad."""
@@ -152,6 +145,15 @@ class Node:
         out = _new(type(self))
         out._leaf(data, None, False)
         return out
+
+
+def constant(x):
+    """A plain number as a constant Value, anything else (an array, a list) as a constant
+    Tensor: leaves that do not require grad."""
+    kind = _PLAIN["number" if isinstance(x, numbers.Real) else "array"]
+    node = kind(x)
+    node.requires_grad = False
+    return node
 
 
 def apply(prim, a, b=None, **params):
@@ -368,5 +370,3 @@ def warn_domain(prim, inputs, message):
     warnings.warn(f"{prim.name}({_describe_inputs(inputs)}): {message}", GraphgradWarning,
                   stacklevel=level)
 
-
-from autograd import walk as _walk  # noqa: E402  (walk imports this module's names)

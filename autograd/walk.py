@@ -40,11 +40,10 @@ from contextlib import nullcontext
 
 import numpy as np
 
+from autograd.errors import AnomalyError, DomainError
 from autograd.graph import (
     _EDITED,
     _STATE,
-    AnomalyError,
-    DomainError,
     Node,
     _check_finite,
     _describe_inputs,
