@@ -497,13 +497,31 @@ def _softmax_cross_entropy(x, *, t):
     buf = np.empty(n * c + 1, dtype=x.dtype)
     y = _softmax_rows(x, out=buf[1:].reshape(n, c))
     tiny = _TINY.get(y.dtype) or np.finfo(y.dtype).tiny
-    # log(y + tiny) as softmax_with_loss's default delta: finite where y underflows
+    # log(y + tiny) as softmax_with_loss's default delta, and as it, the log-softmax
+    # where the guard moves a labelled y (an underflow): see cross_entropy_error
     if t.ndim == 1:  # integer labels: only the true class's probability counts
-        total = np.log(y[np.arange(n), t] + tiny).sum()
+        rows = np.arange(n)
+        yt = y[rows, t]
+        logy = np.log(yt + tiny)
+        lost = yt + tiny != yt
+        if lost.any():
+            logy[lost] = _log_softmax_rows(x[lost])[rows[:lost.sum()], t[lost]]
+        total = logy.sum()
     else:
-        total = (np.log(y + tiny) * t).sum()
+        logy = np.log(y + tiny)
+        lost = (t != 0) & (y + tiny != y)
+        if lost.any():
+            logy[lost] = _log_softmax_rows(x)[lost]
+        total = (logy * t).sum()
     buf[0] = total * (-1.0 / n)
     return buf[0:1].reshape(())
+
+
+def _log_softmax_rows(x):
+    """log softmax over the last axis, as x − c − log Σ exp(x − c): finite where softmax
+    underflows (the composite's log-softmax, on raw data)."""
+    a = x - x.max(axis=-1, keepdims=True)
+    return a - np.log(np.exp(a).sum(axis=-1, keepdims=True))
 
 
 def _saved_softmax(out, x):
