@@ -50,6 +50,15 @@ _PLAIN = {}
 # replaced after the consumer used it; the walk refuses such an edge (autograd.walk).
 _epoch = 0
 _EDITED = float("inf")
+# Writing into an array in place (`w.data[...] = 0`, `d = w.data; d -= 0.5`) is not an
+# assignment: no stamp sees it.  So an array a recorded node may read is made read-only,
+# and numpy refuses the write at once: a leaf's when a recorded node first uses it, a
+# recorded output's when `.data` first hands it out (Tensor.data: until then only the
+# engine holds it).  A Tensor leaf holds a view of its own (Tensor.__init__), so the
+# caller's array stays writable: the book's optimizers update `params[key]` in place,
+# which the layers' leaves share.  A walk that has used a leaf gives it back (`release`):
+# `w.data -= lr * w.grad` after backward works.
+_lock = np.ndarray.setflags
 # where each node was made, kept only in detect_anomaly() mode (no slot on every node)
 _ORIGINS = weakref.WeakKeyDictionary()
 
@@ -184,8 +193,14 @@ def _apply(prim, a, b, params):
         raise DomainError(f"{prim.name}({_describe_inputs(inputs)}): {e}") from None
     cls = type(a)
     array, zero = _KINDS[cls]
-    if array and type(data) is not np.ndarray:
-        data = np.asarray(data)  # numpy gives 0-d results back as scalars
+    if array:
+        if type(data) is not np.ndarray:
+            data = np.asarray(data)  # numpy gives 0-d results back as scalars
+        if record:  # the leaves the rule may read are locked (see _lock)
+            if a.op is None and a._data.flags.writeable:
+                _lock(a._data, write=False)
+            if b is not None and b.op is None and b._data.flags.writeable:
+                _lock(b._data, write=False)
     if prim.domain is not None:
         prim.domain(prim, (a,) if b is None else (a, b), data)
     out = _new(cls)
@@ -210,6 +225,16 @@ def _apply(prim, a, b, params):
         _ORIGINS[out] = _where()
         _check_finite(out, data, "forward value", prim, (a,) if b is None else (a, b))
     return out
+
+
+def release(leaf):
+    """Make a leaf's array writable again once a walk has used it (see _lock).  An array
+    that was read-only before it was locked (a view of the caller's read-only array, or of
+    another node's locked one) stays read-only."""
+    try:
+        _lock(leaf._data, write=True)
+    except ValueError:
+        pass
 
 
 # ----------------------------------------------------------------------------- modes

@@ -31,7 +31,7 @@ from autograd.dispatch import (
     minimum,
     where,
 )
-from autograd.graph import Node, _apply, _new, apply
+from autograd.graph import Node, _apply, _lock, _new, apply
 from autograd.primitives import (
     ADD,
     BROADCAST_TO,
@@ -85,14 +85,22 @@ def _to_array(data, dtype=None):
 
 
 class Tensor(Node, plain="array"):
-    """An array in the graph: `.data` an ndarray, `.grad` an ndarray or None."""
+    """An array in the graph: `.data` an ndarray, `.grad` an ndarray or None.
+
+    `.data` is read-only while a recorded graph may still read it (from the forward pass
+    until a walk has used the leaf): an in-place write, `w.data[...] = 0`, would change
+    what backward differentiates, and numpy refuses it.  After backward (or grad())
+    `w.data -= lr * w.grad` works; `Tensor(W)` holds a view of W, so W itself (the book's
+    `params[key]`, which its optimizers update in place) stays writable."""
 
     __slots__ = ()
     _grad_zero = None
     _array = True
 
     def __init__(self, data, requires_grad=False, name=None, dtype=None):
-        data = _to_array(data, dtype)
+        # a view: an array object of its own, which recording locks (graph._lock) while
+        # the caller's array, sharing its memory, stays writable
+        data = _to_array(data, dtype).view()
         if requires_grad and data.dtype.type not in _FLOATS:
             raise TypeError(f"a Tensor that requires grad needs a float dtype (float64 or "
                             f"float32), got {data.dtype}: gradients of integers are not "
@@ -100,10 +108,18 @@ class Tensor(Node, plain="array"):
         self._leaf(data, name, bool(requires_grad))
 
     def _check_data(self, value):
-        data = _to_array(value, None if self.op is None else self._data.dtype)
+        data = _to_array(value, None if self.op is None else self._data.dtype).view()
         if self.requires_grad and data.dtype.type not in _FLOATS:
             raise TypeError(f"a Tensor that requires grad needs float data, got {data.dtype}")
         return data
+
+    def _get_data(self):
+        data = self._data
+        if self.op is not None:  # a recorded output, which a rule may read (graph._lock)
+            _lock(data, write=False)
+        return data
+
+    data = property(_get_data, Node.data.fset)
 
     def backward(self, grad=None):
         """Seed this node with `grad`, the upstream gradient of its shape (1 for a
@@ -118,7 +134,7 @@ class Tensor(Node, plain="array"):
                     f"backward() on a Tensor of shape {self._data.shape} needs grad=, the "
                     "upstream gradient (same shape); only a one-element output is "
                     "seeded with 1 by default")
-            return np.ones_like(self.data)
+            return np.ones_like(self._data)
         g = _to_array(grad, self._data.dtype)
         if g.shape != self._data.shape:
             raise ValueError(f"backward(grad=...) got shape {g.shape}, the output has "
@@ -148,12 +164,12 @@ class Tensor(Node, plain="array"):
     T = property(lambda self: self.transpose())
 
     def __len__(self):
-        return len(self.data)
+        return len(self._data)
 
     def item(self):
         if self.requires_grad and _STRICT.get():
             raise TypeError(_LEAVES_GRAPH.format(what=".item()"))
-        return self.data.item()
+        return self._data.item()
 
     def __float__(self):
         return float(self._number("float()"))
@@ -195,7 +211,7 @@ class Tensor(Node, plain="array"):
         return self.data
 
     def __repr__(self):
-        body = np.array2string(self.data, precision=4, threshold=20, separator=", ")
+        body = np.array2string(self._data, precision=4, threshold=20, separator=", ")
         extra = ", requires_grad=True" if self.requires_grad else ""
         extra += f", name={self.name!r}" if self.name else ""
         return f"Tensor({body}{extra})"
@@ -342,7 +358,7 @@ class Tensor(Node, plain="array"):
     def reshape(self, *shape):
         shape = _shape_arg(shape)
         try:
-            shape = self.data.reshape(shape).shape  # a view: validates and resolves -1
+            shape = self._data.reshape(shape).shape  # a view: validates and resolves -1
         except ValueError:
             raise ValueError(f"reshape: cannot reshape shape {self._data.shape} "
                              f"into {shape}") from None
@@ -365,7 +381,7 @@ class Tensor(Node, plain="array"):
     def broadcast_to(self, shape):
         shape = tuple(shape)
         try:
-            np.broadcast_to(self.data, shape)  # a view: only validates
+            np.broadcast_to(self._data, shape)  # a view: only validates
         except ValueError:
             raise ValueError(f"broadcast_to: cannot broadcast shape {self._data.shape} "
                              f"to {shape}") from None

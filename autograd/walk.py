@@ -50,6 +50,7 @@ from autograd.graph import (
     _name,
     _state,
     postorder,
+    release,
 )
 
 __all__ = ["Step", "toposort", "backward_steps", "backward", "grad"]
@@ -195,6 +196,7 @@ def _steps(roots, seeds, create_graph, into_grad=False):
                 node.grad = node.grad + g  # Value: inlined, the scalar hot path
             else:
                 node._accumulate(g)
+                release(node)  # the walk is done with it: writable again (graph._lock)
             continue
         a = node._p0
         b = node._p1
@@ -415,6 +417,8 @@ def grad(outputs, inputs, create_graph=False, grad_outputs=None):
         for node, g, _ in _steps(outputs, seeds, create_graph):
             if node in wanted:
                 wanted[node] = g
+            if node._array and node.op is None:
+                release(node)  # the walk is done with it: writable again (graph._lock)
     result = []
     for x in inputs:
         g = wanted[x]

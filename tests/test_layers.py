@@ -154,7 +154,7 @@ def test_affine_shares_its_parameters(rng):
     W -= 1.0
     b += 2.0
     np.testing.assert_allclose(layer.forward(x), x @ W + b)
-    assert layer._W.data is W  # no copy of W
+    assert layer._W.data.base is W  # no copy of W: a view of it
 
 
 def test_affine_gradients_numerically(rng):
