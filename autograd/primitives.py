@@ -181,14 +181,20 @@ def _pow_domain(prim, inputs, out):
                     "fractional exponent, or zero with a negative one)")
 
 
+def _pow_rule(g, out, x, *, p):
+    if p == 0:  # x⁰ = 1, at 0 too: flat everywhere (p·x^(p−1) would be 0·∞ at 0)
+        return (g * 0.0,)
+    return (g * p * x ** (p - 1),)
+
+
 POW = register(Primitive(
-    "pow", forward=_pow, backward=lambda g, out, x, *, p: (g * p * x ** (p - 1),),
+    "pow", forward=_pow, backward=_pow_rule,
     label="^", formula="∂y/∂x = p·x^(p−1)", sample=_pow_sample, domain=_pow_domain))
 
 
 def _relu(x):
     if type(x) is float:
-        return x if x > 0.0 else 0.0
+        return 0.0 if x <= 0.0 else x  # nan stays nan, as numpy's maximum and PyTorch give
     return np.maximum(x, 0)
 
 

@@ -258,3 +258,45 @@ def test_sigmoid_gradient_is_finite_where_the_true_one_is(x):
     t.sigmoid().sum().backward()
     assert np.isfinite(t.grad).all() and t.grad[0] == pytest.approx(true, rel=1e-12,
                                                                      abs=1e-300)
+
+
+# ----------------------------------------------------------------------------- edge values
+
+def _torch():
+    return pytest.importorskip("torch", reason="PyTorch is optional (the oracle here)")
+
+
+def test_relu_of_nan_is_nan_as_micrograd_torch_and_tensor_give():
+    micrograd = pytest.importorskip("micrograd.engine",
+                                    reason="micrograd is not installed (test extra)")
+    nan = float("nan")
+    assert math.isnan(Value(nan).relu().data)
+    assert math.isnan(micrograd.Value(nan).relu().data)
+    assert math.isnan(Tensor([nan]).relu().data[0])
+    assert math.isnan(_torch().tensor(nan).relu().item())
+    for x in (-2.0, -0.0, 0.0, 3.5):  # the rest unchanged: micrograd's numbers
+        assert Value(x).relu().data == micrograd.Value(x).relu().data == max(x, 0.0)
+
+
+@pytest.mark.parametrize("kind", ["value", "tensor"])
+@pytest.mark.parametrize("p", [0, 0.0])
+def test_x_to_the_zero_is_one_with_gradient_zero_at_zero_too(kind, p):
+    torch = _torch()
+    points = [0.0, -1.5, 2.0]
+    expected = torch.tensor(points, dtype=torch.float64, requires_grad=True)
+    (expected ** p).sum().backward()
+    if kind == "value":
+        xs = [Value(v) for v in points]
+        for x in xs:
+            y = x ** p
+            y.backward()
+            assert y.data == 1.0
+        got = [x.grad for x in xs]
+    else:
+        x = Tensor(points, requires_grad=True)
+        y = x ** p
+        np.testing.assert_array_equal(y.data, [1.0, 1.0, 1.0])
+        y.sum().backward()
+        got = x.grad
+    np.testing.assert_array_equal(got, expected.grad.numpy())
+    np.testing.assert_array_equal(got, [0.0, 0.0, 0.0])
