@@ -198,13 +198,20 @@ def _relu(x):
     return np.maximum(x, 0)
 
 
-def _step_mask(x):
-    """ReLU's local derivative, the book's mask: 1 where x > 0.  A constant: its own
-    derivative is zero, so relu's second derivative is zero (away from 0)."""
-    x = _raw(x)
+def _step(x):
+    """The book's mask: 1 where x > 0, else 0 (nan compares false: 0)."""
     if type(x) is float:
         return 1.0 if x > 0.0 else 0.0
     return (x > 0).astype(x.dtype)
+
+
+def _step_mask(x):
+    """ReLU's local derivative, the book's mask.  On nodes (create_graph) a `step` node
+    of x: the gradient then depends on x with derivative 0, so relu's second derivative
+    is 0, PyTorch's answer, where a constant mask would leave no graph to differentiate."""
+    if isinstance(x, Node):
+        return apply(STEP, x)
+    return _step(x)
 
 
 def _relu_sample(rng):
@@ -215,6 +222,11 @@ def _relu_sample(rng):
 RELU = register(Primitive(
     "relu", forward=_relu, backward=lambda g, out, x: (g * _step_mask(x),),
     label="ReLU", formula="∂y/∂x = 1 if x > 0 else 0", sample=_relu_sample))
+
+
+STEP = register(Primitive(
+    "step", forward=_step, backward=lambda g, out, x: (g * 0.0,),  # flat off 0
+    label="step", formula="∂y/∂x = 0", sample=_relu_sample))
 
 
 # ============================================================================ reductions and shape

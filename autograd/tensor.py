@@ -388,7 +388,15 @@ class Tensor(Node, plain="array"):
         return apply(BROADCAST_TO, self, shape=shape)
 
     def sum_to(self, shape):
-        return apply(SUM_TO, self, shape=tuple(shape))
+        """Sum down to `shape`, the shape this Tensor was broadcast from (DeZero's
+        sum_to): every axis of `shape` is 1 or this Tensor's own, counted from the right."""
+        shape, own = tuple(shape), self._data.shape
+        if len(shape) > len(own) or any(n not in (1, m) for n, m in
+                                        zip(shape[::-1], own[::-1])):
+            raise ValueError(f"sum_to: shape {own} cannot be summed to {shape}: each axis "
+                             "of the target, counted from the right, must be 1 or the "
+                             "same length, and the target cannot have more axes")
+        return apply(SUM_TO, self, shape=shape)
 
 
 def _shape_arg(args):

@@ -300,3 +300,26 @@ def test_x_to_the_zero_is_one_with_gradient_zero_at_zero_too(kind, p):
         got = x.grad
     np.testing.assert_array_equal(got, expected.grad.numpy())
     np.testing.assert_array_equal(got, [0.0, 0.0, 0.0])
+
+
+def test_second_derivative_through_relu_is_zero_as_torch_answers():
+    # PyTorch's test: x (3, 4) → sum → relu; grad(create_graph=True), then grad again.
+    # The first derivative used to be a constant mask times the seed: no graph was left
+    rng = np.random.default_rng(3)
+    data = rng.normal(size=(3, 4))
+    data[0, 0] = 5.0  # the sum is positive: relu passes it, the first derivative is 1
+    x = Tensor(data, requires_grad=True)
+    (g,) = grad(x.sum().relu(), [x], create_graph=True)
+    (g2,) = grad(g.sum(), [x])
+    np.testing.assert_array_equal(g.data, np.ones((3, 4)))
+    np.testing.assert_array_equal(g2.data, np.zeros((3, 4)))
+    v = Value(1.5)
+    (gv,) = grad(v.relu() * 2.0, [v], create_graph=True)
+    (gv2,) = grad(gv, [v])
+    assert (gv.data, gv2.data) == (2.0, 0.0)
+    torch = _torch()
+    xt = torch.tensor(data, requires_grad=True)
+    (gt,) = torch.autograd.grad(xt.sum().relu(), xt, create_graph=True)
+    (gt2,) = torch.autograd.grad(gt.sum(), xt)
+    np.testing.assert_array_equal(g.data, gt.detach().numpy())
+    np.testing.assert_array_equal(g2.data, gt2.numpy())
