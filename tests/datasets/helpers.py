@@ -97,9 +97,17 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             self.wfile.write(payload[: srv.cut_after])
             self.close_connection = True
             return
-        self._send(payload, srv.rate)
+        self._send(payload, srv.rate, srv.trickle)
 
-    def _send(self, payload, rate):
+    def _send(self, payload, rate, trickle):
+        if trickle is not None:  # a byte, then a pause: never long enough for a timeout
+            try:
+                for i in range(len(payload)):
+                    self.wfile.write(payload[i:i + 1])
+                    time.sleep(trickle)
+            except (BrokenPipeError, ConnectionResetError):
+                pass  # the client gave up, as it should
+            return
         if rate is None:
             self.wfile.write(payload)
             return
@@ -111,7 +119,8 @@ class _Handler(http.server.BaseHTTPRequestHandler):
 
 class Server:
     """Serves ``files`` (URL path -> bytes) and records each request's path and headers;
-    ``rate`` (bytes per second per connection) throttles the bodies."""
+    ``rate`` (bytes per second per connection) throttles the bodies, ``trickle`` sends
+    them a byte at a time, that many seconds apart."""
 
     def __init__(self):
         self.files = {}
@@ -119,6 +128,7 @@ class Server:
         self.honour_range = True
         self.cut_after = None  # send only this many body bytes, then hang up
         self.rate = None
+        self.trickle = None  # seconds between single bytes of a body
         self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
         self.httpd.daemon_threads = True
         self.httpd.owner = self
