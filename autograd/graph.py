@@ -57,7 +57,9 @@ _EDITED = float("inf")
 # engine holds it).  A Tensor leaf holds a view of its own (Tensor.__init__), so the
 # caller's array stays writable: the book's optimizers update `params[key]` in place,
 # which the layers' leaves share.  A walk that has used a leaf gives it back (`release`):
-# `w.data -= lr * w.grad` after backward works.
+# `w.data -= lr * w.grad` after backward works.  An array leaf's `_locked` says whether
+# its array is locked, so a leaf is locked once, not on every use (reading an array's
+# flags costs about as much as setting them).
 _lock = np.ndarray.setflags
 # where each node was made, kept only in detect_anomaly() mode (no slot on every node)
 _ORIGINS = weakref.WeakKeyDictionary()
@@ -196,11 +198,13 @@ def _apply(prim, a, b, params):
     if array:
         if type(data) is not np.ndarray:
             data = np.asarray(data)  # numpy gives 0-d results back as scalars
-        if record:  # the leaves the rule may read are locked (see _lock)
-            if a.op is None and a._data.flags.writeable:
+        if record:  # the leaves a rule may read are locked (see _lock)
+            if a.op is None and not a._locked:
                 _lock(a._data, write=False)
-            if b is not None and b.op is None and b._data.flags.writeable:
+                a._locked = True
+            if b is not None and b.op is None and not b._locked:
                 _lock(b._data, write=False)
+                b._locked = True
     if prim.domain is not None:
         prim.domain(prim, (a,) if b is None else (a, b), data)
     out = _new(cls)
@@ -218,6 +222,8 @@ def _apply(prim, a, b, params):
         out.op = None
         out.params = None
         out.requires_grad = False
+        if array:
+            out._locked = False  # a leaf, which a recorded node may use later
     out.scope = scope
     out._stamp = _epoch
     out._walk = None
@@ -235,6 +241,7 @@ def release(leaf):
         _lock(leaf._data, write=True)
     except ValueError:
         pass
+    leaf._locked = False
 
 
 # ----------------------------------------------------------------------------- modes

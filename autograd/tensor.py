@@ -93,7 +93,7 @@ class Tensor(Node, plain="array"):
     `w.data -= lr * w.grad` works; `Tensor(W)` holds a view of W, so W itself (the book's
     `params[key]`, which its optimizers update in place) stays writable."""
 
-    __slots__ = ()
+    __slots__ = ("_locked",)  # a leaf's array is read-only (graph._lock)
     _grad_zero = None
     _array = True
 
@@ -113,13 +113,21 @@ class Tensor(Node, plain="array"):
             raise TypeError(f"a Tensor that requires grad needs float data, got {data.dtype}")
         return data
 
+    def _leaf(self, data, name, requires_grad):
+        Node._leaf(self, data, name, requires_grad)
+        self._locked = False
+
     def _get_data(self):
         data = self._data
         if self.op is not None:  # a recorded output, which a rule may read (graph._lock)
             _lock(data, write=False)
         return data
 
-    data = property(_get_data, Node.data.fset)
+    def _set_data(self, value):
+        Node.data.fset(self, value)
+        self._locked = False  # a new array of its own
+
+    data = property(_get_data, _set_data)
 
     def backward(self, grad=None):
         """Seed this node with `grad`, the upstream gradient of its shape (1 for a
@@ -499,6 +507,7 @@ def _setitem(x, key, value):
                  "requires_grad", "_stamp"):
         setattr(old, slot, getattr(x, slot))
     old._walk = None
+    old._locked = x._locked if x.op is None else False
     old.name = None  # the user's name stays with the variable: x
     new = _apply(SETITEM, old, v, {"index": index})
     for slot in ("_data", "_p0", "_p1", "op", "params", "scope", "requires_grad"):
