@@ -520,14 +520,16 @@ def _softmax_cross_entropy(x, *, t):
     if t.ndim == 1:  # integer labels: only the true class's probability counts
         rows = np.arange(n)
         yt = y[rows, t]
-        logy = np.log(yt + tiny)
-        lost = yt + tiny != yt
+        guarded = yt + tiny
+        logy = np.log(guarded)
+        lost = guarded != yt
         if lost.any():
             logy[lost] = _log_softmax_rows(x[lost])[rows[:lost.sum()], t[lost]]
         total = logy.sum()
     else:
-        logy = np.log(y + tiny)
-        lost = (t != 0) & (y + tiny != y)
+        guarded = y + tiny
+        logy = np.log(guarded)
+        lost = (t != 0) & (guarded != y)
         if lost.any():
             logy[lost] = _log_softmax_rows(x)[lost]
         total = (logy * t).sum()
