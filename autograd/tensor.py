@@ -106,16 +106,13 @@ class Tensor(Node, plain="array"):
                             f"float32), got {data.dtype}: gradients of integers are not "
                             "defined")
         self._leaf(data, name, bool(requires_grad))
+        self._locked = False
 
     def _check_data(self, value):
         data = _to_array(value, None if self.op is None else self._data.dtype).view()
         if self.requires_grad and data.dtype.type not in _FLOATS:
             raise TypeError(f"a Tensor that requires grad needs float data, got {data.dtype}")
         return data
-
-    def _leaf(self, data, name, requires_grad):
-        Node._leaf(self, data, name, requires_grad)
-        self._locked = False
 
     def _get_data(self):
         data = self._data
@@ -134,6 +131,11 @@ class Tensor(Node, plain="array"):
         one-element Tensor by default), and add its gradient into the `.grad` of every
         Tensor upstream (autograd.walk.backward)."""
         _backward(self, grad)
+
+    def _like(self, data):
+        out = Node._like(self, data)
+        out._locked = False
+        return out
 
     def _seed(self, grad):
         if grad is None:
