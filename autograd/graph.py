@@ -151,9 +151,7 @@ class Node:
     def _like(self, data):
         """A new constant leaf of this node's kind (raw gradients, constants): it does not
         require grad."""
-        if self._array and type(data) is not np.ndarray:
-            data = np.asarray(data)  # raw 0-d gradients arrive as numpy scalars
-        out = _new(type(self))
+        out = _new(type(self))  # (Tensor's own _like makes arrays of raw 0-d gradients)
         out._leaf(data, None, False)
         return out
 

@@ -190,13 +190,17 @@ def _steps(roots, seeds, create_graph, into_grad=False):
         g = node._pending
         node._pending = None  # each gradient is freed as soon as it is used
         if node.op is None:
+            # a leaf the walk is done with is writable again (graph._lock)
             if not into_grad:
                 yield node, g, ()
+                if node._array and node._locked:
+                    release(node)
             elif type(g) is float:
                 node.grad = node.grad + g  # Value: inlined, the scalar hot path
             else:
                 node._accumulate(g)
-                release(node)  # the walk is done with it: writable again (graph._lock)
+                if node._locked:
+                    release(node)
             continue
         a = node._p0
         b = node._p1
@@ -417,8 +421,6 @@ def grad(outputs, inputs, create_graph=False, grad_outputs=None):
         for node, g, _ in _steps(outputs, seeds, create_graph):
             if node in wanted:
                 wanted[node] = g
-            if node._array and node.op is None:
-                release(node)  # the walk is done with it: writable again (graph._lock)
     result = []
     for x in inputs:
         g = wanted[x]
