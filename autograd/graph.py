@@ -60,7 +60,7 @@ _EDITED = float("inf")
 # `w.data -= lr * w.grad` after backward works.  An array leaf's `_locked` says whether
 # its array is locked, so a leaf is locked once, not on every use (reading an array's
 # flags costs about as much as setting them).
-_lock = np.ndarray.setflags
+_lock = np.ndarray.setflags  # called as _lock(array, write): a keyword doubles its cost
 # where each node was made, kept only in detect_anomaly() mode (no slot on every node)
 _ORIGINS = weakref.WeakKeyDictionary()
 
@@ -198,10 +198,10 @@ def _apply(prim, a, b, params):
             data = np.asarray(data)  # numpy gives 0-d results back as scalars
         if record:  # the leaves a rule may read are locked (see _lock)
             if a.op is None and not a._locked:
-                _lock(a._data, write=False)
+                _lock(a._data, False)
                 a._locked = True
             if b is not None and b.op is None and not b._locked:
-                _lock(b._data, write=False)
+                _lock(b._data, False)
                 b._locked = True
     if prim.domain is not None:
         prim.domain(prim, (a,) if b is None else (a, b), data)
@@ -236,7 +236,7 @@ def release(leaf):
     that was read-only before it was locked (a view of the caller's read-only array, or of
     another node's locked one) stays read-only."""
     try:
-        _lock(leaf._data, write=True)
+        _lock(leaf._data, True)
     except ValueError:
         pass
     leaf._locked = False

@@ -117,7 +117,7 @@ class Tensor(Node, plain="array"):
     def _get_data(self):
         data = self._data
         if self.op is not None:  # a recorded output, which a rule may read (graph._lock)
-            _lock(data, write=False)
+            _lock(data, False)
         return data
 
     def _set_data(self, value):
