@@ -523,8 +523,9 @@ def _softmax_cross_entropy(x, *, t):
         guarded = yt + tiny
         logy = np.log(guarded)
         lost = guarded != yt
-        if np.count_nonzero(lost):  # (a third of .any()'s cost on a hundred labels)
-            logy[lost] = _log_softmax_rows(x[lost])[rows[:lost.sum()], t[lost]]
+        k = np.count_nonzero(lost)  # (a third of .any()'s cost on a hundred labels)
+        if k:
+            logy[lost] = _log_softmax_rows(x[lost])[np.arange(k), t[lost]]
         total = logy.sum()
     else:
         guarded = y + tiny

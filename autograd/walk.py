@@ -199,7 +199,7 @@ def _steps(roots, seeds, create_graph, into_grad=False):
                 node.grad = node.grad + g  # Value: inlined, the scalar hot path
             else:
                 node._accumulate(g)
-                if node._locked:
+                if node._array and node._locked:
                     release(node)
             continue
         a = node._p0
