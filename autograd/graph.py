@@ -52,9 +52,10 @@ _epoch = 0
 _EDITED = float("inf")
 # Writing into an array in place (`w.data[...] = 0`, `d = w.data; d -= 0.5`) is not an
 # assignment: no stamp sees it.  So an array a recorded node may read is made read-only,
-# and numpy refuses the write at once: a leaf's when a recorded node first uses it, a
-# recorded output's when `.data` first hands it out (Tensor.data: until then only the
-# engine holds it).  A Tensor leaf holds a view of its own (Tensor.__init__), so the
+# and numpy refuses the write at once: a leaf's when a recorded node whose rule reads it
+# is made (the primitive's `saves`, as PyTorch's saved tensors: add's rule reads no
+# input), a recorded output's when `.data` first hands it out (Tensor.data: until then
+# only the engine holds it).  A Tensor leaf holds a view of its own (Tensor.__init__), so the
 # caller's array stays writable: the book's optimizers update `params[key]` in place,
 # which the layers' leaves share.  A walk that has used a leaf gives it back (`release`):
 # `w.data -= lr * w.grad` after backward works.  An array leaf's `_locked` says whether
@@ -196,11 +197,12 @@ def _apply(prim, a, b, params):
     if array:
         if type(data) is not np.ndarray:
             data = np.asarray(data)  # numpy gives 0-d results back as scalars
-        if record:  # the leaves a rule may read are locked (see _lock)
-            if a.op is None and not a._locked:
+        if record:  # the leaves the rule will read are locked (see _lock)
+            saved = prim.saved
+            if saved & 1 and a.op is None and not a._locked:
                 _lock(a._data, False)
                 a._locked = True
-            if b is not None and b.op is None and not b._locked:
+            if saved & 2 and b is not None and b.op is None and not b._locked:
                 _lock(b._data, False)
                 b._locked = True
     if prim.domain is not None:

@@ -323,3 +323,37 @@ def test_second_derivative_through_relu_is_zero_as_torch_answers():
     (gt2,) = torch.autograd.grad(gt.sum(), xt)
     np.testing.assert_array_equal(g.data, gt.detach().numpy())
     np.testing.assert_array_equal(g2.data, gt2.numpy())
+
+
+@pytest.mark.parametrize("name", sorted(PRIMITIVES))
+def test_a_rule_reads_no_input_it_does_not_save(name):
+    # `saves` says which inputs' values a rule reads (the leaves among them are locked
+    # while the graph may need them): the others may change without changing the rule's
+    # result.  Their values are replaced here, shapes and dtypes kept.
+    prim = PRIMITIVES[name]
+    rng = np.random.default_rng(zlib.crc32(name.encode()))
+    inputs, params = prim.sample(rng)
+    out = prim.forward(*inputs, **params)
+    g = rng.normal(size=np.shape(out))
+    expected = prim.backward(g, out, *inputs, **params)
+    changed = [x if i in prim.saves else np.asarray(x) + 1.0 + rng.random(np.shape(x))
+               for i, x in enumerate(inputs)]
+    got = prim.backward(g, out, *changed, **params)
+    for e, r in zip(expected, got):
+        np.testing.assert_array_equal(r, e)
+    assert set(prim.saves) <= set(range(len(inputs)))
+
+
+def test_a_leaf_no_rule_reads_stays_writable():
+    # as in PyTorch, add saves nothing: its inputs may change without harm; mul saves both
+    a = Tensor([1.0, 2.0], requires_grad=True)
+    b = Tensor([3.0, 4.0], requires_grad=True)
+    total = (a + b).sum()
+    a.data[...] = 10.0  # add's rule reads no input: the gradient is still ones
+    total.backward()
+    np.testing.assert_array_equal(a.grad, [1.0, 1.0])
+    product = (a * b).sum()
+    with pytest.raises(ValueError, match="read-only"):
+        a.data[...] = 0.0
+    product.backward()
+    np.testing.assert_array_equal(b.grad, [11.0, 11.0])  # 1 from the sum, 10 from a
