@@ -197,7 +197,7 @@ def _apply(prim, a, b, params):
     if array:
         if type(data) is not np.ndarray:
             data = np.asarray(data)  # numpy gives 0-d results back as scalars
-        if record:  # the leaves the rule will read are locked (see _lock)
+        if record and prim.saved:  # the leaves the rule will read are locked (_lock)
             saved = prim.saved
             if saved & 1 and a.op is None and not a._locked:
                 _lock(a._data, False)
