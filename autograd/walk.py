@@ -190,17 +190,15 @@ def _steps(roots, seeds, create_graph, into_grad=False):
         g = node._pending
         node._pending = None  # each gradient is freed as soon as it is used
         if node.op is None:
-            # a leaf the walk is done with is writable again (graph._lock)
             if not into_grad:
                 yield node, g, ()
-                if node._array and node._locked:
-                    release(node)
             elif type(g) is float:
                 node.grad = node.grad + g  # Value: inlined, the scalar hot path
+                continue
             else:
                 node._accumulate(g)
-                if node._array and node._locked:
-                    release(node)
+            if node._array and node._locked:
+                release(node)  # the walk is done with it: writable again (graph._lock)
             continue
         a = node._p0
         b = node._p1
