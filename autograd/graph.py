@@ -197,8 +197,7 @@ def _apply(prim, a, b, params):
     if array:
         if type(data) is not np.ndarray:
             data = np.asarray(data)  # numpy gives 0-d results back as scalars
-        if record and prim.saved:  # the leaves the rule will read are locked (_lock)
-            saved = prim.saved
+        if record and (saved := prim.saved):  # the leaves its rule reads are locked
             if saved & 1 and a.op is None and not a._locked:
                 _lock(a._data, False)
                 a._locked = True
