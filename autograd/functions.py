@@ -12,8 +12,16 @@ import numbers
 
 import numpy as np
 
-from autograd.graph import Node, apply, composite
-from autograd.primitives import EXP, LOG, RECIPROCAL, RELU, SOFTMAX_CROSS_ENTROPY_FUSED, TANH
+from autograd.graph import Node, apply, composite, constant
+from autograd.primitives import (
+    EXP,
+    LOG,
+    RECIPROCAL,
+    RELU,
+    SOFTMAX_CROSS_ENTROPY_FUSED,
+    TANH,
+    WHERE,
+)
 
 __all__ = ["exp", "log", "reciprocal", "relu", "neg", "sub", "div", "mean", "var", "std",
            "absolute", "sigmoid", "tanh", "softmax", "cross_entropy_error",
@@ -145,15 +153,9 @@ def _node(x, like=None):
     """Numbers become Values and arrays Tensors (constants), so functions take both."""
     if isinstance(x, Node):
         return x
-    from autograd.tensor import Tensor
-    from autograd.value import Value
     if like is not None:
         return like._like(np.asarray(x, dtype=like.data.dtype) if like._array else float(x))
-    if isinstance(x, numbers.Real):
-        c = Value(x)
-        c.requires_grad = False
-        return c
-    return Tensor(x)
+    return constant(x)
 
 
 def exp(x):
@@ -314,30 +316,64 @@ def _row(y, t):
 
 
 @composite("cross_entropy_error", steps=CROSS_ENTROPY_STEPS)
-def cross_entropy_error(y, t, delta=DELTA):
+def cross_entropy_error(y, t, delta=DELTA, *, scores=None):
     """−Σ t_k log(y_k + delta), averaged over the batch: the book's cross_entropy_error.
     `t` one-hot or integer labels.  delta guards log(0) (the book's 1e-7); delta=0 gives
-    appendix A's graph exactly."""
+    appendix A's graph exactly.
+
+    `scores`: the x that y = softmax(x) was computed from, when known (softmax_with_loss
+    gives them).  Where the guard moves a labelled y_k (y_k + delta ≠ y_k: it underflowed)
+    log(y_k + delta) is flat, and exp's 0 in the softmax would stop the gradient there;
+    so log y_k is computed from the scores instead, as the log-softmax x_k − c −
+    log Σ exp(x_i − c), and a `where` node takes it at those positions: the loss is the
+    true −log y_k and the gradient the true (y − t)/N.  Where nothing underflows no node
+    is added: appendix A's graph, node for node."""
     if _is_values(y):
         if isinstance(t, (numbers.Integral, np.integer)):
             t = _one_hot(np.array([t]), (1, len(y)))[0]
         if len(t) != len(y):
             raise ValueError(f"{len(t)} labels for {len(y)} scores")
-        total = None
-        for yk, tk in zip(y, t):  # appendix A: log, × t_k, then one + chain
-            term = (log(yk + delta) if delta else log(yk)) * tk
-            total = term if total is None else total + term
+        total, exact = None, None
+        for k, (yk, tk) in enumerate(zip(y, t)):  # appendix A: log, × t_k, then one + chain
+            if scores is not None and tk != 0 and yk.data + delta != yk.data:
+                exact = exact or _log_softmax(scores)
+                logy = exact[k]
+            else:
+                logy = log(yk + delta) if delta else log(yk)
+            total = logy * tk if total is None else total + logy * tk
         return _named(total * -1, "L")
     y = _node(y)
     if y.ndim == 1:
         y, t = _row(y, t)
     tk = _one_hot(t, y.shape)
     logy = log(y + delta) if delta else log(y)
+    if scores is not None:
+        lost = (tk != 0) & (y.data + delta != y.data)
+        if lost.any():
+            exact = _log_softmax(scores).reshape(y.shape)
+            logy = apply(WHERE, exact, logy, cond=lost)
     n = y.shape[0]
     if n == 0:
         raise ValueError(f"cross_entropy_error of an empty batch (shape {y.shape}): the "
                          "mean over no samples is undefined")
     return _named((logy * tk).sum() * (-1.0 / n), "L")
+
+
+def _log_softmax(x):
+    """log softmax(x) over the last axis (a list of Values: over the list), computed as
+    x_k − c − log Σ exp(x_i − c) with c the max: finite where softmax(x) underflows."""
+    if _is_values(x):
+        x = [_node(v) for v in x]
+        c = max(v.data for v in x)
+        a = [v - c for v in x]
+        s = exp(a[0])
+        for v in a[1:]:
+            s = s + exp(v)
+        log_s = log(s)
+        return [v - log_s for v in a]
+    x = _node(x)
+    a = x - x.data.max(axis=-1, keepdims=True)
+    return a - log(exp(a).sum(axis=-1, keepdims=True))
 
 
 @composite("softmax_with_loss")
@@ -348,7 +384,10 @@ def softmax_with_loss(x, t, delta=None, shift=True, fused=False):
     delta=None guards log(0) with the dtype's smallest normal number instead of the
     book's 1e-7: log stays finite where a probability underflows to 0, and the gradient
     stays (y − t)/N to rounding (1e-7 would shift it by about 1e-7/y, which shows at
-    the 8th decimal of the book's and the E資格 exercise's numbers).
+    the 8th decimal of the book's and the E資格 exercise's numbers).  Where the true
+    class's probability underflows (a wrong class ahead by about 88 in float32, 745 in
+    float64), log y is taken from the scores (cross_entropy_error's `scores`): the loss
+    is the true one and the gradient still y − t.
 
     fused=True records one `softmax_cross_entropy_fused` node instead of appendix A's
     graph: the same loss and gradient (a test holds them equal), at a fraction of the
@@ -356,10 +395,12 @@ def softmax_with_loss(x, t, delta=None, shift=True, fused=False):
     delta and shift."""
     if fused:
         return _fused_softmax_with_loss(x, t, delta, shift)
-    if delta is None:
+    guarded = delta is None
+    if guarded:
         dtype = np.float64 if _is_values(x) else _node(x).data.dtype
         delta = float(np.finfo(dtype).tiny)
-    return cross_entropy_error(softmax(x, shift=shift), t, delta=delta)
+    return cross_entropy_error(softmax(x, shift=shift), t, delta=delta,
+                               scores=x if guarded else None)
 
 
 def _fused_softmax_with_loss(x, t, delta, shift):

@@ -38,7 +38,7 @@ def _leaf(x):
 def _param(cached, array):
     """The Tensor leaf for a parameter array, made once and reused while the layer holds
     the same array: Tensor(W) shares W's memory, so in-place optimizer updates show."""
-    if cached is not None and cached.data is array:
+    if cached is not None and cached.data.base is array:  # the leaf is array's own view
         return cached
     if isinstance(array, Tensor):  # the checker hands the layer its own leaves
         return array

@@ -179,6 +179,99 @@ def test_float32_stays_float32_through_composites():
         assert x.grad.dtype == np.float32
 
 
+# ----------------------------------------------------------------------------- underflow
+
+def _closed_forms(scores, idx):
+    """The mean of −log y_t (by log-sum-exp, in float64) and (y − t)/N."""
+    x = scores.astype(np.float64)
+    c = x.max(axis=-1)
+    lse = c + np.log(np.exp(x - c[:, None]).sum(axis=-1))
+    loss = np.mean(lse - x[np.arange(len(x)), idx])
+    return loss, (_softmax_np(x) - _one_hot(idx, x.shape[1])) / len(x)
+
+
+@pytest.mark.parametrize("dtype, gaps", [(np.float32, (88.0, 120.0, 1e4)),
+                                         (np.float64, (745.0, 800.0, 1e6))])
+@pytest.mark.parametrize("labels", ["one_hot", "integer"])
+def test_softmax_with_loss_sends_y_minus_t_where_the_true_class_underflows(dtype, gaps,
+                                                                           labels):
+    # a wrong class ahead by `gap`: y_t underflows, the guarded log is flat and the
+    # softmax's exp is 0 there; the loss must still be −log y_t and the gradient y − t
+    tiny = np.finfo(dtype).tiny
+    idx = np.array([0, 2])
+    for gap in gaps:
+        scores = np.array([[0.0, gap, 5.0], [0.5, -1.0, 2.0]])
+        x = Tensor(scores.astype(dtype), requires_grad=True)
+        y0 = F.softmax(x).data[0, 0]
+        assert y0 + tiny != y0  # the guard moves it: the case at hand
+        loss = F.softmax_with_loss(x, _one_hot(idx, 3) if labels == "one_hot" else idx)
+        loss.backward()
+        true_loss, true_grad = _closed_forms(scores, idx)
+        rtol = 1e-6 if dtype == np.float32 else 1e-13
+        assert float(loss.data) == pytest.approx(true_loss, rel=rtol)
+        np.testing.assert_allclose(x.grad, true_grad, rtol=rtol, atol=rtol)
+        assert "where" in [n.op.name for n in toposort(loss) if n.op]
+
+
+def test_softmax_with_loss_the_issues_case_float32():
+    x = Tensor(np.array([[0.0, 120.0, 5.0]], dtype=np.float32), requires_grad=True)
+    F.softmax_with_loss(x, [0]).backward()
+    np.testing.assert_allclose(x.grad, [[-1.0, 1.0, 0.0]], atol=1e-6)
+
+
+def test_softmax_with_loss_value_and_gradient_agree_where_it_underflows():
+    # the loss computed is the one differentiated: central differences of its value
+    scores = np.array([[0.0, 800.0, 5.0], [0.5, -1.0, 2.0]])
+    t = np.array([0, 2])
+    x = Tensor(scores, requires_grad=True)
+    F.softmax_with_loss(x, t).backward()
+    h, numeric = 1e-4, np.zeros_like(scores)
+    for i in np.ndindex(scores.shape):
+        up, down = scores.copy(), scores.copy()
+        up[i] += h
+        down[i] -= h
+        numeric[i] = (float(F.softmax_with_loss(Tensor(up), t).data)
+                      - float(F.softmax_with_loss(Tensor(down), t).data)) / (2 * h)
+    np.testing.assert_allclose(x.grad, numeric, atol=1e-6)
+
+
+def test_softmax_with_loss_of_values_where_the_true_class_underflows():
+    xs = [Value(0.0), Value(800.0), Value(5.0)]
+    loss = F.softmax_with_loss(xs, 0)
+    loss.backward()
+    assert loss.data == pytest.approx(800.0, rel=1e-15)
+    assert [v.grad for v in xs] == pytest.approx([-1.0, 1.0, 0.0], abs=1e-15)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("labels", ["one_hot", "integer"])
+def test_softmax_with_loss_is_appendix_a_node_for_node_where_nothing_underflows(dtype,
+                                                                               labels):
+    # the same nodes and the same numbers, bit for bit, as softmax then cross entropy
+    # with the guard and no scores (the graph before the underflow fix)
+    scores = RNG.normal(size=(6, 4)) * 4
+    idx = np.array([0, 3, 1, 1, 2, 0])
+    t = _one_hot(idx, 4) if labels == "one_hot" else idx
+    tiny = float(np.finfo(dtype).tiny)
+    seen = []
+    for build in (lambda x: F.softmax_with_loss(x, t),
+                  lambda x: F.cross_entropy_error(F.softmax(x), t, delta=tiny)):
+        x = Tensor(scores.astype(dtype), requires_grad=True)
+        loss = build(x)
+        loss.backward()
+        seen.append(([n.op.name for n in toposort(loss) if n.op], loss.data, x.grad))
+    (ops, loss, dx), (book_ops, book_loss, book_dx) = seen
+    assert ops == book_ops and "where" not in ops
+    np.testing.assert_array_equal(loss, book_loss)
+    np.testing.assert_array_equal(dx, book_dx)
+    xs, book = ([Value(v) for v in scores[0]] for _ in range(2))
+    a = F.softmax_with_loss(xs, int(idx[0]))
+    b = F.cross_entropy_error(F.softmax(book), int(idx[0]), delta=float(np.finfo(float).tiny))
+    a.backward()
+    b.backward()
+    assert a.data == b.data and [v.grad for v in xs] == [v.grad for v in book]
+
+
 # ----------------------------------------------------------------------------- fused loss
 
 def _both_losses(scores, t, dtype, dout=1.0):
@@ -217,16 +310,22 @@ def test_fused_softmax_with_loss_takes_one_sample(t):
     np.testing.assert_allclose(df, dc, rtol=1e-12)
 
 
-def test_fused_softmax_with_loss_keeps_the_log_guard():
-    # the true class 1000 below the others: its probability underflows to 0, and both
-    # losses are log(tiny) for that row, not inf
+@pytest.mark.parametrize("labels", ["one_hot", "integer"])
+def test_fused_softmax_with_loss_equals_the_composite_where_a_probability_underflows(labels):
+    # row 0's true class is 1000 below another: its probability underflows to 0.  Both
+    # losses are the true mean of −log y_t (row 0: 1000 + log(1 + 2e^−1000) = 1000), not
+    # the guard's −log(tiny) = 708; both gradients are (y − t)/N
     scores = np.array([[0.0, 1000.0, 0.0], [1.0, 2.0, 3.0]])
-    (lc, _), (lf, df) = _both_losses(scores, [0, 2], np.float64)
-    assert np.isfinite(lf.data)
-    np.testing.assert_allclose(lf.data, lc.data, rtol=1e-12)
-    # (y − t)/N still; the composite's graph loses this row's slope (exp's 0 times
-    # log's 1/tiny), which is the one place the two differ
-    np.testing.assert_allclose(df[0], [-0.5, 0.5, 0.0], atol=1e-15)
+    idx = np.array([0, 2])
+    t = _one_hot(idx, 3) if labels == "one_hot" else idx
+    (lc, dc), (lf, df) = _both_losses(scores, t, np.float64)
+    true = (1000.0 - math.log(_softmax_np(scores[1])[2])) / 2
+    assert float(lf.data) == pytest.approx(true, rel=1e-14)
+    assert float(lc.data) == pytest.approx(true, rel=1e-14)
+    for d in (df, dc):
+        np.testing.assert_allclose(d[0], [-0.5, 0.5, 0.0], atol=1e-15)
+        np.testing.assert_allclose(d[1], (_softmax_np(scores[1]) - [0, 0, 1]) / 2,
+                                   rtol=1e-12)
 
 
 @pytest.mark.parametrize("labels", ["one_hot", "integer"])

@@ -106,8 +106,9 @@ def test_public_names():
 # ARCHITECTURE.md's rooms and the arrows between them; a file not listed here fails the
 # test below, so a new module has to be given a room (and the page kept true).
 ROOMS = {
-    "engine": ["autograd/graph.py", "autograd/walk.py", "autograd/primitives.py",
-               "autograd/value.py", "autograd/tensor.py", "autograd/functions.py"],
+    "engine": ["autograd/errors.py", "autograd/graph.py", "autograd/walk.py",
+               "autograd/primitives.py", "autograd/functions.py", "autograd/dispatch.py",
+               "autograd/value.py", "autograd/tensor.py"],
     "book": ["autograd/layers.py", "autograd/models.py", "autograd/optimizers.py",
              "autograd/gradcheck.py", "autograd/training.py", "autograd/examples.py",
              "autograd/nn.py", "autograd/check/*.py"],
@@ -188,3 +189,113 @@ def test_the_rooms_import_only_the_rooms_below_them():
             if other not in MAY_IMPORT[room] and (path, other) not in LAZY_ARROWS:
                 bad.append(f"{path} ({room}) imports {target} ({other})")
     assert not bad, "arrows ARCHITECTURE.md does not draw:\n" + "\n".join(bad)
+
+
+# ----------------------------------------------------------------------------- no cycles
+
+def _module_level(tree):
+    """The import statements that run when the module is imported: the module's own
+    body, with the bodies of its top-level if / try / with blocks (a class body runs at
+    import too), but no function's body."""
+    stack = list(tree.body)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            yield node
+        elif not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+            stack.extend(child for child in ast.iter_child_nodes(node)
+                         if isinstance(child, (ast.stmt, ast.excepthandler)))
+
+
+def _import_graph(tree_of):
+    """module file -> the package's module files its module-level imports name."""
+    graph = {}
+    for path, tree in tree_of.items():
+        module = ast.Module(body=list(_module_level(tree)), type_ignores=[])
+        graph[path] = sorted(set(_targets(module)) - {path})
+    return graph
+
+
+def _cycle(graph):
+    """One import cycle as a list of files (first == last), or None: a depth-first
+    search that meets a file still on its own path."""
+    state, path = {}, []
+
+    def visit(node):
+        state[node] = "open"
+        path.append(node)
+        for nxt in graph.get(node, ()):
+            if state.get(nxt) == "open":
+                return path[path.index(nxt):] + [nxt]
+            if nxt not in state:
+                found = visit(nxt)
+                if found:
+                    return found
+        path.pop()
+        state[node] = "done"
+        return None
+
+    for node in sorted(graph):
+        if node not in state:
+            found = visit(node)
+            if found:
+                return found
+    return None
+
+
+def _trees(directory):
+    return {p.relative_to(ROOT).as_posix(): ast.parse(p.read_text(encoding="utf-8"))
+            for p in sorted((ROOT / directory).rglob("*.py"))}
+
+
+def test_no_module_level_import_cycle_in_autograd():
+    graph = _import_graph(_trees("autograd"))
+    assert "autograd/walk.py" in graph["autograd/value.py"]  # the scan sees the arrows
+    cycle = _cycle(graph)
+    assert cycle is None, "import cycle: " + " -> ".join(cycle)
+
+
+def test_the_engine_imports_its_own_modules_at_module_level_only():
+    # a lazy import inside a function hides a cycle from the test above
+    lazy = []
+    for path, tree in _trees("autograd").items():
+        if _room_of().get(path) != "engine":
+            continue
+        for node in ast.walk(tree):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                body = ast.Module(body=node.body, type_ignores=[])
+                lazy += [f"{path}: {node.name} imports {t}" for t in _targets(body)]
+    assert lazy == []
+
+
+def test_the_cycle_scan_finds_a_cycle_and_reads_module_level_only():
+    trees = {"autograd/graph.py": ast.parse(
+                 "import numpy\nif True:\n    from autograd import walk\n"),
+             "autograd/walk.py": ast.parse(
+                 "from autograd.graph import Node\n"
+                 "def f():\n    from autograd import value\n"),
+             "autograd/value.py": ast.parse(
+                 "try:\n    pass\nexcept ImportError:\n    from autograd.walk import grad\n")}
+    graph = _import_graph(trees)
+    assert graph == {"autograd/graph.py": ["autograd/walk.py"],
+                     "autograd/walk.py": ["autograd/graph.py"],
+                     "autograd/value.py": ["autograd/walk.py"]}
+    assert _cycle(graph) == ["autograd/graph.py", "autograd/walk.py", "autograd/graph.py"]
+    del graph["autograd/walk.py"]
+    assert _cycle(graph) is None
+
+
+# ----------------------------------------------------------------------------- sizes
+
+def test_every_file_in_autograd_is_under_700_lines_and_every_function_under_80():
+    long_files, long_functions = [], []
+    for path, tree in _trees("autograd").items():
+        lines = (ROOT / path).read_text(encoding="utf-8").count("\n")
+        if lines > 700:
+            long_files.append(f"{path}: {lines} lines")
+        for node in ast.walk(tree):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                length = node.end_lineno - node.lineno + 1
+                if length > 80:
+                    long_functions.append(f"{path}: {node.name}, {length} lines")
+    assert long_files == [] and long_functions == []

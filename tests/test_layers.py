@@ -154,7 +154,7 @@ def test_affine_shares_its_parameters(rng):
     W -= 1.0
     b += 2.0
     np.testing.assert_allclose(layer.forward(x), x @ W + b)
-    assert layer._W.data is W  # no copy of W
+    assert layer._W.data.base is W  # no copy of W: a view of it
 
 
 def test_affine_gradients_numerically(rng):
@@ -220,6 +220,21 @@ def test_fused_softmax_with_loss_equals_the_books_graph(rng, one_hot):
     for dout in (1, 2.5):
         np.testing.assert_allclose(fused.backward(dout), book.backward(dout), rtol=1e-12,
                                    atol=1e-16)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_softmax_with_loss_sends_y_minus_t_where_the_true_class_underflows(dtype):
+    # the docstring's dout·(y − t)/N, also where a wrong class wins by a wide margin
+    x = np.array([[0.0, 120.0, 5.0], [0.0, 1000.0, 2.0]], dtype=dtype)
+    t = np.array([0, 2])
+    layer = SoftmaxWithLoss()
+    loss = layer.forward(x, t)
+    big = x.astype(np.float64)
+    y = np.exp(big - big.max(axis=1, keepdims=True))
+    y /= y.sum(axis=1, keepdims=True)
+    assert loss == pytest.approx((120.0 + 998.0) / 2, rel=1e-6)  # −log y_t, not the guard's
+    np.testing.assert_allclose(layer.backward(2.0), 2.0 * (y - np.eye(3)[t]) / 2,
+                               rtol=1e-6, atol=1e-6)
 
 
 def test_softmax_with_loss_single_sample():

@@ -236,6 +236,36 @@ def test_multi_layer_net_learns_spiral():
 
 # ============================================================================ MNIST accuracy
 
+def test_the_books_graph_trains_like_the_fused_loss_on_raw_mnist_in_float32(mnist_dir):
+    """Unnormalised pixels (0..255), float32, weights of std 1: the scores are hundreds
+    apart and the true class's probability underflows in most rows at first.  Appendix A's
+    graph (fused_loss=False) once sent a zero gradient there (238 of these 300 steps, the
+    loss stuck near the guard's 87); it must send the fused loss's (y − t)/N and train."""
+    from autograd.datasets import load_mnist_test_split
+
+    (x, t), _ = load_mnist_test_split(mnist_dir, 1000, seed=0, normalize=False)
+    x = x.astype(np.float32)
+    nets = {fused: TwoLayerNet(784, 50, 10, weight_init_std=1.0, seed=0, dtype=np.float32,
+                               fused_loss=fused) for fused in (True, False)}
+    first = {f: net.gradient(x[:100], t[:100]) for f, net in nets.items()}
+    for key, g in first[True].items():  # the same gradient at the start, to float32
+        np.testing.assert_allclose(first[False][key], g, rtol=1e-4,
+                                   atol=1e-5 * np.abs(g).max())
+    losses = {}
+    for fused, net in nets.items():
+        rng, sgd, losses[fused] = np.random.default_rng(0), SGD(0.001), []
+        for _ in range(300):
+            batch = rng.choice(1000, 100)
+            grads = net.gradient(x[batch], t[batch])
+            assert any(np.any(g) for g in grads.values())  # never a zero gradient
+            losses[fused].append(net.lastLayer.loss)
+            sgd.update(net.params, grads)
+    for fused, net in nets.items():
+        assert np.mean(losses[fused][-20:]) < np.mean(losses[fused][:20]) / 10
+        assert net.accuracy(x, t) > 0.85
+    assert abs(nets[False].accuracy(x, t) - nets[True].accuracy(x, t)) < 0.05
+
+
 @pytest.mark.slow
 def test_mnist_accuracy_matches_the_numpy_implementation(mnist_dir, capsys):
     """TwoLayerNet(784, 50, 10), SGD lr 0.1, batch 100, 10,000 iterations on the

@@ -28,7 +28,14 @@ numpy and the standard library, plus ``tqdm`` and ``filelock`` imported only whe
 download starts.
 """
 
-from autograd.datasets.downloader import ChecksumError, DamagedFileWarning, DownloadError, download
+from autograd.datasets.downloader import (
+    ChecksumError,
+    DamagedFileError,
+    DamagedFileWarning,
+    DeadlineError,
+    DownloadError,
+    download,
+)
 from autograd.datasets.idx import IDX_IMAGES_MAGIC, IDX_LABELS_MAGIC, IDXFormatError, read_idx
 from autograd.datasets.mnist import (
     ENV_VAR,
@@ -52,7 +59,9 @@ __all__ = [
     "MNIST_FILES",
     "SHA256",
     "ChecksumError",
+    "DamagedFileError",
     "DamagedFileWarning",
+    "DeadlineError",
     "DownloadError",
     "IDXFormatError",
     "MNISTData",

@@ -274,3 +274,118 @@ def test_a_killed_download_is_resumed_by_the_next_process(tmp_path, server):
     assert server.requests[-1][1].get("Range") == f"bytes={done}-"
     assert sorted(p.name for p in dest.parent.iterdir()) == ["f.gz", "f.gz.lock",
                                                              "f.gz.sha256"]
+
+
+# ------------------------------------------------------------------ deadlines and the lock
+
+def _in_thread(fn, limit=120):
+    """fn() in a thread, joined within `limit` seconds (a hang fails instead of blocking
+    the suite); returns what it raised, or None."""
+    outcome = {}
+
+    def run():
+        try:
+            fn()
+        except Exception as e:  # noqa: BLE001 - the test looks at it
+            outcome["error"] = e
+
+    thread = threading.Thread(target=run, daemon=True)
+    start = time.monotonic()
+    thread.start()
+    thread.join(limit)
+    assert not thread.is_alive(), f"still running after {limit} s"
+    return outcome.get("error"), time.monotonic() - start
+
+
+def test_a_trickling_mirror_is_left_at_the_deadline_and_resumed_later(tmp_path, server):
+    # a byte every 0.2 s: each read comes well within timeout=5, so only a deadline on
+    # the whole download ends it (the old code waited for ever)
+    body = np.random.default_rng(7).bytes(5_000)
+    server.serve("mnist", "f.gz", body)
+    server.trickle = 0.2
+    dest = tmp_path / "f.gz"
+    error, took = _in_thread(lambda: ds.download(server.url() + "f.gz", dest, sha(body),
+                                                 progress=False, timeout=5, deadline=2))
+    assert isinstance(error, ds.DeadlineError) and isinstance(error, ds.DownloadError)
+    assert "gave up on f.gz at its deadline (2 s" in str(error)
+    assert "too slow" in str(error) and "kept in f.gz.part" in str(error)
+    assert took < 60  # 2 s, plus at most one read's timeout, plus a loaded machine
+    kept = (tmp_path / "f.gz.part").stat().st_size
+    assert 0 < kept < len(body) and not dest.exists()
+    server.trickle = None
+    assert ds.download(server.url() + "f.gz", dest, sha(body), progress=False,
+                       deadline=30).read_bytes() == body
+    assert server.requests[-1][1].get("Range") == f"bytes={kept}-"
+
+
+def test_past_the_deadline_no_other_mirror_is_tried(tmp_path, server):
+    body = b"the real file" * 500
+    server.serve("slow", "f.gz", body)
+    server.serve("good", "f.gz", body)
+    server.trickle = 0.2
+    error, _ = _in_thread(lambda: ds.download(
+        [server.url("slow") + "f.gz", server.url("good") + "f.gz"], tmp_path / "f.gz",
+        sha(body), progress=False, deadline=1))
+    assert isinstance(error, ds.DeadlineError)
+    assert [p for p, _ in server.requests] == ["/slow/f.gz"]
+
+
+def test_a_deadline_must_be_positive(tmp_path):
+    for bad in (0, -1, float("nan")):
+        with pytest.raises(ValueError, match="deadline must be a positive number"):
+            ds.download("http://127.0.0.1:1/x", tmp_path / "x", None, deadline=bad)
+
+
+_HOLD = """
+import sys, time
+from filelock import FileLock
+lock = FileLock(sys.argv[1])
+lock.acquire()
+print("held", flush=True)
+time.sleep(120)
+"""
+
+
+def test_the_wait_for_another_process_gives_up_with_a_message(tmp_path, server):
+    body = b"the real file" * 500
+    server.serve("mnist", "f.gz", body)
+    dest = tmp_path / "f.gz"
+    holder = subprocess.Popen([sys.executable, "-c", _HOLD, str(dest) + ".lock"],
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        error, took = _in_thread(lambda: ds.download(server.url() + "f.gz", dest, sha(body),
+                                                     progress=False, deadline=1.5))
+    finally:
+        holder.kill()
+        holder.communicate()
+    assert isinstance(error, ds.DeadlineError)
+    assert "gave up after waiting 1.5 s for f.gz: another process holds its lock" \
+        in str(error)
+    assert took < 60 and server.requests == []
+    # the holder gone, the lock is free (the operating system released it)
+    assert ds.download(server.url() + "f.gz", dest, sha(body), progress=False,
+                       deadline=30).read_bytes() == body
+
+
+def test_a_damaged_file_in_a_read_only_cache_says_it_is_damaged(tmp_path, server,
+                                                                 monkeypatch):
+    # as root a chmod does not stop a rename, so the read-only directory is os.replace
+    # failing as it does there: [Errno 13] Permission denied
+    body = b"the real file" * 500
+    server.serve("mnist", "f.gz", body)
+    dest = ds.download(server.url() + "f.gz", tmp_path / "f.gz", None, progress=False)
+    dest.write_bytes(b"<html>502 Bad Gateway</html>")
+
+    def read_only(src, dst):
+        raise PermissionError(13, "Permission denied", str(src), None, str(dst))
+
+    monkeypatch.setattr(downloader.os, "replace", read_only)
+    with pytest.raises(ds.DamagedFileError) as info:
+        ds.download(server.url() + "f.gz", dest, None, progress=False)
+    message = str(info.value)
+    assert "f.gz is damaged (SHA-256 " in message and "recorded when it was downloaded" \
+        in message
+    assert "could not be moved aside to f.gz.bad (Permission denied)" in message
+    assert "Replace it with a good copy, or delete it" in message
+    assert dest.read_bytes() == b"<html>502 Bad Gateway</html>"  # left where it was

@@ -17,6 +17,7 @@ import numpy as np
 import pytest
 
 from autograd import datasets as ds
+from autograd.datasets import downloader
 from tests.conftest import MNIST_DIR, MNIST_DIR_SHA256
 from tests.datasets.helpers import (
     NAMES,
@@ -296,6 +297,29 @@ def test_a_damaged_file_without_download_is_moved_aside_and_named(tmp_path, serv
     assert f"{NAMES[3]} was damaged" in str(info.value)
     assert "pass download=True to fetch it again" in str(info.value)
     assert not (d / NAMES[3]).exists() and (d / f"{NAMES[3]}.bad").exists()
+
+
+def test_a_damaged_file_in_a_read_only_cache_is_named_damaged(tmp_path, server,
+                                                               monkeypatch):
+    # it said "[Errno 13] Permission denied: ... -> ....bad" and no more; as root a chmod
+    # does not stop a rename, so the read-only directory is os.replace failing
+    files = synthetic_mnist()
+    digests = _served(server, files)
+    d = tmp_path / "cache"
+    ds.load_mnist(path=d, mirrors=[server.url()], sha256=digests)
+    (d / NAMES[3]).write_bytes(b"<html>rate limited</html>")
+
+    def read_only(src, dst):
+        raise PermissionError(13, "Permission denied", str(src), None, str(dst))
+
+    monkeypatch.setattr(downloader.os, "replace", read_only)
+    for download in (False, True):
+        with pytest.raises(OSError) as info:
+            ds.load_mnist(path=d, download=download, mirrors=[server.url()],
+                          sha256=digests)
+        assert f"{NAMES[3]} is damaged (SHA-256 " in str(info.value)
+        assert "could not be moved aside" in str(info.value)
+        assert "Replace it with a good copy" in str(info.value)
 
 
 def test_a_cache_of_the_old_downloader_that_does_not_parse(tmp_path, server):
