@@ -25,15 +25,12 @@ import os
 for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_var, "1")  # before numpy loads BLAS, or it has no effect
 
-import cProfile  # noqa: E402
-import io  # noqa: E402
-import pstats  # noqa: E402
 
 import numpy as np  # noqa: E402
 
 from autograd.models import MultiLayerNet  # noqa: E402
 from benchmarks.bench_training import batches, cpu_interleave, cycling, limit_threads, load_images  # noqa: E402
-from benchmarks.common import fmt_time, header, median, parse_args, per_call, table  # noqa: E402
+from benchmarks.common import fmt_time, header, median, parse_args, per_call, profile, table  # noqa: E402
 from benchmarks.numpy_bn_net import BatchNormNet  # noqa: E402
 
 LR = 0.01
@@ -130,18 +127,8 @@ def bench_step(x, t, size, dtype, repeats, have_torch):
 
 def profile_step(x, t):
     data = batches(x, t, 100, np.float64)
-    run = cycling(graphgrad_step(network(np.float64)), data)
-    for _ in range(20):
-        run()
-    prof = cProfile.Profile()
-    prof.enable()
-    for _ in range(300):
-        run()
-    prof.disable()
-    s = io.StringIO()
-    pstats.Stats(prof, stream=s).sort_stats("tottime").print_stats(20)
-    print("cProfile, 300 iterations at batch 100:")
-    print(s.getvalue())
+    profile(cycling(graphgrad_step(network(np.float64)), data), warm=20, n=300, rows=20,
+            title="cProfile, 300 iterations at batch 100:")
 
 
 def main(argv=None):

@@ -27,10 +27,7 @@ import os
 for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_var, "1")  # before numpy loads BLAS, or it has no effect
 
-import cProfile  # noqa: E402
-import io  # noqa: E402
 import itertools  # noqa: E402
-import pstats  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
 
@@ -48,6 +45,7 @@ from benchmarks.common import (  # noqa: E402
     mnist_dir,
     parse_args,
     per_call,
+    profile,
     table,
 )
 
@@ -208,19 +206,9 @@ def profile_step(x, t):
     """Where graphgrad's time goes in one training iteration (batch 100, float64)."""
     data = batches(x, t, 100, np.float64)
     net = TwoLayerNet(784, 50, 10, seed=0)
-    run = cycling(graphgrad_step(net), data)
-    for _ in range(50):
-        run()
-    prof = cProfile.Profile()
-    prof.enable()
-    for _ in range(2000):
-        run()
-    prof.disable()
-    s = io.StringIO()
-    pstats.Stats(prof, stream=s).sort_stats("tottime").print_stats(25)
-    print("cProfile, 2,000 iterations at batch 100 (tottime = time in the function "
-          "itself):")
-    print(s.getvalue())
+    profile(cycling(graphgrad_step(net), data), warm=50, n=2000, rows=25,
+            title="cProfile, 2,000 iterations at batch 100 (tottime = time in the function "
+                  "itself):")
 
 
 def main(argv=None):

@@ -201,5 +201,24 @@ def table(rows, headings):
     print(flush=True)
 
 
+def profile(run, *, warm, n, rows, title):
+    """cProfile of `n` calls of `run` after `warm` untimed ones, its `rows` costliest
+    functions by tottime (time in the function itself), printed under `title`."""
+    import cProfile
+    import io
+    import pstats
+    for _ in range(warm):
+        run()
+    prof = cProfile.Profile()
+    prof.enable()
+    for _ in range(n):
+        run()
+    prof.disable()
+    s = io.StringIO()
+    pstats.Stats(prof, stream=s).sort_stats("tottime").print_stats(rows)
+    print(title)
+    print(s.getvalue())
+
+
 def check(ok, goal):
     return f"{'met' if ok else 'MISSED'} ({goal})"
