@@ -16,8 +16,9 @@ from dataclasses import dataclass
 
 import graphviz
 
+from viz.derivation import derive
 from viz.i18n import font_family, language, translator
-from viz.model import View, build
+from viz.model import View
 from viz.numbers import true_minus
 
 __all__ = ["COLORS", "STATES", "dot_text", "draw", "legend", "svg_id", "to_digraph"]
@@ -258,11 +259,12 @@ def legend(view, always=False, lang=None):
     return lines
 
 
-def _caption(view, title, legend_option, lang):
-    """The title, then what the model says must be said (a relation it used), then the
-    legend (legend_option: None for the lines needed, True for '/' always, False none)."""
+def _caption(view, title, legend_option, lang, grads=True):
+    """The title, then what the derivation says must be said (where a relation shortened
+    a gradient: only where gradients are drawn), then the legend (legend_option: None for
+    the lines needed, True for '/' always, False none)."""
     lines = [title] if title else []
-    lines += view.notes
+    lines += view.notes if grads else []
     if legend_option is not False:
         lines += legend(view, always=legend_option is True, lang=lang)
     return "\n".join(lines)
@@ -523,7 +525,7 @@ def to_digraph(view: View, *, rankdir="LR", show_grads=None, highlight=None,
                 lanes(view) if rankdir in ("TB", "BT") else {})
     st.edge_notes = edge_notes or {}
     lang = language(lang or view.lang)
-    caption = _caption(view, title, legend, lang)
+    caption = _caption(view, title, legend, lang, st.grads)
     if caption and st.vertical:
         caption = "\n" + caption  # in TB the last arrow ends just above the caption
     g = _graph(name, rankdir, fontsize, caption, lang)
@@ -619,14 +621,15 @@ def draw(node, *, expand=None, collapse=None, depth=None, grads="auto", seed=Non
         ('∂L/∂y', figure 5-20) and relations the algebra may use (by default the
         one-hot relation of named labels t; it is said in the caption where used).
     expand / collapse / depth / grads / seed / fmt / preview: see viz.model.build
-    (by default composites are opened as labelled clusters, neg/sub/div/mean drawn as
+    (the view of viz.derivation.derive, which this draws: to_digraph(derive(...).view);
+    by default composites are opened as labelled clusters, neg/sub/div/mean drawn as
     one −/÷/mean op, and gradients shown once backward() has run).
     rankdir, title and `render_options` (highlight=, edge_states=, forks=, legend=
     ...): see to_digraph.
     lang: 'en' or 'ja' (None: $GRAPHGRAD_LANG, else the locale's, else English): the
         captions, legend and tooltips, and a CJK font named first for 'ja'.
     """
-    view = build(node, expand=expand, collapse=collapse, depth=depth, grads=grads,
-                 seed=seed, fmt=fmt, preview=preview, labels=labels, upstream=upstream,
-                 given=given, lang=lang)
-    return to_digraph(view, rankdir=rankdir, title=title, **render_options)
+    d = derive(node, expand=expand, collapse=collapse, depth=depth, grads=grads, seed=seed,
+               fmt=fmt, preview=preview, labels=labels, upstream=upstream, given=given,
+               lang=lang)
+    return to_digraph(d.view, rankdir=rankdir, title=title, **render_options)

@@ -4,7 +4,8 @@ numbered SVG/PNG files.
 The HTML file needs nothing at view time (no network, no files beside it): the SVG of
 every frame, the explanations, the CSS and the script are inline.  Controls: previous /
 next buttons, a slider, ← / → (Home / End), play; "step k / n" and the step's
-explanation under the graph; where a composite declares the book's steps, a row of their
+explanation under the graph (`explanation_html`: the frame's lines, its rows as a
+table); where a composite declares the book's steps, a row of their
 headings (Step 1 … Step 6) above it, the current one marked.  `#step=k` in the URL opens
 frame k.  The graph is as wide as the window allows, but never so narrow that its
 smallest text drops below 11 px: a wider graph scrolls, to the nodes of the current step.
@@ -23,8 +24,9 @@ from pathlib import Path
 from viz.i18n import font_family, language, translator
 from viz.stepper import as_frames
 
-__all__ = ["embed_html", "export_frames", "export_gif", "export_html", "export_steps",
-           "heading_groups", "headings_html", "inline_svg", "player_html", "script_json"]
+__all__ = ["embed_html", "explanation_html", "export_frames", "export_gif", "export_html",
+           "export_steps", "heading_groups", "headings_html", "inline_svg", "player_html",
+           "script_json"]
 
 _TEMPLATE = Path(__file__).with_name("templates") / "stepper.html"
 
@@ -87,6 +89,46 @@ def _chrome(lang, count):
     }
 
 
+_ROWS = ("row", "sum")
+
+
+def explanation_html(frame):
+    """A frame's explanation (its `lines`) as HTML: its title, the book's line, the
+    paragraphs, and the rows as a table (label, numeric, symbolic where the algebra
+    wrote any); every string escaped."""
+    esc = html.escape
+    lines = frame.lines
+    has_sym = any(c[2] for k, c in lines if k in _ROWS)
+    parts = [f'<h3 class="frame-title">{esc(frame.title)}</h3>']
+    table = []
+    for kind, c in lines:
+        if kind in _ROWS:
+            table.append((kind, c))
+            continue
+        if table:
+            parts.append(_table(table, has_sym, frame.lang))
+            table = []
+        cls = ' class="book"' if kind == "book" else ""
+        parts.append(f"<p{cls}>{esc(c)}</p>")
+    if table:
+        parts.append(_table(table, has_sym, frame.lang))
+    return "\n".join(parts)
+
+
+def _table(rows, has_sym, lang):
+    esc, _ = html.escape, translator(lang)
+    head = f"<tr><th></th><th>{esc(_('numeric'))}</th>" + (
+        f"<th>{esc(_('symbolic'))}</th>" if has_sym else "")
+    body = [head + "</tr>"]
+    for kind, (label, numeric, sym) in rows:
+        cls = ' class="sum"' if kind == "sum" else ""
+        cells = f'<th scope="row">{esc(label)}</th><td class="num">{esc(numeric)}</td>'
+        if has_sym:
+            cells += f'<td class="sym">{esc(sym or "")}</td>'
+        body.append(f"<tr{cls}>{cells}</tr>")
+    return '<table class="step-table">' + "".join(body) + "</table>"
+
+
 def player_html(frames, *, title=None, lang=None):
     """The HTML player of `frames` (a list of viz.stepper.Frame) as one string; `lang`:
     the page's language (None: the frames')."""
@@ -143,8 +185,9 @@ def embed_html(page, *, height=640):
 
 
 def export_html(root, path, *, title=None, lang=None, **options):
-    """Write the self-contained HTML player of `root`'s backward pass (or of a list of
-    frames) to `path`; `options` go to viz.stepper.frames.  `lang` ('en', 'ja'): the
+    """Write the self-contained HTML player of `root`'s backward pass (`root`: a node, a
+    viz.derivation.Derivation, or a list of frames) to `path`; `options` go to
+    viz.stepper.frames.  `lang` ('en', 'ja'): the
     narration's and the page's language (None: $GRAPHGRAD_LANG, the locale's, English;
     frames made already keep their narration, the page takes `lang`).  Returns the path."""
     path = Path(path)

@@ -3,6 +3,7 @@
     from viz.widgets import Stepper
     Stepper(loss)                      # a slider, ◀ prev / next ▶, the graph and the text
     Stepper(loss, collapse="sigmoid")  # options as viz.stepper.frames
+    Stepper(viz.derive(loss))          # the frames of a derivation made already
     Stepper(loss, lang="ja")           # ステップ1 …, 順伝播, the buttons in Japanese
 
 With ipywidgets the frames are shown in a live widget; the output also carries the
@@ -40,7 +41,8 @@ def _ipywidgets():
 
 
 class Stepper:
-    """Step through `root`'s backward pass (a Value/Tensor, or a list of Frames).
+    """Step through `root`'s backward pass (a Value/Tensor, a viz.derivation.Derivation,
+    or a list of Frames).
 
     Attributes: `frames`, `index` (the frame shown); with ipywidgets also `widget` (the
     VBox to display), `slider`, `prev_button`, `next_button`, `counter`, `heading` (the

@@ -11,6 +11,7 @@ import pytest
 import viz
 from autograd import Tensor, Value
 from autograd.examples import appendix_a, apple_orange
+from viz.derivation import derive
 from viz.dot import COLORS, svg_id, to_digraph
 from viz.model import build
 from viz.stepper import edge_states, frames
@@ -346,7 +347,7 @@ def test_a_fork_draws_the_sum_of_its_branches():
     x, y = Value(1.0, name="x"), Value(2.0, name="y")
     f = x * y + x.exp()
     f.backward()
-    view = build(f, labels="symbols")
+    view = derive(f, labels="symbols").view
     src = to_digraph(view).source
     (fork,) = view.forks
     assert f'id="edge-{svg_id(fork.key)}"' in src and "F0:m:e -> L" in src

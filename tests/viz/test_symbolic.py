@@ -237,7 +237,7 @@ def test_relations_are_read_by_a_whitelist_never_run():
 def test_label_names_become_symbols_as_data():
     """The one-hot relation is made from the labels' names as sympy objects: a name that
     reads as Python stays a name."""
-    from viz.model import build
+    from viz.derivation import build
     names = ["__import__('os')", "t2", "t3"]
     a = [Value(v, name=f"a{k}") for k, v in enumerate([0.3, 2.9, 4.0], 1)]
     t = [Value(v, name=n) for v, n in zip([0.0, 0.0, 1.0], names)]

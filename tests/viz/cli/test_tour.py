@@ -80,11 +80,11 @@ def test_the_tours_stepper_is_appendix_a_in_the_books_steps(capsys, tmp_path):
 
 def test_the_tours_stepper_does_not_depend_on_what_else_is_installed(monkeypatch):
     pytest.importorskip("sympy")
-    from viz import stepper
+    from viz import derivation
     from viz.cli import tour
     before = [(f.title, f.rows) for f in tour.stepper_frames()]
     # the rules that pick the algebra by themselves must not change the tour
-    monkeypatch.setattr(stepper, "SYMBOLIC_AUTO_LIMIT", 0)
+    monkeypatch.setattr(derivation, "SYMBOLIC_AUTO_LIMIT", 0)
     assert [(f.title, f.rows) for f in tour.stepper_frames()] == before
     assert before[-1][1][0][2] == "y1 − t1"
 
