@@ -439,6 +439,14 @@ class SymbolicGraph:
         st = self._by_node.get(node)
         return st.upstream if st is not None else sp.Integer(0)
 
+    def _simplify(self, expr):
+        """sympy.simplify, once per expression: the drawing's last form and the
+        stepper's result both start from it."""
+        key = ("s", expr)
+        if key not in self._cache:
+            self._cache[key] = sp.simplify(expr)
+        return self._cache[key]
+
     def simplified_gradient(self, node):
         """The gradient in its shortest form, compact and with `given`.  simplify() may
         leave the book's terms (sigmoid's y(1 − y) becomes 1/(4cosh²(x/2))), so the
@@ -446,7 +454,7 @@ class SymbolicGraph:
         g = self.gradient(node)
         if sp.count_ops(g) > SIMPLIFY_LIMIT or g.has(sp.Float):
             return self.reduce(g)
-        return min((self.reduce(g), self.reduce(sp.simplify(g))), key=self._size)
+        return min((self.reduce(g), self.reduce(self._simplify(g))), key=self._size)
 
     def simplest(self, expr, given=True):
         """`expr` as simplified_gradient writes a gradient (simplify() tried, the graph's
@@ -458,7 +466,7 @@ class SymbolicGraph:
         if g.has(sp.Float) or sp.count_ops(g) > SIMPLIFY_LIMIT:
             return None
         form = self.reduce if given else self.compact
-        return self.book_form(min((form(g), form(sp.simplify(g))), key=self._size))
+        return self.book_form(min((form(g), form(self._simplify(g))), key=self._size))
 
     def final_form(self, node, given=True):
         """simplest() of the gradient reaching `node` (y(1 − y) for sigmoid's x)."""
