@@ -236,9 +236,9 @@ class SymbolicGraph:
             seed = _number(seed)
         self.seed = sp.sympify(seed)
         self.given = self._relations(given)
+        self._cache = {}
         self._named = self._named_nodes()
         self._reverse = self._reverse_relations()
-        self._cache = {}
         self.steps = []
         sroot = self._shadow[root]
         for st in backward_steps(sroot, self.seed):
@@ -367,12 +367,23 @@ class SymbolicGraph:
     # -- display forms --------------------------------------------------------------------
 
     def _fold(self, expr, skip=None):
-        for full, sym in self._named:
-            if sym is not skip:
-                expr = expr.subs(full, sym)
-        return expr
+        key = ("f", expr, skip)
+        if key not in self._cache:
+            folded = expr
+            for full, sym in self._named:
+                if sym is not skip:
+                    folded = folded.subs(full, sym)
+            self._cache[key] = folded
+        return self._cache[key]
 
     def _candidates(self, expr):
+        """The forms compact() and reduce() choose from, once per expression."""
+        key = ("k", expr)
+        if key not in self._cache:
+            self._cache[key] = self._rewrites(expr)
+        return list(self._cache[key])
+
+    def _rewrites(self, expr):
         base = self._fold(expr)
         forms = [expr, base]
         if self._reverse:
