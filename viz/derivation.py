@@ -224,12 +224,17 @@ class Derivation:
     def seed_name(self):
         """The name of the gradient arriving at the root from above (dout, ∂L/∂y), or
         None when the backward pass starts from the root's own 1."""
-        sg, seed = self.symbolic, self.view.seed
-        if sg is not None and getattr(sg.seed, "is_Symbol", False):
-            return sg.text(sg.seed)
-        if sg is not None and self.labels != "numbers":
-            return None  # the drawing's algebra starts from a number
-        return self._declared_seed if is_scalar(seed) and float(seed) == 1.0 else None
+        if "_seed_name" not in self.__dict__:
+            sg, seed = self.symbolic, self.view.seed
+            if sg is not None and getattr(sg.seed, "is_Symbol", False):
+                name = sg.text(sg.seed)
+            elif sg is not None and self.labels != "numbers":
+                name = None  # the drawing's algebra starts from a number
+            else:
+                name = self._declared_seed if is_scalar(seed) and float(seed) == 1.0 \
+                    else None
+            self.__dict__["_seed_name"] = name
+        return self.__dict__["_seed_name"]
 
     @property
     def rname(self):
