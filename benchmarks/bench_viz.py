@@ -43,37 +43,34 @@ TOUR_GOAL_S = 15.0
 LABELS = ("numbers", "symbols")
 
 
-def bench_tour(repeats):
-    """Wall-clock seconds of a whole `graphgrad tour` process, `repeats` times."""
+def _process_times(args, repeats):
+    """Wall-clock seconds of a whole `python -m viz.cli ARGS` process, `repeats` times;
+    OUT in args is a fresh temporary folder each time."""
     times = []
     env = dict(os.environ, OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1")
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     for _ in range(repeats):
         with tempfile.TemporaryDirectory() as out:
+            argv = [a.replace("OUT", out) for a in args]
             t0 = time.perf_counter()
-            subprocess.run([sys.executable, "-m", "viz.cli", "tour", "-o", out], cwd=root,
-                           env=env, check=True, stdout=subprocess.DEVNULL)
+            subprocess.run([sys.executable, "-m", "viz.cli", *argv], cwd=root, env=env,
+                           check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             times.append(time.perf_counter() - t0)
     return times
 
 
-DRAW_STEPS = ["draw", "sigmoid(w*x + b)", "--at", "w=2", "x=1", "b=-1"]
+def bench_tour(repeats):
+    """Wall-clock seconds of a whole `graphgrad tour` process, `repeats` times."""
+    return _process_times(["tour", "-o", "OUT"], repeats)
+
+
+DRAW_STEPS = ["draw", "sigmoid(w*x + b)", "--at", "w=2", "x=1", "b=-1", "-o", "OUT/g.svg",
+              "--steps", "OUT/s.html"]
 
 
 def bench_draw_steps(repeats):
     """Wall-clock seconds of a whole `graphgrad draw ... -o g.svg --steps s.html`."""
-    times = []
-    env = dict(os.environ, OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1")
-    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    for _ in range(repeats):
-        with tempfile.TemporaryDirectory() as out:
-            t0 = time.perf_counter()
-            subprocess.run([sys.executable, "-m", "viz.cli", *DRAW_STEPS, "-o",
-                            os.path.join(out, "g.svg"), "--steps",
-                            os.path.join(out, "s.html")], cwd=root, env=env, check=True,
-                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            times.append(time.perf_counter() - t0)
-    return times
+    return _process_times(DRAW_STEPS, repeats)
 
 
 def bench_page(repeats):
