@@ -34,13 +34,15 @@ import numpy as np
 
 from autograd import Value
 from autograd.graph import COMPOSITES
+from viz.budget import BudgetExceeded
 from viz.i18n import language, spoken, translator
 from viz.model import LABELS, check_root
 from viz.model import build as build_view
 from viz.names import Names, terms, wrap
 from viz.numbers import minus
 
-__all__ = ["SYMBOLIC_AUTO_LIMIT", "SYMBOLS_LIMIT", "Box", "BranchSum", "Derivation",
+__all__ = ["SYMBOLIC_AUTO_LIMIT", "SYMBOLS_LIMIT", "Box", "BranchSum", "BudgetExceeded",
+           "Derivation",
            "build", "declared_steps", "derive", "is_scalar", "sends_into"]
 
 # symbolic=None turns the algebra on by itself for graphs up to this many op nodes:
@@ -148,6 +150,7 @@ class Derivation:
         self._declared_seed = _declared_upstream(view)
         self._sg = self._edge_exprs = self._branch_sums = self._first = None
         self._made = False
+        self.left_out = None  # why there is no algebra: ('budget', s) or ('names', [...])
 
     # -- numbers as text ------------------------------------------------------------------
 
@@ -183,11 +186,38 @@ class Derivation:
         options = dict(spec) if isinstance(spec, dict) else {}
         if spec is None and self.labels == "numbers" and not self._wanted():
             return None
+        dup = _duplicates(self.view)
+        if dup and self.labels == "numbers" and "names" not in options:
+            self.left_out = ("names", dup)  # one symbol for two nodes would be wrong
+            return None
         options.setdefault("given", self.given if self.given is not None else
                            _relations(self.one_hot))
         self._twin_seed(options)
         from viz.symbolic import symbolic
-        return symbolic(self.root, **options)
+        try:
+            return symbolic(self.root, **options)
+        except BudgetExceeded as e:
+            self.left_out = ("budget", e.seconds)
+            return None
+
+    def drop_symbolic(self, exc):
+        """Go on with numbers alone: the algebra went over its budget (`exc`, a
+        viz.symbolic.BudgetExceeded) after the twin was made."""
+        self._made, self._sg, self.left_out = True, None, ("budget", exc.seconds)
+        self._branch_sums = self._edge_exprs = None
+        self.__dict__.pop("_seed_name", None)
+
+    def left_out_text(self):
+        """Why the algebra is left out, as a sentence (None when it is not)."""
+        if self.symbolic is not None or self.left_out is None:
+            return None
+        why, what = self.left_out
+        if why == "names":
+            return self._("The algebra is left out: different nodes are named "
+                          "{names}.").format(names=", ".join(what))
+        return self._("The algebra is left out: it took more than {seconds} s of "
+                      "computing (too big to follow by hand); the numbers are the "
+                      "engine's.").format(seconds=f"{what:g}")
 
     def _wanted(self):
         """For the narration alone: small graphs of named scalars, with sympy installed."""
@@ -460,15 +490,39 @@ class Derivation:
         except ImportError:  # sympy is optional: numbers need nothing but numpy
             raise ImportError("labels='symbols' and 'both' need sympy: pip install sympy "
                               "(or pip install 'graphgrad[symbolic]')") from None
-        sg = self.symbolic
-        if sg is None:
-            raise ValueError(f"labels={self.labels!r} needs the algebra: symbolic=False "
-                             "turns it off")
-        dup = sg.duplicate_names()
+        dup = _duplicates(view)
         if dup:
             raise ValueError(f"labels={self.labels!r}: different nodes are named "
                              f"{', '.join(map(repr, dup))}; give them distinct names, or "
                              "draw with labels='numbers'")
+        sg = self.symbolic
+        if sg is None and self.left_out is None:
+            raise ValueError(f"labels={self.labels!r} needs the algebra: symbolic=False "
+                             "turns it off")
+        try:
+            self._write_labels(sg, algebra, symbolic)
+        except BudgetExceeded as e:
+            self.drop_symbolic(e)
+            sg = None
+        if sg is None:  # over the budget: the edges keep their numbers, and say why
+            for item in view.edges + view.forks:
+                item.value_sym = item.grad_sym = item.value_expr = None
+                item.grad_exprs = ()
+            view.symbolic, view.notes[:], self._first = None, [], None
+            view.caveats.append(self._(
+                "The symbols are left out: the algebra took more than {seconds} s of "
+                "computing; the edges show numbers.").format(
+                    seconds=f"{self.left_out[1]:g}"))
+
+    def _write_labels(self, sg, algebra, symbolic):
+        if sg is None:
+            return
+        dup = sg.duplicate_names()  # names given to the twin (names=) may repeat too
+        if dup:
+            raise ValueError(f"labels={self.labels!r}: different nodes are named "
+                             f"{', '.join(map(repr, dup))}; give them distinct names, or "
+                             "draw with labels='numbers'")
+        view = self.view
         view.symbolic = sg
         self._first = algebra.label(self, symbolic.exact)
         if self._first:
@@ -479,6 +533,15 @@ class Derivation:
             note = _("{relations} (one-hot labels): used at {used}") if self.given is None \
                 else _("{relations}: used at {used}")
             view.notes.append(note.format(relations=relations, used=used))
+
+
+def _duplicates(view):
+    """Names two different nodes of the graph carry (one symbol cannot stand for both)."""
+    seen, dup = {}, set()
+    for n in view._node_ids:
+        if n.name and seen.setdefault(n.name, n) is not n:
+            dup.add(n.name)
+    return sorted(dup)
 
 
 def _product(a, b):

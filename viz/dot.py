@@ -264,7 +264,7 @@ def _caption(view, title, legend_option, lang, grads=True):
     a gradient: only where gradients are drawn), then the legend (legend_option: None for
     the lines needed, True for '/' always, False none)."""
     lines = [title] if title else []
-    lines += view.notes if grads else []
+    lines += (view.notes if grads else []) + view.caveats
     if legend_option is not False:
         lines += legend(view, always=legend_option is True, lang=lang)
     return "\n".join(lines)

@@ -143,12 +143,13 @@ class View:
     `forks`: ViewFork list; `lang`: the language of its tooltips and notes, and of the
     drawing's captions.  Set by viz.derivation when it adds symbolic labels: `labels`
     ('numbers', 'symbols' or 'both'), `symbolic` (the viz.symbolic.SymbolicGraph behind
-    them; None for numbers), `notes` (sentences a caption must say: where a relation
-    such as t1 + t2 + t3 = 1 was used)."""
+    them; None for numbers), `notes` (sentences a caption must say with the gradients:
+    where a relation such as t1 + t2 + t3 = 1 was used), `caveats` (sentences it must
+    always say: the symbols were left out)."""
 
     def __init__(self):
         self.nodes, self.edges, self.clusters, self.steps = [], [], [], []
-        self.forks, self.notes = [], []
+        self.forks, self.notes, self.caveats = [], [], []
         self.labels = "numbers"
         self.symbolic = None
         self.root = None

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from viz.derivation import BranchSum, Derivation, derive, is_scalar
+from viz.derivation import BranchSum, BudgetExceeded, Derivation, derive, is_scalar
 from viz.dot import svg_id, to_digraph
 from viz.i18n import language, spoken, translator
 from viz.model import View
@@ -194,7 +194,16 @@ def frames(root, *, expand=None, collapse=None, depth=None, symbolic=None, given
         d = derive(root, expand=expand, collapse=collapse, depth=depth, grads=True,
                    seed=seed, fmt=fmt, preview=preview, symbolic=symbolic, given=given,
                    upstream=upstream, lang=lang)
-    r = _Replay(d, dict(draw_options, rankdir=rankdir))
+    draw = dict(draw_options, rankdir=rankdir)
+    try:
+        return _replay(_Replay(d, draw), notes)
+    except BudgetExceeded as e:  # the algebra went over its budget: numbers alone
+        d.drop_symbolic(e)
+        return _replay(_Replay(d, draw), notes)
+
+
+def _replay(r, notes):
+    d = r.d
     found = units(d.view, d.into)
     r.headings = _headings(r, found)
     count = len(found) + 2
@@ -219,6 +228,8 @@ def _forward_frame(r, count):
     w.p(_("The forward pass: each edge carries its value (above the line). The backward "
           "pass starts at the output with {start} and sends gradients back along the "
           "edges (red, below the line).").format(start=start))
+    if d.left_out_text():
+        w.p(d.left_out_text())
     relations = d.relation_texts()
     if relations:
         said = _("The algebra uses {relations} (the labels t are one-hot).") \

@@ -30,6 +30,7 @@ labels, which turns appendix A's final y1·(t1 + t2 + t3) − t1 into y1 − t1.
 """
 from __future__ import annotations
 
+import functools
 import operator
 from dataclasses import dataclass
 
@@ -38,10 +39,11 @@ import sympy as sp
 from autograd import Node, Value, backward_steps, enable_grad
 from autograd.graph import apply, postorder
 from autograd.primitives import Primitive
+from viz.budget import BUDGET, Budget, BudgetExceeded
 from viz.notation import to_text
 
-__all__ = ["ONE_HOT", "StepText", "SymbolicGraph", "SymbolicStep", "SymbolicValue", "exact",
-           "sum_is_one", "symbolic", "to_text"]
+__all__ = ["BUDGET", "Budget", "BudgetExceeded", "ONE_HOT", "StepText", "SymbolicGraph",
+           "SymbolicStep", "SymbolicValue", "exact", "sum_is_one", "symbolic", "to_text"]
 
 # Rewriting (cancel, factor, simplify) is tried only on expressions up to this many
 # operations: the book's steps are far below it, a deep network's far above, and there
@@ -164,6 +166,15 @@ def _param(v):
     return _number(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else v
 
 
+def _charged(method):
+    """A SymbolicGraph method whose work counts against the graph's budget."""
+    @functools.wraps(method)
+    def charged(self, *args, **kwargs):
+        with self.budget:
+            return method(self, *args, **kwargs)
+    return charged
+
+
 # ----------------------------------------------------------------------------- the graph
 
 @dataclass
@@ -210,14 +221,20 @@ class SymbolicGraph:
     Attributes: `root` (the numeric root), `symbols` (name -> Symbol, for the named
     leaves and the named intermediate nodes), `leaves` (name -> the numeric leaf node),
     `seed` (the symbolic gradient at the root), `steps` (SymbolicStep list, aligned with
-    autograd.backward_steps(root)), `given` (list of (lhs, rhs) relations).
+    autograd.backward_steps(root)), `given` (list of (lhs, rhs) relations), `budget`
+    (the Budget every form is charged to: BudgetExceeded once it is spent).
     """
 
-    def __init__(self, root, *, seed=None, given=None, names=None):
+    def __init__(self, root, *, seed=None, given=None, names=None, budget=BUDGET):
         if callable(root) and not isinstance(root, Node):
             root = root()  # a builder function
         if not isinstance(root, Node):
             raise TypeError(f"symbolic() needs a Value, got {type(root).__name__}")
+        self.budget = budget if isinstance(budget, Budget) else Budget(budget)
+        with self.budget:
+            self._make_twin(root, seed, given, names)
+
+    def _make_twin(self, root, seed, given, names):
         self.root = root
         self._names = dict(names or {})
         self.symbols = {}
@@ -353,9 +370,14 @@ class SymbolicGraph:
         rev = {}
         for expr, sym in self._named:
             d = self._fold(expr, skip=sym)
-            for atom in d.atoms(sp.exp, sp.log):
-                if atom in rev:
+            atoms = d.atoms(sp.exp, sp.log)
+            for atom in atoms:
+                # an exp inside another exp or log comes out only through a log: such a
+                # solution is refused below, and solve() takes minutes to find it
+                if atom in rev or any(atom in a.args[0].atoms(sp.exp, sp.log)
+                                      for a in atoms):
                     continue
+                self.budget.check()
                 try:
                     sol = sp.solve(sp.Eq(sym, d), atom)
                 except (NotImplementedError, ValueError):
@@ -394,6 +416,7 @@ class SymbolicGraph:
                 # cancel/factor grow slow on long expressions, and crawl (minutes) on
                 # computed floats: softmax_with_loss's log guard, its max shift
                 continue
+            self.budget.check()
             forms.append(self._fold(sp.cancel(c)))
             forms.append(self._fold(sp.factor(c)))
             if syms:
@@ -404,6 +427,7 @@ class SymbolicGraph:
     def _size(e):
         return (sp.count_ops(e), len(str(e)))
 
+    @_charged
     def compact(self, expr):
         """The shortest form of `expr` using the named intermediate nodes."""
         expr = sp.sympify(expr)
@@ -415,6 +439,7 @@ class SymbolicGraph:
                 self._cache[key] = min(self._candidates(expr), key=self._size)
         return self._cache[key]
 
+    @_charged
     def reduce(self, expr):
         """`compact`, also using the `given` relations (t1 + t2 + t3 = 1)."""
         expr = sp.sympify(expr)
@@ -455,9 +480,11 @@ class SymbolicGraph:
         stepper's result both start from it."""
         key = ("s", expr)
         if key not in self._cache:
+            self.budget.check()
             self._cache[key] = sp.simplify(expr)
         return self._cache[key]
 
+    @_charged
     def simplified_gradient(self, node):
         """The gradient in its shortest form, compact and with `given`.  simplify() may
         leave the book's terms (sigmoid's y(1 − y) becomes 1/(4cosh²(x/2))), so the
@@ -467,6 +494,7 @@ class SymbolicGraph:
             return self.reduce(g)
         return min((self.reduce(g), self.reduce(self._simplify(g))), key=self._size)
 
+    @_charged
     def simplest(self, expr, given=True):
         """`expr` as simplified_gradient writes a gradient (simplify() tried, the graph's
         names, the `given` relations unless given=False), in book form; None where that
@@ -487,6 +515,7 @@ class SymbolicGraph:
         """`expr` as one line of text, the symbolic seed (∂L/∂y) first in products."""
         return to_text(expr, lead=self.seed.free_symbols if self.seed.is_Symbol else ())
 
+    @_charged
     def chain(self, literal, full):
         """'literal = compact = reduced' as text, each distinct form once."""
         parts = []
@@ -496,6 +525,7 @@ class SymbolicGraph:
                 parts.append(t)
         return " = ".join(parts)
 
+    @_charged
     def show(self, step):
         """A step's upstream, local derivatives and sent gradients as text."""
         if isinstance(step, int):
@@ -505,6 +535,7 @@ class SymbolicGraph:
         sent = tuple(self.chain(up * loc, g) for loc, g in zip(local, step.grads))
         return StepText(self.text(up), tuple(self.text(x) for x in local), sent)
 
+    @_charged
     def show_sum(self, upstream, sent):
         """Text for a merged step (a collapsed composite): compact upstream expressions
         entering it, and the chain for each full gradient leaving it."""
@@ -541,6 +572,7 @@ class SymbolicGraph:
             self._cache["monomials"] = subs
         return self._cache["monomials"]
 
+    @_charged
     def fold(self, expr):
         """`expr` with the values of named nodes written as their names (exp(a1)/(exp(a1)
         + exp(a2) + exp(a3)) -> y1), and nothing else done to it."""
@@ -550,6 +582,7 @@ class SymbolicGraph:
         # fewer quantities first (−t1·S over −t1·exp(a1)/y1), then fewer operations
         return (len(e.free_symbols), sp.count_ops(e), len(str(e)))
 
+    @_charged
     def book_form(self, expr):
         """The shortest of `expr` and what the substitutions of _monomials() (and
         expanding) make of it, searched greedily: −t1/(S·y1) -> −t1/exp(a1),
@@ -567,6 +600,7 @@ class SymbolicGraph:
             names = sorted({s for _, s in self._named}, key=str)
             moves += [sp.expand, sp.factor_terms, lambda e: sp.collect(e, names)]
             for _ in range(4):
+                self.budget.check()
                 options = [m(best) for m in moves]
                 better = min(options, key=self._book_size, default=best)
                 if self._book_size(better) >= self._book_size(best):
@@ -575,6 +609,7 @@ class SymbolicGraph:
             self._cache[key] = best
         return self._cache[key]
 
+    @_charged
     def book_sum(self, parts):
         """Gradients arriving at a branch, added as the book adds them: the sum of their
         forms, with a common factor taken out (−t1·S − t2·S − t3·S = −S(t1 + t2 + t3));
@@ -583,6 +618,7 @@ class SymbolicGraph:
         factored = sp.factor_terms(total)
         return min((total, factored), key=self._book_size)
 
+    @_charged
     def with_given(self, expr):
         """`expr` with the `given` relations used (t1 + t2 + t3 -> 1), in book form; the
         same expression when they change nothing."""
@@ -608,7 +644,7 @@ class SymbolicGraph:
         return values
 
 
-def symbolic(root, *, seed=None, given=None, names=None):
+def symbolic(root, *, seed=None, given=None, names=None, budget=BUDGET):
     """The graph of `root` (a Value, or a function building one) over sympy symbols.
 
     seed: the gradient at the root: 1 (default), a number, or a symbol name such as
@@ -616,8 +652,10 @@ def symbolic(root, *, seed=None, given=None, names=None):
     given: relations the display may use: 't1 + t2 + t3 = 1', a list of them, a dict
         {lhs: rhs} or sympy Eq objects.
     names: {node: 'S'} names for intermediate nodes, without renaming the nodes.
+    budget: CPU seconds the graph's algebra may spend, its making and every form asked
+        of it (BUDGET; None: no limit); past it BudgetExceeded is raised.
     """
-    return SymbolicGraph(root, seed=seed, given=given, names=names)
+    return SymbolicGraph(root, seed=seed, given=given, names=names, budget=budget)
 
 
 def sum_is_one(names):

@@ -253,3 +253,86 @@ def test_labels_are_checked():
     assert build(deep).labels == "numbers"  # numbers draw any graph
 
 
+
+
+# ----------------------------------------------------------------------------- the budget
+
+class _Budget:
+    """A viz.budget.Budget that is spent after `checks` checks: where the algebra runs
+    out is then the test's choice, not the machine's speed."""
+
+    def __new__(cls, checks):
+        from viz.budget import Budget, BudgetExceeded
+
+        class Counted(Budget):
+            def check(self):
+                self.checks -= 1
+                if self.checks < 0:
+                    raise BudgetExceeded(1.5)
+
+        b = Counted(None)
+        b.checks = checks
+        return b
+
+
+@needs_sympy
+@pytest.mark.parametrize("checks", [0, 40])  # spent making the twin, or in the narration
+def test_over_its_budget_the_algebra_is_left_out_and_said(checks):
+    loss = appendix_a(labels="constants")
+    plain = frames(appendix_a(labels="constants"), symbolic=False)
+    d = derive(loss, grads=True, symbolic={"budget": _Budget(checks)})
+    fs = frames(d)
+    assert d.symbolic is None and d.left_out == ("budget", 1.5)
+    assert "The algebra is left out: it took more than 1.5 s" in fs[0].text
+    assert [f.rows for f in fs] == [f.rows for f in plain]  # the engine's numbers, all
+    assert [f.title for f in fs[1:]] == [f.title for f in plain[1:]]
+    ja = frames(derive(appendix_a(labels="constants"), grads=True, lang="ja",
+                       symbolic={"budget": _Budget(0)}))
+    assert "式の変形は省きました" in ja[0].text
+
+
+@needs_sympy
+def test_over_its_budget_a_drawing_keeps_its_numbers_and_says_so():
+    d = derive(appendix_a(labels="constants"), labels="symbols",
+               symbolic={"budget": _Budget(3)})
+    assert d.left_out == ("budget", 1.5) and d.view.symbolic is None
+    assert all(e.value_sym is None and e.grad_sym is None for e in d.view.edges)
+    src = to_digraph(d.view).source
+    assert "The symbols are left out: the algebra took more than 1.5 s" in src
+    numbers = to_digraph(derive(appendix_a(labels="constants")).view, forks=True).source
+    said = [line for line in src.splitlines() if "left out" in line]
+    assert len(said) == 1 and src.replace(said[0] + "\n", "") == numbers  # else the same
+
+
+@needs_sympy
+def test_seven_nested_sigmoids_finish_and_say_why_there_is_no_algebra(tmp_path):
+    """Issue 19: this command spent 472 s in sympy.solve.  Each sigmoid names its output
+    y: one symbol for seven nodes would be wrong, so the algebra is left out, and said."""
+    expr = "a*b"
+    for _ in range(7):
+        expr = f"sigmoid({expr})"
+    out = tmp_path / "s.html"
+    done = subprocess.run([sys.executable, "-m", "viz.cli", "draw", expr, "--at", "a=0.5",
+                           "b=0.3", "--steps", str(out), "-o", str(tmp_path / "g.dot")],
+                          cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert "The algebra is left out: different nodes are named y." in out.read_text()
+
+
+@needs_sympy
+def test_a_tower_of_exp_is_solved_only_where_the_answer_has_no_log():
+    """The twin trades exp(−x) for 1/y − 1 (y = 1/(1 + exp(−x))); an exp inside another
+    exp would come out only through a log, so solve() is not asked (it took minutes)."""
+    import sympy
+
+    from viz.symbolic import symbolic
+    a, b = Value(0.5, name="a"), Value(0.3, name="b")
+    y = a * b
+    for k in range(1, 8):
+        y = y.sigmoid()
+        y.name = f"y{k}"
+    sg = symbolic(y, budget=None)
+    for atom, solution in sg._reverse.items():
+        assert atom.func is sympy.exp and not solution.has(sympy.log)
+    assert len(sg._reverse) == 7  # each y_k = 1/(1 + exp(−y_{k−1})): one each
+    assert sg.budget.spent < 30  # seconds of CPU; minutes before
