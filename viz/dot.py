@@ -91,7 +91,7 @@ def _wrap(text, width=WRAP):
         return [text]
     cuts, depth = [], 0
     for i, ch in enumerate(text):
-        depth += ch in "([" and 1 or (ch in ")]" and -1 or 0)
+        depth += ch in "([{" and 1 or (ch in ")]}" and -1 or 0)
         if depth == 0 and text[i:i + 3] in (" + ", " − ") and i:
             cuts.append(i)
     lines, start = [], 0

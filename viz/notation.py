@@ -22,7 +22,7 @@ __all__ = ["to_text"]
 
 class _Printer(StrPrinter):
     """sympy's str, with the upstream symbol (∂L/∂y) written first in a product, as the
-    book writes ∂L/∂y·y², and Heaviside as H."""
+    book writes ∂L/∂y·y², relu's mask case by case and max() in lower case."""
 
     lead = ()
 
@@ -66,7 +66,23 @@ class _Printer(StrPrinter):
         return super()._print_Pow(expr, rational=rational)
 
     def _print_Heaviside(self, expr):
-        return f"H({self._print(expr.args[0])})"
+        """relu's mask as the book writes the derivative, case by case (equation 5.8:
+        1 (x > 0), 0 (x ≤ 0)), the condition solved for the variable: {1 (y > 1),
+        0 (y ≤ 1)}.  sympy's H(y − 1) is nothing a learner has met."""
+        c, rest = expr.args[0].as_coeff_Add()
+        if rest.could_extract_minus_sign():  # c − r > 0: r < c
+            left, right, above, below = -rest, c, "<", "≥"
+        else:  # r + c > 0: r > −c
+            left, right, above, below = rest, -c, ">", "≤"
+        left, right = self._print(left), self._print(right)
+        return f"{{1 ({left} {above} {right}), 0 ({left} {below} {right})}}"
+
+    def _print_Max(self, expr):
+        """max(0, y − 1), as a learner writes it (sympy: Max)."""
+        return f"max({', '.join(self._print(a) for a in expr.args)})"
+
+    def _print_Min(self, expr):
+        return f"min({', '.join(self._print(a) for a in expr.args)})"
 
 
 class _BookPrinter(_Printer):
