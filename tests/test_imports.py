@@ -140,7 +140,8 @@ ROOMS = {
                 "viz/symbolic.py", "viz/notation.py", "viz/derivation.py", "viz/algebra.py",
                 "viz/dot.py", "viz/render.py", "viz/figures.py", "viz/expr.py",
                 "viz/i18n.py", "viz/check.py"],
-    "stepping": ["viz/stepper.py", "viz/steps.py", "viz/html.py", "viz/widgets.py"],
+    "stepping": ["viz/stepper.py", "viz/frame.py", "viz/steps.py", "viz/html.py",
+                 "viz/widgets.py"],
     "command line": ["viz/cli/*.py"],
     # the packages' public faces: `from autograd import Value` is the engine's API
     "autograd api": ["autograd/__init__.py"],

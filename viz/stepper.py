@@ -13,7 +13,7 @@ step active, the branches being summed 'summing', the others pending (grey).
 Nothing here computes a gradient, a sum or a form: the numbers are the engine's steps,
 the rest the derivation's (branch sums, what enters and leaves a collapsed composite, the
 algebra, the names: S, y1, exp(a1), 1/S); this module says them.  A frame's explanation
-is data (`lines`), as plain `text` and as `html` (viz.html writes it).
+is data (`lines`: viz.frame.Frame), as plain `text` and as `html` (viz.html writes it).
 
     from viz.stepper import frames
     for f in frames(loss, collapse="sigmoid"):
@@ -23,99 +23,13 @@ is data (`lines`), as plain `text` and as `html` (viz.html writes it).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 from viz.derivation import BranchSum, BudgetExceeded, Derivation, derive, is_scalar
-from viz.dot import svg_id, to_digraph
+from viz.frame import Frame
 from viz.i18n import language, spoken, translator
-from viz.model import View
 from viz.names import wrap
-from viz.render import pipe
 from viz.steps import edge_states, states, units
 
 __all__ = ["BranchSum", "Frame", "as_frames", "edge_states", "frames"]
-
-_ROWS = ("row", "sum")
-
-
-@dataclass(eq=False)
-class Frame:
-    """One picture of the replay.
-
-    index: 0 .. count-1; kind: 'forward' | 'step' | 'final'; `heading`: the book's step
-    ('Step 3', 'Cross Entropy Error'; 'Forward pass', 'Result'; '' for a frame of one
-    node where nothing is declared) and `description`, its one line in the book's words;
-    title and one-line `caption`; explanation as plain `text` and as `html`; `lines`: the
-    explanation as data ((kind, content): 'book' the step's line, 'p' a paragraph, 'row'
-    and 'sum' (label, numeric, symbolic)); `node_id`: the view node highlighted (None for
-    the first and last frames and for a step over several nodes); `focus`: every view
-    node the frame is about; `edge_states`: edge key -> 'done' | 'pending' | 'active' |
-    'summing'; `edge_grads`: edge key -> gradient text overriding the view's; `steps`:
-    the engine step indices this frame replays; `rows`: the rows of `lines`; `sums`: its
-    BranchSums; `lang`: the language its text is written in ('en', 'ja').
-    """
-
-    index: int
-    count: int
-    kind: str
-    title: str
-    caption: str
-    node_id: str | None
-    edge_states: dict
-    edge_grads: dict = field(default_factory=dict)
-    notes: dict = field(default_factory=dict)
-    steps: tuple = ()
-    view: View | None = field(default=None, repr=False)
-    draw_options: dict = field(default_factory=dict, repr=False)
-    heading: str = ""
-    description: str = ""
-    focus: tuple = ()
-    sums: list = field(default_factory=list, repr=False)
-    lang: str = "en"
-    lines: list = field(default_factory=list, repr=False)
-
-    @property
-    def text(self):
-        """The explanation as plain text: the title, each line, each row indented."""
-        return "\n".join([self.title] + [c if k not in _ROWS else f"  {c[0]}: {c[1]}" + (
-            f"    [{c[2]}]" if c[2] else "") for k, c in self.lines])
-
-    @property
-    def rows(self):
-        """The explanation's rows: (label, numeric, symbolic or None) each."""
-        return [c for k, c in self.lines if k in _ROWS]
-
-    @property
-    def html(self):
-        """The explanation as HTML (viz.html.explanation_html), every string escaped."""
-        if "_html" not in self.__dict__:
-            from viz.html import explanation_html  # the page's writer renders frames
-            self.__dict__["_html"] = explanation_html(self)
-        return self.__dict__["_html"]
-
-    def digraph(self, *, caption=False, **options):
-        """This frame as a graphviz.Digraph (viz.dot.to_digraph with the frame's
-        highlight and edge states); caption=True writes the caption under the graph."""
-        opts = {**self.draw_options, **options}
-        if caption:
-            opts.setdefault("title", self.caption)
-        return to_digraph(self.view, highlight=self.node_id, edge_states=self.edge_states,
-                          edge_grads=self.edge_grads, notes=self.notes, **opts)
-
-    def render(self, format="svg", *, dpi=None, caption=False, **options):
-        """The frame's image bytes ('svg', 'png', 'pdf'); needs Graphviz's dot."""
-        return pipe(self.digraph(caption=caption, **options), format, dpi=dpi)
-
-    def svg(self, **options):
-        return self.render("svg", **options).decode("utf-8")
-
-    def svg_ids(self):
-        """The SVG element ids of the nodes this frame is about (a player scrolls to them)."""
-        return [f"node-{svg_id(nid)}" for nid in self.focus]
-
-    def _repr_svg_(self):
-        return self.svg(caption=True)
-
 
 class _Writer(list):
     """A frame's explanation as lines of data (Frame.lines)."""
@@ -318,42 +232,44 @@ def _notes(r, unit):
 
 
 def _node_title(r, vn, node=None):
+    """'the “×” node giving x·y (mul)': the node by its symbol, as the book quotes it,
+    and by what it gives (a name, or what it computes)."""
     _ = r._
     if vn.kind == "composite":
         return _("the {label} box").format(label=vn.label)
     if node is None:
-        title = _("the {label} node ({op})") if vn.label != vn.op else _("the {label} node")
+        title = _("the “{label}” node ({op})") if vn.label != vn.op else \
+            _("the “{label}” node")
     else:
-        title = _("the {label} node {name} ({op})") if vn.label != vn.op else \
-            _("the {label} node {name}")
+        title = _("the “{label}” node giving {name} ({op})") if vn.label != vn.op else \
+            _("the “{label}” node giving {name}")
     return title.format(label=vn.label, op=vn.op, name="" if node is None else r.d.name(node))
 
 
 def _unit_title(r, unit):
-    """'the × nodes y1, y2, y3 → 1/S': the stepped nodes, and where a step covers only
-    some of their inputs, which ones."""
+    """'the “×” nodes giving y1, y2, y3, towards 1/S': the stepped nodes, and where a
+    step covers only some of their inputs, which ones."""
     d, view, _ = r.d, r.view, r._
     if unit.kind == "arrives":
         return _("the gradients arriving at {names}").format(
             names=", ".join(d.name(n) for n in unit.outputs))
     labels = list(dict.fromkeys(view.node(view.node_id(n)).label for n in unit.nodes))
     names = ", ".join(d.name(n) for n in unit.nodes)
-    many = len(unit.nodes) > 1
+    many, one = len(unit.nodes) > 1, len(labels) == 1
     if len(names) > 48:  # long expressions: the count says enough beside the picture
-        count = str(len(unit.nodes)) if many else "…"
-        what = _("the {count} {label} nodes") if len(labels) == 1 and many else \
-            _("the {count} nodes")
+        what = (_("the {count} “{label}” nodes") if one else _("the {count} nodes")) \
+            if many else _("the “{label}” node")
     else:
-        count = ""
-        what = (_("the {label} nodes {names}") if many else _("the {label} node {names}")) \
-            if len(labels) == 1 else _("the nodes {names}")
-    what = what.format(count=count, label=labels[0], names=names)
+        what = (_("the “{label}” nodes giving {names}") if many else
+                _("the “{label}” node giving {name}")) if one else \
+            _("the nodes giving {names}")
+    what = what.format(count=len(unit.nodes), label=labels[0], names=names, name=names)
     # appendix A's steps 2 and 5: each "×" node sends to one of its inputs only
     partial = all(len(slots) < sum(p.requires_grad for p in sv.step.node.parents)
                   for sv, slots in unit.by_node())
     if partial:
         targets = dict.fromkeys(d.name(sv.step.node.parents[s]) for sv, s in unit.sends)
-        what += " → " + ", ".join(targets)
+        what = _("{what}, towards {targets}").format(what=what, targets=", ".join(targets))
     return what
 
 

@@ -217,10 +217,11 @@ def test_appendix_a_in_the_books_six_headed_steps(book_a):
     y = [n for n in _engine(loss) if n.name in ("y1", "y2", "y3")]
     s2, s5 = steps["Step 2"], steps["Step 5"]
     assert s2.steps == s5.steps and len(s2.steps) == 3
-    assert s2.title == "Step 2: the × nodes y1, y2, y3 → 1/S"
-    assert s5.title == "Step 5: the × nodes y1, y2, y3 → exp(a1), exp(a2), exp(a3)"
+    assert s2.title == "Step 2: the “×” nodes giving y1, y2, y3, towards 1/S"
+    assert s5.title == ("Step 5: the “×” nodes giving y1, y2, y3, towards exp(a1), "
+                        "exp(a2), exp(a3)")
     assert {s2.view.node_id(n) for n in y} == set(s2.focus) == set(s5.focus)
-    assert steps["Step 3"].title == "Step 3: the / node 1/S"
+    assert steps["Step 3"].title == "Step 3: the “/” node giving 1/S"
     assert steps["Step 1"].title == "Step 1: the gradients arriving at y1, y2, y3"
 
 
@@ -340,7 +341,7 @@ def test_graphs_without_declared_steps_keep_one_frame_per_node():
     ops = [s for s in backward_steps(price) if s.node.op is not None]
     assert len(fs) == len(ops) + 2
     assert {f.heading for f in fs[1:-1]} == {""}
-    assert fs[1].title == "Backward: the × node price (mul)"
+    assert fs[1].title == "Backward: the “×” node giving price (mul)"
 
 
 def test_a_collapsed_composite_steps_as_one_box_not_in_its_steps():
@@ -424,3 +425,23 @@ def test_a_sum_of_branches_in_japanese():
     assert any(row[0].startswith("分岐した値の和: 上流から伝わった微分 ∂L/∂(1/S)")
                for row in step3.rows)
     assert '<tr class="sum">' in step3.html  # marked as the sum, in any language
+
+
+def test_headings_read_as_the_book_would():
+    """Issue 20: 'Cross Entropy Error: the 2 + nodes' read as arithmetic, 'the × node L'
+    as a product.  The symbol is quoted as the book quotes it (the “×” node), the node
+    is named by what it gives, and a long list by its count, in both languages."""
+    en = [f.title for f in frames(appendix_a(labels="constants"), symbolic=False)]
+    ja = [f.title for f in frames(appendix_a(labels="constants"), symbolic=False,
+                                  lang="ja")]
+    assert en[1:3] == ["Cross Entropy Error: the “×” node giving L",
+                       "Cross Entropy Error: the 2 “+” nodes"]
+    assert ja[1:3] == ["Cross Entropy Errorレイヤ: 「×」ノード（出力 L）",
+                       "Cross Entropy Errorレイヤ: 2 個の「+」ノード"]
+    assert ja[6] == "ステップ2: 「×」ノード（出力 y1, y2, y3）から 1/S へ"
+    sig = [f.title for f in frames(book_sigmoid(1.0), symbolic=False)]
+    assert sig[1:5] == ["Step 1: the “/” node giving y", "Step 2: the “+” node giving "
+                        "exp(−x) + 1", "Step 3: the “exp” node giving exp(−x)",
+                        "Step 4: the “×” node giving −x"]
+    for title in en + ja + sig:
+        assert not re.search(r"\d [+×/−] nodes|node [+×/−] |the [+×/] node", title), title
