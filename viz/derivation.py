@@ -151,6 +151,7 @@ class Derivation:
         self._sg = self._edge_exprs = self._branch_sums = self._first = None
         self._made = False
         self.left_out = None  # why there is no algebra: ('budget', s) or ('names', [...])
+        self._explained = set()  # the definitions why() has said, with k for the index
 
     # -- numbers as text ------------------------------------------------------------------
 
@@ -257,7 +258,7 @@ class Derivation:
         if "_seed_name" not in self.__dict__:
             sg, seed = self.symbolic, self.view.seed
             if sg is not None and getattr(sg.seed, "is_Symbol", False):
-                name = sg.text(sg.seed)
+                name = sg.book_text(sg.seed)
             elif sg is not None and self.labels != "numbers":
                 name = None  # the drawing's algebra starts from a number
             else:
@@ -277,16 +278,48 @@ class Derivation:
             return f"∂{self.rname}/∂{self.rname}"
         return f"∂{self.rname}/∂{wrap(self.name(node))}"
 
-    def sym(self, expr):
-        """An expression's shortest text, with the `given` relations (1/S, not
-        (t1 + t2 + t3)/S); None without the algebra."""
+    def form(self, expr):
+        """An expression as the book ends it: its shortest form, with the `given`
+        relations (1/S, not (t1 + t2 + t3)/S), then in the graph's own values where
+        that names fewer quantities (−t1/exp(a1), not −t1/(S·y1): y1 = exp(a1)/S)."""
         sg = self.symbolic
-        return sg.text(sg.reduce(expr)) if sg is not None else None
+        return sg.book_form(sg.reduce(expr))
+
+    def sym(self, expr):
+        """form(expr) in the book's notation; None without the algebra."""
+        sg = self.symbolic
+        return sg.book_text(self.form(expr)) if sg is not None else None
+
+    def chain(self, *exprs):
+        """'a = b = c': the expressions in the book's notation, each distinct text once."""
+        texts = []
+        for e in exprs:
+            t = e if isinstance(e, str) else self.symbolic.book_text(e)
+            if t not in texts:
+                texts.append(t)
+        return " = ".join(texts)
 
     def relation_texts(self):
         """The relations the algebra uses, as text ('t1 + t2 + t3 = 1')."""
         sg = self.symbolic
-        return [f"{sg.text(a)} = {sg.text(b)}" for a, b in sg.given] if sg else []
+        return [self.chain(a, b) for a, b in sg.given] if sg else []
+
+    def why(self, before, after):
+        """The sentence that says, the first time only, why `before` is `after` where the
+        book's form trades named quantities for their definition (y1 = exp(a1)/S, so
+        −t1/(S·y1) = −t1/exp(a1)); None when there is nothing (new) to say."""
+        sg = self.symbolic
+        gone = before.free_symbols - after.free_symbols
+        defs = [(sym, d) for sym, d in sg.definitions() if sym in gone]
+        # y2 = exp(a2)/S says again what y1 = exp(a1)/S said: once for every k
+        said = {re.sub(r"(?<=[A-Za-z])\d+", "_k", self.chain(sym, d)) for sym, d in defs}
+        if not defs or sg.book_text(before) == sg.book_text(after) or \
+                said <= self._explained:
+            return None
+        self._explained |= said
+        return self._("{definitions}, so {before} = {after}.").format(
+            definitions=self._(" and ").join(self.chain(sym, d) for sym, d in defs),
+            before=sg.book_text(before), after=sg.book_text(after))
 
     @property
     def one_hot_used(self):
@@ -315,20 +348,30 @@ class Derivation:
                  for sv, s in sends]
         texts = [self.sym(e) for e in exprs]
         numbers = [sv.step.grads[s] for sv, s in sends]
-        full, text = None, None
+        full = text = form = None
         if sg is not None:
             full = sg.gradient(node)
-            forms = [terms(texts)]
-            # the sum of the branches as shown (each already shortened), then of the whole
-            for form in (sg.compact(sum(sg.reduce(e) for e in exprs)), sg.reduce(full)):
-                if sg.text(form) not in forms:
-                    forms.append(sg.text(form))
-            text = " = ".join(forms)
+            # the sum of the branches as they arrive (each in its book form), then the
+            # whole's shortest form where that names fewer quantities (−S(t1 + t2 + t3)
+            # = −S; but 1/S − t1/exp(a1) stays as the book leaves it)
+            summed = sg.book_form(sum(self.form(e) for e in exprs))
+            whole = self.form(full)
+            form = whole if len(whole.free_symbols) < len(summed.free_symbols) else summed
+            text = self.chain(terms(texts), summed, form)
         total = self.view.steps[self.step_of[node]].step.upstream
         parts = tuple((self.name(sv.step.node), g, e)
                       for (sv, _), g, e in zip(sends, numbers, exprs))
-        return BranchSum(node, self.name(node), parts, total, full, tuple(sends),
-                         tuple(texts), text)
+        b = BranchSum(node, self.name(node), parts, total, full, tuple(sends),
+                      tuple(texts), text)
+        b.form = form if sg is not None else None
+        return b
+
+    def upstream_form(self, node):
+        """The gradient arriving at `node` as the narration last wrote it: the sum of its
+        branches (BranchSum.form), or its book form."""
+        if node is not self.root and len(self.branches(node)) > 1:
+            return self.branch_sum(node).form
+        return self.form(self.symbolic.gradient(node))
 
     def edge_expr(self, edge):
         """The symbolic gradient along a drawn edge: the seed on the output edge, else the
@@ -355,14 +398,14 @@ class Derivation:
         up_sym = [self.edge_expr(e) for e in ups] if sg is not None else []
         out_sym = [self.edge_expr(e) for e in outs] if sg is not None else []
         if sg is not None:
-            up_texts, out_texts = sg.show_sum(up_sym, out_sym)
+            up_texts = [self.sym(u) for u in up_sym]
+            out_texts = [self.chain(sg.compact(g), self.form(g)) for g in out_sym]
         else:
             up_texts, out_texts = [None] * len(ups), [None] * len(outs)
         single = (len(ups) == 1 and len(outs) == 1 and is_scalar(ups[0].grad_data)
                   and is_scalar(outs[0].grad_data) and ups[0].grad_data != 0)
         local = outs[0].grad_data / ups[0].grad_data if single else None
-        local_text = sg.text(sg.compact(out_sym[0] / up_sym[0])) if single and sg \
-            else None
+        local_text = self.sym(out_sym[0] / up_sym[0]) if single and sg else None
         return Box(view.node(node_id), ups, outs, list(up_texts), list(out_texts), local,
                    local_text)
 
@@ -381,20 +424,21 @@ class Derivation:
         return parts[i] if len(parts) == len(node.parents) else formula
 
     def sent_forms(self, index, i):
-        """(local, sent) of engine step `index` towards input i in symbols: the local
-        derivative in the node's own terms, and upstream·local = what it is = its
-        shortest form (with the `given` relations); (None, None) without the algebra."""
+        """(local, sent, why) of engine step `index` towards input i in symbols: the
+        local derivative in the node's own terms; upstream·local = what it is = its book
+        form (with the `given` relations); and why() the last two are equal, the first
+        time it needs saying.  (None, None, None) without the algebra."""
         sg = self.symbolic
         if sg is None:
-            return None, None
+            return None, None, None
         st = sg.steps[index]
-        up, loc = sg.reduce(st.upstream), st.local_literal[i]
-        up_t, loc_t = sg.text(up), sg.text(loc)
-        forms = [] if "1" in (up_t, loc_t) else [_product(up_t, loc_t)]
-        for e in (up * loc, sg.reduce(st.grads[i])):
-            if sg.text(e) not in forms:
-                forms.append(sg.text(e))
-        return loc_t, " = ".join(forms)
+        up, loc = self.upstream_form(st.node), st.local_literal[i]
+        up_t, loc_t = sg.book_text(up), sg.book_text(loc)
+        product = sg.book_form(up * loc)
+        last = self.form(st.grads[i])
+        sent = self.chain(*([] if "1" in (up_t, loc_t) else [_product(up_t, loc_t)]),
+                          product, last)
+        return loc_t, sent, self.why(sg.reduce(product), last)
 
     def sent_sym(self, index, i):
         """What engine step `index` sent to input i, in its shortest form (or None)."""
@@ -430,7 +474,7 @@ class Derivation:
             if len(parts) > 1:  # a variable used more than once: its branches added up
                 numeric = f"{self.added([sv.step.grads[s] for sv, s in parts])} = {numeric}"
             if sg is not None:
-                sym = sg.text(sg.simplified_gradient(node))
+                sym = sg.book_text(sg.book_form(sg.simplified_gradient(node)))
                 put = _put_in(sym, values)
                 if put not in (sym, numeric) and len(parts) < 2:
                     numeric = f"{put} = {numeric}"
@@ -555,7 +599,9 @@ def _put_in(text, values):
     """`text` with every name replaced by its number (`values`: name -> number text):
     y1 − t1 -> 0.01821 − 0."""
     for name in sorted(values, key=len, reverse=True):
-        text = re.sub(rf"(?<![\w.∂/]){re.escape(name)}(?![\w(])", values[name], text)
+        # y(1 − y), the book's product before a parenthesis: the number needs its ×
+        text = re.sub(rf"(?<![\w.∂/]){re.escape(name)}(?!\w)(\()?",
+                      lambda m, v=values[name]: v + (" × (" if m.group(1) else ""), text)
     return text.replace("·", " × ")
 
 

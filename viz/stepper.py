@@ -298,12 +298,14 @@ def _node_block(r, w, sv, slots, sums, several=False):
         where = f"∂{wrap(d.name(node))}/∂{wrap(target)}"
         label = _("local") + (f" {where}" if len(where) <= 30 else "") + \
             (f" ({d.local_formula(node, i)})" if d.symbolic is None else "")
-        sym_local, sent = d.sent_forms(step.index, i)
+        sym_local, sent, why = d.sent_forms(step.index, i)
         w.row(label, d.num(local[i]) if scalar else _("(array)"), sym_local)
         numeric = d.num(step.grads[i])
         if scalar:
             numeric = f"{d.factor(step.upstream)} × {d.factor(local[i])} = {numeric}"
         w.row(_("sent to {name}").format(name=target), numeric, sent)
+        if why:
+            w.p(why)
     return _node_caption(r, sv, slots)
 
 

@@ -572,6 +572,16 @@ class SymbolicGraph:
             self._cache["monomials"] = subs
         return self._cache["monomials"]
 
+    def definitions(self):
+        """(symbol, definition) of each named quantity defined by a product (y1 =
+        exp(a1)/S), in the node's own terms."""
+        out = []
+        for node, d in self._definition.items():
+            name = self.name_of(node)
+            if name and not d.is_Atom and not any(f.has(sp.Add) for f in sp.Mul.make_args(d)):
+                out.append((self._symbol(name), d))
+        return out
+
     @_charged
     def fold(self, expr):
         """`expr` with the values of named nodes written as their names (exp(a1)/(exp(a1)

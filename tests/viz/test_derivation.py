@@ -101,7 +101,7 @@ def test_the_sums_inside_a_collapsed_composite_are_the_derivations():
     (up,), (out,) = box.ups, box.outs
     assert box.single and box.local == pytest.approx(out.grad_data / up.grad_data)
     assert out.grad_data == pytest.approx(d.root.data * (1 - d.root.data))
-    assert box.out_texts == ["dout·y·(1 − y)"] and box.local_text == "y·(1 − y)"
+    assert box.out_texts == ["dout·y(1 − y)"] and box.local_text == "y(1 − y)"
     # the drawing's label on that edge is the same sum, in the book's notation
     both = derive(book_sigmoid(), collapse="sigmoid", labels="symbols", upstream="∂L/∂y")
     edge = next(e for e in both.view.edges if e.dst == vn.id)
@@ -117,7 +117,7 @@ def test_the_branch_sums_are_the_engines():
     b = d.branch_sum(r)
     assert [p[0] for p in b.parts] == ["y1", "y2", "y3"]
     assert b.total == sum(p[1] for p in b.parts)
-    assert b.text == "−S·t1 − S·t2 − S·t3 = −S·(t1 + t2 + t3) = −S"
+    assert b.text == "−t1·S − t2·S − t3·S = −S(t1 + t2 + t3) = −S"
     assert d.branch_sum(r) is b  # made once
 
 

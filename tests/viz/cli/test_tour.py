@@ -70,7 +70,7 @@ def test_the_tours_stepper_is_appendix_a_in_the_books_steps(capsys, tmp_path):
     assert [d["heading"] for d in data] == (["Forward pass"] + ["Cross Entropy Error"] * 4
                                             + [f"Step {k}" for k in range(1, 7)] + ["Result"])
     html = {d["heading"]: d["html"] for d in data}
-    assert "−S·t1 − S·t2 − S·t3 = −S·(t1 + t2 + t3) = −S" in html["Step 3"]  # branches
+    assert "−t1·S − t2·S − t3·S = −S(t1 + t2 + t3) = −S" in html["Step 3"]  # branches
     assert "0.01349 + (−0.01832) = −0.004824" in html["Step 6"]
     assert "0.7366 − 1 = −0.2634" in html["Result"] and "y3 − t3" in html["Result"]
     assert data[-1]["title"] == "Result: ∂L/∂a_k = y_k − t_k"
