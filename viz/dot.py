@@ -21,7 +21,8 @@ from viz.i18n import font_family, language, translator
 from viz.model import View
 from viz.numbers import true_minus
 
-__all__ = ["COLORS", "STATES", "dot_text", "draw", "legend", "svg_id", "to_digraph"]
+__all__ = ["COLORS", "STATES", "dot_text", "draw", "legend", "printable", "svg_id",
+           "to_digraph"]
 
 COLORS = {
     "value": "black",
@@ -47,15 +48,24 @@ def svg_id(key):
     return _BAD_ID.sub("_", key.replace("->", "-to-").replace("#", "-"))
 
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+# C0 and C1 control characters, and the bidirectional controls that reorder what follows
+# them on screen (U+202E shows 'exp' written backwards): none of them is text a name needs
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e"
+                      "\u2066-\u2069]")
+
+
+def printable(text):
+    """`text` with its control and bidirectional-control characters shown as U+FFFD, so
+    nothing vanishes or reorders unseen; line breaks and tabs stay.  For every context
+    text reaches: DOT labels (below) and the stepper's HTML (viz.html)."""
+    return _CONTROL.sub("\ufffd", str(text).replace("\r\n", "\n").replace("\r", "\n"))
 
 
 def _printable(text):
     """Text with one kind of line break and no control characters (Graphviz's HTML-label
-    parser rejects them; a tab reads as a space); each other one shows as U+FFFD, so
-    nothing vanishes unseen."""
+    parser rejects them; a tab reads as a space); each other one shows as U+FFFD."""
     text = str(text).replace("\r\n", "\n").replace("\r", "\n").replace("\t", " ")
-    return _CONTROL.sub("\ufffd", text)
+    return printable(text)
 
 
 def _esc(text):

@@ -21,6 +21,7 @@ import json
 import re
 from pathlib import Path
 
+from viz.dot import printable
 from viz.i18n import font_family, language, translator
 from viz.stepper import as_frames
 
@@ -92,11 +93,17 @@ def _chrome(lang, count):
 _ROWS = ("row", "sum")
 
 
+def _esc(text):
+    """Text for HTML: control and bidirectional-control characters shown as U+FFFD (as
+    the drawings show them), then the markup characters escaped."""
+    return html.escape(printable(text))
+
+
 def explanation_html(frame):
     """A frame's explanation (its `lines`) as HTML: its title, the book's line, the
     paragraphs, and the rows as a table (label, numeric, symbolic where the algebra
     wrote any); every string escaped."""
-    esc = html.escape
+    esc = _esc
     lines = frame.lines
     has_sym = any(c[2] for k, c in lines if k in _ROWS)
     parts = [f'<h3 class="frame-title">{esc(frame.title)}</h3>']
@@ -116,7 +123,7 @@ def explanation_html(frame):
 
 
 def _table(rows, has_sym, lang):
-    esc, _ = html.escape, translator(lang)
+    esc, _ = _esc, translator(lang)
     head = f"<tr><th></th><th>{esc(_('numeric'))}</th>" + (
         f"<th>{esc(_('symbolic'))}</th>" if has_sym else "")
     body = [head + "</tr>"]
@@ -133,12 +140,12 @@ def player_html(frames, *, title=None, lang=None):
     """The HTML player of `frames` (a list of viz.stepper.Frame) as one string; `lang`:
     the page's language (None: the frames')."""
     lang = language(lang or frames[0].lang)
-    data = [{"title": f.title, "heading": f.heading, "html": f.html,
+    data = [{"title": printable(f.title), "heading": printable(f.heading), "html": f.html,
              "svg": inline_svg(f.svg()), "focus": f.svg_ids()} for f in frames]
     _ = translator(lang)
     title = title or _("graphgrad: the backward pass, step by step")
     return _fill(_TEMPLATE.read_text(encoding="utf-8"), {
-        "TITLE": html.escape(title),
+        "TITLE": _esc(title),
         "COUNT": str(len(data)),
         "MAX": str(len(data) - 1),
         "HEADINGS": headings_html(frames, lang),
@@ -170,7 +177,7 @@ def headings_html(frames, lang=None):
     buttons = "".join(
         f'<button type="button" data-frame="{a}" data-last="{b}" '
         f'title="{html.escape(_("frames {first}–{last}").format(first=a + 1, last=b + 1))}"'
-        f'>{html.escape(h)}</button>'
+        f'>{_esc(h)}</button>'
         for h, a, b in heading_groups(frames))
     label = html.escape(_("the steps of the book"))
     return f'<nav id="headings" aria-label="{label}">{buttons}</nav>' if buttons else ""

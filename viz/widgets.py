@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import html
 
+from viz.dot import printable
 from viz.html import embed_html, inline_svg, player_html
 from viz.i18n import language, translator
 from viz.stepper import as_frames
@@ -100,7 +101,8 @@ class Stepper:
         f = self.frames[k]
         _ = self._
         self.counter.value = _("step {k} / {n}").format(k=k + 1, n=len(self.frames))
-        self.heading.value = f"<b>{html.escape(f.heading)}</b>" if f.heading else ""
+        self.heading.value = f"<b>{html.escape(printable(f.heading))}</b>" if f.heading \
+            else ""
         self.prev_button.disabled = k == 0
         self.next_button.disabled = k == len(self.frames) - 1
         # Japanese has no italics: the book's line upright, the text marked as Japanese
