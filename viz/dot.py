@@ -21,8 +21,8 @@ from viz.i18n import font_family, language, translator
 from viz.model import View
 from viz.numbers import true_minus
 
-__all__ = ["COLORS", "STATES", "dot_text", "draw", "legend", "printable", "svg_id",
-           "to_digraph"]
+__all__ = ["COLORS", "STATES", "dot_text", "draw", "fork_state", "legend", "printable",
+           "svg_id", "to_digraph"]
 
 COLORS = {
     "value": "black",
@@ -361,7 +361,7 @@ def _edge(i, e, st, fork=None):
         if not value:  # the value is the label: a bare arrow
             return None, [(src, dst, _mark(e, st, dict(
                 line, id=st.svg("edge", e.key), color=COLORS["constant"],
-                arrowsize="0.6")))]
+                arrowsize="0.6", **{"class": f"line {state}"})))]
         grad = None
     else:
         symbolic = st.view.labels != "numbers" and source.kind == "variable"
@@ -373,14 +373,22 @@ def _edge(i, e, st, fork=None):
     tail, head = _ports(st)
     start = f"{st.prefix}{fork}:{head}" if fork else src
     return _label_node(lab, e.key, table, state, st, _lane(st, e.src, e.dst)), [
-        (start, f"{lab}:{tail}", dict(line, arrowhead="none")),
-        (f"{lab}:{head}", dst, _mark(e, st, dict(line)))]
+        (start, f"{lab}:{tail}", _line(st, e.key, 1, state, dict(line, arrowhead="none"))),
+        (f"{lab}:{head}", dst, _mark(e, st, _line(st, e.key, 2, state, dict(line))))]
 
 
-def _fork_state(fork, st):
+def _line(st, key, k, state, attrs):
+    """A stretch of an edge's line (1: to its label, 2: on to its head), with an SVG id
+    and its state as a class, so a player can restyle a frame without drawing it again
+    (viz.html)."""
+    return dict(attrs, id=f"{st.svg('line', key)}-{k}", **{"class": f"line {state}"})
+
+
+def fork_state(fork, edge_states):
     """A trunk's sum is known once every branch's gradient is: pending while one is,
-    active while the last ones are computed."""
-    states = {st.states.get(k, "done") for k in fork.edges}
+    active while the last ones are computed (`edge_states`: key -> state, 'done' when
+    missing)."""
+    states = {edge_states.get(k, "done") for k in fork.edges}
     for state in ("pending", "active", "summing"):
         if state in states:
             return state
@@ -390,7 +398,7 @@ def _fork_state(fork, st):
 def _fork(j, fork, st):
     """A value used several times, as the book draws it: the trunk from the source, with
     the value and the sum of the gradients of its branches."""
-    state = _fork_state(fork, st)
+    state = fork_state(fork, st.states)
     line = _line_style(state)
     source = st.view.node(fork.src)
     symbolic = st.view.labels != "numbers" and source.kind == "variable"
@@ -401,7 +409,8 @@ def _fork(j, fork, st):
     lab = f"{st.prefix}F{j}"
     tail, _ = _ports(st)
     return _label_node(lab, fork.key, table, state, st), [
-        (st.name(fork.src), f"{lab}:{tail}", dict(line, arrowhead="none"))]
+        (st.name(fork.src), f"{lab}:{tail}",
+         _line(st, fork.key, 1, state, dict(line, arrowhead="none")))]
 
 
 def _home(e, view, cluster_of, parent):

@@ -1,9 +1,11 @@
 """Exports of the backward-pass replay: one self-contained HTML player, an animated GIF,
 numbered SVG/PNG files.
 
-The HTML file needs nothing at view time (no network, no files beside it): the SVG of
-every frame, the explanations, the CSS and the script are inline.  Controls: previous /
-next buttons, a slider, ← / → (Home / End), play; "step k / n" and the step's
+The HTML file needs nothing at view time (no network, no files beside it): the picture,
+the explanations, the CSS and the script are inline.  The frames of one replay share one
+SVG, drawn once; each frame carries only what changes on it (edge states, the node
+highlighted, the notes), which the script applies, so the page grows with the frames.
+Controls: previous / next buttons, a slider, ← / → (Home / End), play; "step k / n" and the step's
 explanation under the graph (`explanation_html`: the frame's lines, its rows as a
 table); where a composite declares the book's steps, a row of their
 headings (Step 1 … Step 6) above it, the current one marked.  `#step=k` in the URL opens
@@ -21,8 +23,9 @@ import json
 import re
 from pathlib import Path
 
-from viz.dot import printable
+from viz.dot import fork_state, printable, svg_id, to_digraph
 from viz.i18n import font_family, language, translator
+from viz.render import pipe
 from viz.stepper import as_frames
 
 __all__ = ["embed_html", "explanation_html", "export_frames", "export_gif", "export_html",
@@ -138,10 +141,25 @@ def _table(rows, has_sym, lang):
 
 def player_html(frames, *, title=None, lang=None):
     """The HTML player of `frames` (a list of viz.stepper.Frame) as one string; `lang`:
-    the page's language (None: the frames')."""
+    the page's language (None: the frames').
+
+    Frames of one replay share one picture: it is drawn once, every edge pending, and
+    each frame says only what changes (the edges whose state moved, the node to
+    highlight, the notes beside nodes); the page's script restyles the picture.  The page
+    grows with the frames, not with frames × drawing (a 180-operation graph wrote 79 MB,
+    one SVG per frame).  Frames of different drawings (a list put together by hand) keep
+    a picture each."""
     lang = language(lang or frames[0].lang)
     data = [{"title": printable(f.title), "heading": printable(f.heading), "html": f.html,
-             "svg": inline_svg(f.svg()), "focus": f.svg_ids()} for f in frames]
+             "focus": f.svg_ids()} for f in frames]
+    if _one_picture(frames):
+        first_svg = _base_svg(frames[0])
+        for item, paint in zip(data, _paints(frames)):
+            item.update(paint)
+    else:
+        for item, f in zip(data, frames):
+            item["svg"] = inline_svg(f.svg())
+        first_svg = data[0]["svg"]
     _ = translator(lang)
     title = title or _("graphgrad: the backward pass, step by step")
     return _fill(_TEMPLATE.read_text(encoding="utf-8"), {
@@ -149,11 +167,53 @@ def player_html(frames, *, title=None, lang=None):
         "COUNT": str(len(data)),
         "MAX": str(len(data) - 1),
         "HEADINGS": headings_html(frames, lang),
-        "FIRST_SVG": data[0]["svg"],  # dot's SVG: its text is escaped by dot
+        "FIRST_SVG": first_svg,  # dot's SVG: its text is escaped by dot
         "FIRST_HTML": data[0]["html"],  # built with every string escaped (viz.stepper)
         "FRAMES_JSON": script_json(data),
         **_chrome(lang, len(data)),
     })
+
+
+def _one_picture(frames):
+    """True when every frame draws the same view the same way, only its states differ."""
+    first = frames[0]
+    return first.view is not None and all(
+        f.view is first.view and f.draw_options == first.draw_options and not f.edge_grads
+        for f in frames)
+
+
+def _base_svg(frame):
+    """The frames' one picture: the view with every edge pending (frame 0 of a replay),
+    no node highlighted, no note."""
+    view = frame.view
+    pending = {e.key: "pending" for e in view.edges}
+    return inline_svg(pipe(to_digraph(view, edge_states=pending, **frame.draw_options),
+                           "svg").decode("utf-8"))
+
+
+def _paints(frames):
+    """Per frame, what the script changes on the one picture: `states` (svg key ->
+    state, only the edges, and drawn trunks, whose state differs from the frame before;
+    the picture starts all pending), `highlight` (a node's SVG id or None) and `notes`
+    (node SVG id -> text written beside it)."""
+    view, options = frames[0].view, frames[0].draw_options
+    prefix = options.get("prefix", "")
+    drawn = options.get("forks")
+    forks = {f.key: f for f in view.forks} if (
+        view.labels != "numbers" if drawn is None else drawn) else {}
+    keys = [e.key for e in view.edges] + list(forks)
+    shown = dict.fromkeys(keys, "pending")
+    out = []
+    for f in frames:
+        now = {k: fork_state(forks[k], f.edge_states) if k in forks else
+               f.edge_states.get(k, "done") for k in keys}
+        out.append({
+            "states": {svg_id(prefix + k): s for k, s in now.items() if shown[k] != s},
+            "highlight": f"node-{svg_id(prefix + f.node_id)}" if f.node_id else None,
+            "notes": {f"node-{svg_id(prefix + n)}": printable(t)
+                      for n, t in (f.notes or {}).items()}})
+        shown = now
+    return out
 
 
 def heading_groups(frames):
