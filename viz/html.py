@@ -2,17 +2,17 @@
 numbered SVG/PNG files.
 
 The HTML file needs nothing at view time (no network, no files beside it): the picture,
-the explanations, the CSS and the script are inline.  The frames of one replay share one
+the explanations, the CSS and the script are inline. The frames of one replay share one
 SVG, drawn once; each frame carries only what changes on it (edge states, the node
 highlighted, the notes), which the script applies, so the page grows with the frames.
-Controls: previous / next buttons, a slider, ← / → (Home / End), play; "step k / n" and the step's
-explanation under the graph (`explanation_html`: the frame's lines, its rows as a
-table); where a composite declares the book's steps, a row of their
-headings (Step 1 … Step 6) above it, the current one marked.  `#step=k` in the URL opens
-frame k.  The graph is as wide as the window allows, but never so narrow that its
-smallest text drops below 11 px: a wider graph scrolls, to the nodes of the current step.
-The page speaks the frames' language (`lang=` of viz.stepper.frames, or of the exports
-here): its buttons, hints and `<html lang>` follow.
+Controls: previous / next buttons, a slider, ← / → (Home / End), play; "step k / n" and
+the step's explanation under the graph (`explanation_html`: the frame's lines, its rows
+as a table); where a composite declares the book's steps, a row of their headings (Step
+1 … Step 6) above it, the current one marked. `#step=k` in the URL opens frame k. The
+graph is as wide as the window allows, but never so narrow that its smallest text drops
+below 11 px: a wider graph scrolls, to the nodes of the current step. The page speaks
+the frames' language (`lang=` of viz.stepper.frames, or of the exports here): its
+buttons, hints and `<html lang>` follow.
 
     export_steps(loss, "steps.html")    # .html / .gif / a folder (numbered .svg or .png)
 """
