@@ -219,6 +219,7 @@ class _Style:
     forks: bool = False
     lanes: dict = None
     edge_notes: dict = None
+    line_ids: bool = False
 
     def name(self, nid):
         return self.prefix + nid
@@ -359,9 +360,11 @@ def _edge(i, e, st, fork=None):
     if e.kind == "constant":
         value = _value_lines(e, st, label=source.label)
         if not value:  # the value is the label: a bare arrow
-            return None, [(src, dst, _mark(e, st, dict(
-                line, id=st.svg("edge", e.key), color=COLORS["constant"],
-                arrowsize="0.6", **{"class": f"line {state}"})))]
+            bare = dict(line, id=st.svg("edge", e.key), color=COLORS["constant"],
+                        arrowsize="0.6")
+            if st.line_ids:
+                bare["class"] = f"line {state}"
+            return None, [(src, dst, _mark(e, st, bare))]
         grad = None
     else:
         symbolic = st.view.labels != "numbers" and source.kind == "variable"
@@ -378,9 +381,11 @@ def _edge(i, e, st, fork=None):
 
 
 def _line(st, key, k, state, attrs):
-    """A stretch of an edge's line (1: to its label, 2: on to its head), with an SVG id
-    and its state as a class, so a player can restyle a frame without drawing it again
-    (viz.html)."""
+    """A stretch of an edge's line (1: to its label, 2: on to its head); with line_ids an
+    SVG id and its state as a class, so a player can restyle a frame without drawing it
+    again (viz.html)."""
+    if not st.line_ids:
+        return attrs
     return dict(attrs, id=f"{st.svg('line', key)}-{k}", **{"class": f"line {state}"})
 
 
@@ -498,7 +503,7 @@ def _align(g, st):
 def to_digraph(view: View, *, rankdir="LR", show_grads=None, highlight=None,
                edge_states=None, edge_grads=None, notes=None, title=None,
                fontsize=14, align_inputs=True, name="graphgrad", prefix="", forks=None,
-               legend=None, edge_notes=None, lang=None):
+               legend=None, edge_notes=None, lang=None, line_ids=False):
     """Render a `viz.model.View` as a `graphviz.Digraph`.
 
     rankdir: 'LR' (the book's left-to-right) or 'TB'.  In TB the value sits left of the
@@ -518,6 +523,9 @@ def to_digraph(view: View, *, rankdir="LR", show_grads=None, highlight=None,
     notes: view node id -> text written beside the node (e.g. the local derivative).
     edge_notes: edge (or fork) key -> text written under the edge's gradient, in
         COLORS['note'] (purple; the checker writes your gradient there).
+    line_ids: give every stretch of an edge's line the SVG id 'line-' + svg_id(key) +
+        '-1' (to its label) or '-2' (on to its head) and its state as a class: the HTML
+        player restyles one picture frame by frame (viz.html).
     title: a caption under the graph; the view's notes (a relation its symbols used)
         and the legend follow it.
     forks: draw a value used several times as one trunk that branches (the book's
@@ -543,6 +551,7 @@ def to_digraph(view: View, *, rankdir="LR", show_grads=None, highlight=None,
                 view.labels != "numbers" if forks is None else bool(forks),
                 lanes(view) if rankdir in ("TB", "BT") else {})
     st.edge_notes = edge_notes or {}
+    st.line_ids = line_ids
     lang = language(lang or view.lang)
     caption = _caption(view, title, legend, lang, st.grads)
     if caption and st.vertical:

@@ -187,8 +187,8 @@ def _base_svg(frame):
     no node highlighted, no note."""
     view = frame.view
     pending = {e.key: "pending" for e in view.edges}
-    return inline_svg(pipe(to_digraph(view, edge_states=pending, **frame.draw_options),
-                           "svg").decode("utf-8"))
+    return inline_svg(pipe(to_digraph(view, edge_states=pending, line_ids=True,
+                                      **frame.draw_options), "svg").decode("utf-8"))
 
 
 def _paints(frames):
