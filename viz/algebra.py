@@ -1,15 +1,24 @@
 """A drawing's symbolic labels: every edge's forward expression and its gradient's forms,
 derived a step at a time as the book derives them (figures 5-20, A-5).
 
-`label(derivation)` writes them into the derivation's view (`value_sym`, `grad_sym` as
-text, `value_expr`, `grad_exprs` as sympy expressions) and returns where a `given`
-relation was first used.  The expressions come from the derivation's symbolic twin (a
-viz.symbolic.SymbolicGraph); the sums on the edges into a collapsed composite are the
-derivation's (`edge_expr`), the same the stepper narrates.
+`label(d)` (labels='symbols' or 'both' of viz.derivation.derive) makes the derivation's
+symbolic twin, writes the forms into its view (`value_sym`, `grad_sym` as text,
+`value_expr`, `grad_exprs` as sympy expressions) and says in the view's notes where a
+`given` relation was first used.  The sums on the edges into a collapsed composite are
+the derivation's (`edge_expr`), the same the stepper narrates.  Over the algebra's budget
+the edges keep their numbers and the caption says why.  No sympy is imported here: the
+twin's methods do the algebra.
 """
 from __future__ import annotations
 
-__all__ = ["label", "sp_ops"]
+from autograd import Value
+from viz.budget import BudgetExceeded
+
+__all__ = ["SYMBOLS_LIMIT", "label", "sp_ops"]
+
+# symbolic labels are for graphs a reader follows by hand; past this many operations the
+# expressions stop being readable (and sympy grows slow)
+SYMBOLS_LIMIT = 150
 
 
 def sp_ops(expr):
@@ -17,16 +26,70 @@ def sp_ops(expr):
     return expr.count_ops() if hasattr(expr, "count_ops") else 0
 
 
-def label(d, exact):
-    """Fill the labels of `d.view` from `d.symbolic` (`exact`: viz.symbolic.exact, for a
-    constant folded into a − or ÷ op); returns [(before, after), ...], the texts of the
-    edges where a relation was first used."""
-    view, sg = d.view, d.symbolic
+def label(d):
+    """labels='symbols' / 'both': the twin made now, every edge's forms written into the
+    view, and where a relation was first used said in its notes (`d.first_used`)."""
+    view = d.view
+    if not all(type(n) is Value for n in view._node_ids):
+        raise ValueError(f"labels={d.labels!r} draws graphs of Values (scalars); this one "
+                         "holds Tensors: use labels='numbers'")
+    ops = sum(1 for n in view._node_ids if n.op is not None)
+    if ops > SYMBOLS_LIMIT:
+        raise ValueError(f"labels={d.labels!r} is for graphs one follows by hand (at most "
+                         f"{SYMBOLS_LIMIT} operations); this one has {ops}: use "
+                         "labels='numbers'")
+    try:
+        from viz import symbolic
+    except ImportError:  # sympy is optional: numbers need nothing but numpy
+        raise ImportError("labels='symbols' and 'both' need sympy: pip install sympy "
+                          "(or pip install 'graphgrad[symbolic]')") from None
+    _check_names(d, view.duplicate_names())
+    sg = d.symbolic
+    if sg is None and d.left_out is None:
+        raise ValueError(f"labels={d.labels!r} needs the algebra: symbolic=False turns "
+                         "it off")
+    try:
+        if sg is not None:
+            _check_names(d, sg.duplicate_names())  # names given to the twin may repeat
+            _write(d, sg, symbolic.exact)
+    except BudgetExceeded as e:
+        d.drop_symbolic(e)
+        sg = None
+    if sg is None:  # over the budget: the edges keep their numbers, and say why
+        for item in view.edges + view.forks:
+            item.value_sym = item.grad_sym = item.value_expr = None
+            item.grad_exprs = ()
+        view.symbolic, view.notes[:], d._first = None, [], None
+        view.caveats.append(d._(
+            "The symbols are left out: the algebra took more than {seconds} s of "
+            "computing; the edges show numbers.").format(seconds=f"{d.left_out[1]:g}"))
+
+
+def _check_names(d, dup):
+    if dup:
+        raise ValueError(f"labels={d.labels!r}: different nodes are named "
+                         f"{', '.join(map(repr, dup))}; give them distinct names, or draw "
+                         "with labels='numbers'")
+
+
+def _write(d, sg, exact):
+    """The forward expressions and the gradients' forms on every edge and fork, and the
+    note saying where a relation was first used."""
+    view = d.view
+    view.symbolic = sg
     for e in view.edges + view.forks:
         operand = view.operand(e.node)
         e.value_expr = sg.forward(e.node) if operand is None else exact(operand[1])
         e.value_sym = sg.book_text(e.value_expr)
-    return _Algebra(d).run() if view.grads else []
+    d._first = _Algebra(d).run() if view.grads else []
+    if d._first:
+        _ = d._
+        used = "; ".join(" = ".join(texts) for texts in d._first)
+        relations = _(" and ").join(f"{sg.book_text(a)} = {sg.book_text(b)}"
+                                    for a, b in sg.given)
+        note = _("{relations} (one-hot labels): used at {used}") if d.given is None \
+            else _("{relations}: used at {used}")
+        view.notes.append(note.format(relations=relations, used=used))
 
 
 class _Algebra:

@@ -34,6 +34,8 @@ import numpy as np
 
 from autograd import Value
 from autograd.graph import COMPOSITES
+from viz import algebra
+from viz.algebra import SYMBOLS_LIMIT
 from viz.budget import BudgetExceeded
 from viz.i18n import language, spoken, translator
 from viz.model import LABELS, check_root
@@ -48,9 +50,6 @@ __all__ = ["SYMBOLIC_AUTO_LIMIT", "SYMBOLS_LIMIT", "Box", "BranchSum", "BudgetEx
 # symbolic=None turns the algebra on by itself for graphs up to this many op nodes:
 # beyond that the expressions grow too long to read (and to simplify quickly)
 SYMBOLIC_AUTO_LIMIT = 30
-# symbolic labels are for graphs a reader follows by hand; past this many operations the
-# expressions stop being readable (and sympy grows slow)
-SYMBOLS_LIMIT = 150
 
 _KEYS = {"heading", "text", "sends", "arrives", "upstream", "labels"}
 _WHERE = (None, "output", "inner")
@@ -187,7 +186,7 @@ class Derivation:
         options = dict(spec) if isinstance(spec, dict) else {}
         if spec is None and self.labels == "numbers" and not self._wanted():
             return None
-        dup = _duplicates(self.view)
+        dup = self.view.duplicate_names()
         if dup and self.labels == "numbers" and "names" not in options:
             self.left_out = ("names", dup)  # one symbol for two nodes would be wrong
             return None
@@ -515,78 +514,6 @@ class Derivation:
             values[seed.name] = self.view.seed
         return values
 
-    # -- the drawing's labels -------------------------------------------------------------
-
-    def _label(self):
-        """labels='symbols' / 'both': the twin made now, every edge's forms written into
-        the view, and where a relation was first used said in its notes."""
-        view = self.view
-        if not all(type(n) is Value for n in view._node_ids):
-            raise ValueError(f"labels={self.labels!r} draws graphs of Values (scalars); "
-                             "this one holds Tensors: use labels='numbers'")
-        ops = sum(1 for n in view._node_ids if n.op is not None)
-        if ops > SYMBOLS_LIMIT:
-            raise ValueError(f"labels={self.labels!r} is for graphs one follows by hand (at "
-                             f"most {SYMBOLS_LIMIT} operations); this one has {ops}: use "
-                             "labels='numbers'")
-        try:
-            from viz import algebra, symbolic
-        except ImportError:  # sympy is optional: numbers need nothing but numpy
-            raise ImportError("labels='symbols' and 'both' need sympy: pip install sympy "
-                              "(or pip install 'graphgrad[symbolic]')") from None
-        dup = _duplicates(view)
-        if dup:
-            raise ValueError(f"labels={self.labels!r}: different nodes are named "
-                             f"{', '.join(map(repr, dup))}; give them distinct names, or "
-                             "draw with labels='numbers'")
-        sg = self.symbolic
-        if sg is None and self.left_out is None:
-            raise ValueError(f"labels={self.labels!r} needs the algebra: symbolic=False "
-                             "turns it off")
-        try:
-            self._write_labels(sg, algebra, symbolic)
-        except BudgetExceeded as e:
-            self.drop_symbolic(e)
-            sg = None
-        if sg is None:  # over the budget: the edges keep their numbers, and say why
-            for item in view.edges + view.forks:
-                item.value_sym = item.grad_sym = item.value_expr = None
-                item.grad_exprs = ()
-            view.symbolic, view.notes[:], self._first = None, [], None
-            view.caveats.append(self._(
-                "The symbols are left out: the algebra took more than {seconds} s of "
-                "computing; the edges show numbers.").format(
-                    seconds=f"{self.left_out[1]:g}"))
-
-    def _write_labels(self, sg, algebra, symbolic):
-        if sg is None:
-            return
-        dup = sg.duplicate_names()  # names given to the twin (names=) may repeat too
-        if dup:
-            raise ValueError(f"labels={self.labels!r}: different nodes are named "
-                             f"{', '.join(map(repr, dup))}; give them distinct names, or "
-                             "draw with labels='numbers'")
-        view = self.view
-        view.symbolic = sg
-        self._first = algebra.label(self, symbolic.exact)
-        if self._first:
-            _ = self._
-            used = "; ".join(" = ".join(texts) for texts in self._first)
-            relations = _(" and ").join(f"{sg.book_text(a)} = {sg.book_text(b)}"
-                                        for a, b in sg.given)
-            note = _("{relations} (one-hot labels): used at {used}") if self.given is None \
-                else _("{relations}: used at {used}")
-            view.notes.append(note.format(relations=relations, used=used))
-
-
-def _duplicates(view):
-    """Names two different nodes of the graph carry (one symbol cannot stand for both)."""
-    seen, dup = {}, set()
-    for n in view._node_ids:
-        if n.name and seen.setdefault(n.name, n) is not n:
-            dup.add(n.name)
-    return sorted(dup)
-
 
 def _product(a, b):
     """a·b as text, each factor in parentheses unless it is a plain name or number."""
@@ -694,7 +621,7 @@ def derive(root, *, expand=None, collapse=None, depth=None, grads="auto", seed=N
     view.labels = labels
     d = Derivation(view, symbolic=symbolic, given=given, upstream=upstream)
     if labels != "numbers":
-        d._label()
+        algebra.label(d)
     return d
 
 

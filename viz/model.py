@@ -187,6 +187,15 @@ class View:
         """The ViewFork edge `key` is a branch of, or None."""
         return self._fork_of.get(key)
 
+    def duplicate_names(self):
+        """Names that two different nodes of the graph carry (one symbol cannot stand for
+        both), sorted."""
+        seen, dup = {}, set()
+        for n in self._node_ids:
+            if n.name and seen.setdefault(n.name, n) is not n:
+                dup.add(n.name)
+        return sorted(dup)
+
     def operand(self, node):
         """(mark, drawn value) of a constant folded into a − or ÷ op (x − 1 draws the 1),
         or None."""
