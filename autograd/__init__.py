@@ -3,6 +3,7 @@
     from autograd import Value, Tensor, no_grad, grad
     from autograd import check_layer      # check a hand-written backward (autograd.check)
 """
+from autograd.errors import AnomalyError, DomainError, GraphgradWarning
 from autograd.functions import (
     cross_entropy_error,
     exp,
@@ -14,17 +15,7 @@ from autograd.functions import (
     softmax_with_loss,
     tanh,
 )
-from autograd.graph import (
-    AnomalyError,
-    DomainError,
-    GraphgradWarning,
-    Node,
-    composite,
-    detect_anomaly,
-    enable_grad,
-    is_grad_enabled,
-    no_grad,
-)
+from autograd.graph import Node, composite, detect_anomaly, enable_grad, is_grad_enabled, no_grad
 from autograd.primitives import PRIMITIVES
 from autograd.tensor import Tensor, maximum, minimum, where
 from autograd.value import Value

@@ -3,6 +3,8 @@
 - `apple()`, `apple_orange()`, `book_sigmoid()`, `appendix_a()`: the book's graphs as
   Values (figures 5-14 ... 5-20, appendix A), named as the book names their nodes; the
   figures, the symbolic algebra, the tour, the tests and the notebooks all draw these.
+- `batch_norm_example()`: Batch Normalization (figure 6-17) on one feature over a batch of
+  four Values, the gradient dout arriving from above, as the stepper and figure show it.
 - `buy_apple()` / `buy_apple_orange()`: the book's shopping graphs (chapter 5.4) with
   MulLayer and AddLayer.
 - `mazur_network()` / `mazur_step()`: Matt Mazur's "A Step by Step Backpropagation
@@ -22,6 +24,7 @@ from autograd.value import Value
 from autograd.walk import grad
 
 __all__ = ["apple", "apple_orange", "book_sigmoid", "appendix_a", "APPENDIX_A_LABELS",
+           "batch_norm_example", "BATCH_NORM_EXAMPLE",
            "buy_apple", "buy_apple_orange", "mazur_network", "mazur_step", "MAZUR",
            "eshikaku_232", "xor_data", "binary_mlp", "train_binary_mlp", "predict_binary_mlp"]
 
@@ -83,6 +86,33 @@ def appendix_a(a=(0.3, 2.9, 4.0), t=(0.0, 0.0, 1.0), *, labels="numbers", backwa
         for tk in t:
             tk.requires_grad = labels == "variables"
     loss = F.softmax_with_loss(scores, list(t), delta=0, shift=False)
+    if backward:
+        loss.backward()
+    return loss
+
+
+# one feature over a batch of N = 4 (1/N = 0.25 is exact, so the algebra stays exact):
+# the inputs x, the scale γ and shift β, and the gradient dout arriving from above
+BATCH_NORM_EXAMPLE = {"x": (1.0, 2.0, 4.0, 5.0), "gamma": 2.0, "beta": 0.5,
+                      "dout": (0.1, -0.2, 0.3, 0.4)}
+
+
+def batch_norm_example(x=None, gamma=None, beta=None, dout=None, *, backward=True):
+    """Batch Normalization of section 6.3.1 (the graph of figure 6-17) on one feature over
+    a batch of Values x1 … xN, with γ and β: y_k = γ·x̂_k + β.  The gradient from above
+    arrives as the named constants dout1 … doutN (functions.upstream: L = Σ dout_k·y_k),
+    so the backward pass is the book's backward(dout).  Defaults: BATCH_NORM_EXAMPLE.
+    Returns L."""
+    v = BATCH_NORM_EXAMPLE
+    x, dout = v["x"] if x is None else x, v["dout"] if dout is None else dout
+    xs = [Value(float(a), name=f"x{k}") for k, a in enumerate(x, 1)]
+    g = Value(float(v["gamma"] if gamma is None else gamma), name="γ")
+    b = Value(float(v["beta"] if beta is None else beta), name="β")
+    douts = []
+    for k, d in enumerate(dout, 1):
+        douts.append(Value(float(d), name=f"dout{k}"))
+        douts[-1].requires_grad = False  # the layer above's number: no gradient
+    loss = F.upstream(F.batch_norm(xs, g, b), douts)
     if backward:
         loss.backward()
     return loss

@@ -10,6 +10,7 @@ traversal every other walk (the renderer's, the symbolic mode's, the stepper's) 
 import contextvars
 import itertools
 import math
+import numbers
 import os
 import sys
 import traceback
@@ -19,23 +20,12 @@ from contextlib import contextmanager
 
 import numpy as np
 
+from autograd.errors import AnomalyError, DomainError, GraphgradWarning
+
 __all__ = [
-    "Node", "apply", "no_grad", "enable_grad", "is_grad_enabled", "detect_anomaly",
+    "Node", "apply", "constant", "no_grad", "enable_grad", "is_grad_enabled", "detect_anomaly",
     "composite", "current_scope", "postorder", "COMPOSITES", "Composite",
-    "AnomalyError", "DomainError", "GraphgradWarning",
 ]
-
-
-class AnomalyError(FloatingPointError):
-    """Raised by detect_anomaly() at the first node whose value or gradient is nan/inf."""
-
-
-class DomainError(ValueError):
-    """A scalar primitive received an input outside its domain (log of 0, 1/0, ...)."""
-
-
-class GraphgradWarning(RuntimeWarning):
-    """An array primitive received inputs outside its domain and produced nan/inf."""
 
 
 # One ContextVar holds (grad enabled, scope stack, anomaly mode): a node costs one lookup,
@@ -48,6 +38,10 @@ _uid = itertools.count(1)
 # attributes of classes, `object.__new__`.
 _new = object.__new__
 _KINDS = {}  # node class -> (data is an ndarray, .grad before any backward)
+# The classes plain data becomes (Value for a number, Tensor for an array), declared by
+# `class Value(Node, plain="number")`: the composites turn plain inputs into constants
+# through constant() without importing the classes, which are built on them.
+_PLAIN = {}
 
 # Replacing `.data` after a node was computed from it would make backward use the new value
 # with the old graph: a silently wrong gradient.  Every node carries a stamp: the edit count
@@ -56,6 +50,18 @@ _KINDS = {}  # node class -> (data is an ndarray, .grad before any backward)
 # replaced after the consumer used it; the walk refuses such an edge (autograd.walk).
 _epoch = 0
 _EDITED = float("inf")
+# Writing into an array in place (`w.data[...] = 0`, `d = w.data; d -= 0.5`) is not an
+# assignment: no stamp sees it.  So an array a recorded node may read is made read-only,
+# and numpy refuses the write at once: a leaf's when a recorded node whose rule reads it
+# is made (the primitive's `saves`, as PyTorch's saved tensors: add's rule reads no
+# input), a recorded output's when `.data` first hands it out (Tensor.data: until then
+# only the engine holds it).  A Tensor leaf holds a view of its own (Tensor.__init__), so the
+# caller's array stays writable: the book's optimizers update `params[key]` in place,
+# which the layers' leaves share.  A walk that has used a leaf gives it back (`release`):
+# `w.data -= lr * w.grad` after backward works.  An array leaf's `_locked` says whether
+# its array is locked, so a leaf is locked once, not on every use (reading an array's
+# flags costs about as much as setting them).
+_lock = np.ndarray.setflags  # called as _lock(array, write): a keyword doubles its cost
 # where each node was made, kept only in detect_anomaly() mode (no slot on every node)
 _ORIGINS = weakref.WeakKeyDictionary()
 
@@ -77,9 +83,11 @@ class Node:
     _grad_zero = None  # what .grad holds before any backward (Value: 0.0, Tensor: None)
     _array = False  # data is an ndarray (Tensor) rather than a Python float (Value)
 
-    def __init_subclass__(cls, **kwargs):
+    def __init_subclass__(cls, plain=None, **kwargs):
         super().__init_subclass__(**kwargs)
         _KINDS[cls] = (cls._array, cls._grad_zero)
+        if plain is not None:
+            _PLAIN[plain] = cls
 
     def _leaf(self, data, name, requires_grad):
         self._data = data
@@ -141,17 +149,21 @@ class Node:
     def label(self, text):
         self.name = text or None
 
-    def backward(self, grad=None):
-        _walk.backward(self, grad)
-
     def _like(self, data):
         """A new constant leaf of this node's kind (raw gradients, constants): it does not
         require grad."""
-        if self._array and type(data) is not np.ndarray:
-            data = np.asarray(data)  # raw 0-d gradients arrive as numpy scalars
-        out = _new(type(self))
+        out = _new(type(self))  # (Tensor's own _like makes arrays of raw 0-d gradients)
         out._leaf(data, None, False)
         return out
+
+
+def constant(x):
+    """A plain number as a constant Value, anything else (an array, a list) as a constant
+    Tensor: leaves that do not require grad."""
+    kind = _PLAIN["number" if isinstance(x, numbers.Real) else "array"]
+    node = kind(x)
+    node.requires_grad = False
+    return node
 
 
 def apply(prim, a, b=None, **params):
@@ -182,8 +194,16 @@ def _apply(prim, a, b, params):
         raise DomainError(f"{prim.name}({_describe_inputs(inputs)}): {e}") from None
     cls = type(a)
     array, zero = _KINDS[cls]
-    if array and type(data) is not np.ndarray:
-        data = np.asarray(data)  # numpy gives 0-d results back as scalars
+    if array:
+        if type(data) is not np.ndarray:
+            data = np.asarray(data)  # numpy gives 0-d results back as scalars
+        if record and (saved := prim.saved):  # the leaves its rule reads are locked
+            if saved & 1 and a.op is None and not a._locked:
+                _lock(a._data, False)
+                a._locked = True
+            if saved & 2 and b is not None and b.op is None and not b._locked:
+                _lock(b._data, False)
+                b._locked = True
     if prim.domain is not None:
         prim.domain(prim, (a,) if b is None else (a, b), data)
     out = _new(cls)
@@ -201,6 +221,8 @@ def _apply(prim, a, b, params):
         out.op = None
         out.params = None
         out.requires_grad = False
+        if array:
+            out._locked = False  # a leaf, which a recorded node may use later
     out.scope = scope
     out._stamp = _epoch
     out._walk = None
@@ -208,6 +230,17 @@ def _apply(prim, a, b, params):
         _ORIGINS[out] = _where()
         _check_finite(out, data, "forward value", prim, (a,) if b is None else (a, b))
     return out
+
+
+def release(leaf):
+    """Make a leaf's array writable again once a walk has used it (see _lock).  An array
+    that was read-only before it was locked (a view of the caller's read-only array, or of
+    another node's locked one) stays read-only."""
+    try:
+        _lock(leaf._data, True)
+    except ValueError:
+        pass
+    leaf._locked = False
 
 
 # ----------------------------------------------------------------------------- modes
@@ -368,5 +401,3 @@ def warn_domain(prim, inputs, message):
     warnings.warn(f"{prim.name}({_describe_inputs(inputs)}): {message}", GraphgradWarning,
                   stacklevel=level)
 
-
-from autograd import walk as _walk  # noqa: E402  (walk imports this module's names)

@@ -38,7 +38,7 @@ def _leaf(x):
 def _param(cached, array):
     """The Tensor leaf for a parameter array, made once and reused while the layer holds
     the same array: Tensor(W) shares W's memory, so in-place optimizer updates show."""
-    if cached is not None and cached.data is array:
+    if cached is not None and cached.data.base is array:  # the leaf is array's own view
         return cached
     if isinstance(array, Tensor):  # the checker hands the layer its own leaves
         return array
@@ -285,11 +285,14 @@ class Dropout:
 
 class BatchNormalization:
     """Batch normalization (section 6.3): normalize each feature over the batch, then
-    scale by gamma and shift by beta.  Training updates running_mean / running_var with
-    `momentum`; test mode (train_flg=False) normalizes with them.  Input (N, D) or
-    (N, C, H, W) (flattened to (N, C·H·W) as in the book).  Sets `dgamma`, `dbeta`."""
+    scale by gamma and shift by beta.  Training records `autograd.functions.batch_norm`,
+    the graph of figure 6-17 as one named composite (drawn as one BN box that opens into
+    the book's graph and steps), and updates running_mean / running_var with `momentum`
+    from its μ and σ² (the book's: σ² over N, not PyTorch's N − 1); test mode
+    (train_flg=False) normalizes with them.  Input (N, D) or (N, C, H, W) (flattened to
+    (N, C·H·W) as in the book).  Sets `dgamma`, `dbeta`."""
 
-    eps = 10e-7  # the book's constant inside the square root
+    eps = F.BN_EPS  # the book's constant inside the square root
 
     def __init__(self, gamma, beta, momentum=0.9, running_mean=None, running_var=None):
         self.gamma = gamma
@@ -316,18 +319,20 @@ class BatchNormalization:
         self._gamma = _param(self._gamma, self.gamma)
         self._beta = _param(self._beta, self.beta)
         if train_flg:
-            mu = xt.mean(axis=0)
-            xc = xt - mu
-            var = (xc ** 2).mean(axis=0)
-            xn = xc / (var + self.eps) ** 0.5
+            self.graph = F.batch_norm(xt, self._gamma, self._beta, self.eps)
+            # the batch's statistics again, in numpy: under no_grad() (the numerical
+            # gradient) the composite records no μ and σ² nodes to read them from
+            data = xt.data
+            mu = data.mean(axis=0)
+            var = np.square(data - mu).mean(axis=0)
             self.batch_size = x.shape[0]
             m = self.momentum
-            self.running_mean = m * self.running_mean + (1 - m) * mu.data
-            self.running_var = m * self.running_var + (1 - m) * var.data
+            self.running_mean = m * self.running_mean + (1 - m) * mu
+            self.running_var = m * self.running_var + (1 - m) * var
         else:
             # the running statistics are constants here: no gradient flows into them
             xn = (xt - self.running_mean) / np.sqrt(self.running_var + self.eps)
-        self.graph = self._gamma * xn + self._beta
+            self.graph = self._gamma * xn + self._beta
         return self.graph.data.reshape(self.input_shape)
 
     def backward(self, dout):

@@ -23,17 +23,21 @@ class Primitive:
     derivative rule `backward(g, out, *inputs, **params)`, one gradient per input; the
     `label` drawn in its circle and the `formula` of its local derivative; `sample(rng)`,
     inputs and params inside its domain for the numerical check; an optional `domain`
-    hook (prim, input nodes, output data); `scalar`: also defined on Value."""
+    hook (prim, input nodes, output data); `scalar`: also defined on Value; `saves`: the
+    inputs whose values (not just shape or dtype) the rule reads, PyTorch's saved
+    tensors: a leaf among them is locked while the graph may need it (graph._lock)."""
 
     __slots__ = ("name", "forward", "backward", "label", "formula", "domain", "sample",
-                 "scalar")
+                 "scalar", "saves", "saved")
 
     def __init__(self, name, *, forward, backward, label, formula, sample, domain=None,
-                 scalar=True):
+                 scalar=True, saves=(0, 1)):
         self.name, self.forward, self.backward = name, forward, backward
         self.label, self.formula, self.sample = label, formula, sample
         self.domain = domain
         self.scalar = scalar
+        self.saves = tuple(saves)
+        self.saved = sum(1 << i for i in self.saves)  # as a bit mask, for apply()'s test
 
     def __repr__(self):
         return f"<primitive {self.name}>"
@@ -79,7 +83,7 @@ def _nonpositive_inputs(limit):
 
 ADD = register(Primitive(
     "add", forward=operator.add, backward=lambda g, out, x, y: (g, g),
-    label="+", formula="∂z/∂x = 1, ∂z/∂y = 1", sample=_any(2)))
+    label="+", formula="∂z/∂x = 1, ∂z/∂y = 1", sample=_any(2), saves=()))
 
 
 MUL = register(Primitive(
@@ -111,7 +115,7 @@ def _exp_rule(g, out, x):
 
 EXP = register(Primitive(
     "exp", forward=_exp, backward=_exp_rule,
-    label="exp", formula="∂y/∂x = exp(x) = y", sample=_any(1)))
+    label="exp", formula="∂y/∂x = exp(x) = y", sample=_any(1), saves=()))
 
 
 def _tanh(x):
@@ -122,7 +126,7 @@ def _tanh(x):
 
 TANH = register(Primitive(
     "tanh", forward=_tanh, backward=lambda g, out, x: (g * (1 - out * out),),
-    label="tanh", formula="∂y/∂x = 1 − tanh²(x) = 1 − y²", sample=_any(1)))
+    label="tanh", formula="∂y/∂x = 1 − tanh²(x) = 1 − y²", sample=_any(1), saves=()))
 
 
 def _log(x):
@@ -137,7 +141,7 @@ def _log(x):
 LOG = register(Primitive(
     "log", forward=_log, backward=lambda g, out, x: (g / x,),
     label="log", formula="∂y/∂x = 1/x", sample=_positive((3, 4)),
-    domain=_nonpositive_inputs("positive")))
+    domain=_nonpositive_inputs("positive"), saves=(0,)))
 
 
 def _reciprocal(x):
@@ -153,7 +157,7 @@ RECIPROCAL = register(Primitive(
     "reciprocal", forward=_reciprocal,
     backward=lambda g, out, x: (-g * out * out,),  # the book's -y²
     label="1/x", formula="∂y/∂x = -1/x² = -y²", sample=_positive((3, 4)),
-    domain=_nonpositive_inputs("zero")))
+    domain=_nonpositive_inputs("zero"), saves=()))
 
 
 def _pow(x, *, p):
@@ -181,24 +185,38 @@ def _pow_domain(prim, inputs, out):
                     "fractional exponent, or zero with a negative one)")
 
 
+def _pow_rule(g, out, x, *, p):
+    if p == 0:  # x⁰ = 1, at 0 too: flat everywhere (p·x^(p−1) would be 0·∞ at 0)
+        return (g * 0.0,)
+    return (g * p * x ** (p - 1),)
+
+
 POW = register(Primitive(
-    "pow", forward=_pow, backward=lambda g, out, x, *, p: (g * p * x ** (p - 1),),
-    label="^", formula="∂y/∂x = p·x^(p−1)", sample=_pow_sample, domain=_pow_domain))
+    "pow", forward=_pow, backward=_pow_rule,
+    label="^", formula="∂y/∂x = p·x^(p−1)", sample=_pow_sample, domain=_pow_domain,
+    saves=(0,)))
 
 
 def _relu(x):
     if type(x) is float:
-        return x if x > 0.0 else 0.0
+        return 0.0 if x <= 0.0 else x  # nan stays nan, as numpy's maximum and PyTorch give
     return np.maximum(x, 0)
 
 
-def _step_mask(x):
-    """ReLU's local derivative, the book's mask: 1 where x > 0.  A constant: its own
-    derivative is zero, so relu's second derivative is zero (away from 0)."""
-    x = _raw(x)
+def _step(x):
+    """The book's mask: 1 where x > 0, else 0 (nan compares false: 0)."""
     if type(x) is float:
         return 1.0 if x > 0.0 else 0.0
     return (x > 0).astype(x.dtype)
+
+
+def _step_mask(x):
+    """ReLU's local derivative, the book's mask.  On nodes (create_graph) a `step` node
+    of x: the gradient then depends on x with derivative 0, so relu's second derivative
+    is 0, PyTorch's answer, where a constant mask would leave no graph to differentiate."""
+    if isinstance(x, Node):
+        return apply(STEP, x)
+    return _step(x)
 
 
 def _relu_sample(rng):
@@ -208,7 +226,12 @@ def _relu_sample(rng):
 
 RELU = register(Primitive(
     "relu", forward=_relu, backward=lambda g, out, x: (g * _step_mask(x),),
-    label="ReLU", formula="∂y/∂x = 1 if x > 0 else 0", sample=_relu_sample))
+    label="ReLU", formula="∂y/∂x = 1 if x > 0 else 0", sample=_relu_sample, saves=(0,)))
+
+
+STEP = register(Primitive(
+    "step", forward=_step, backward=lambda g, out, x: (g * 0.0,),  # flat off 0
+    label="step", formula="∂y/∂x = 0", sample=_relu_sample, saves=()))
 
 
 # ============================================================================ reductions and shape
@@ -237,7 +260,7 @@ def _reduce_sample(rng):  # sum, max and min over one axis
 SUM = register(Primitive(
     "sum", forward=_sum, backward=_sum_rule,
     label="Σ", formula="∂y/∂x_i = 1 (the gradient is copied to every input)",
-    sample=_reduce_sample, scalar=False))
+    sample=_reduce_sample, scalar=False, saves=()))
 
 
 def _sum_to(x, *, shape):
@@ -252,7 +275,8 @@ SUM_TO = register(Primitive(
     "sum_to", forward=_sum_to,
     backward=lambda g, out, x, *, shape: (broadcast_to(g, x.shape),),
     label="Σ", formula="∂y/∂x_i = 1 (summed over the broadcast axes)",
-    sample=lambda rng: ((rng.normal(size=(2, 3, 4)),), {"shape": (3, 1)}), scalar=False))
+    sample=lambda rng: ((rng.normal(size=(2, 3, 4)),), {"shape": (3, 1)}), scalar=False,
+    saves=()))
 
 
 def _broadcast_to(x, *, shape):
@@ -270,7 +294,8 @@ BROADCAST_TO = register(Primitive(
     "broadcast_to", forward=_broadcast_to,
     backward=lambda g, out, x, *, shape: (sum_to(g, x.shape),),
     label="bcast", formula="∂y/∂x = Σ over the copies",
-    sample=lambda rng: ((rng.normal(size=(3, 1)),), {"shape": (2, 3, 4)}), scalar=False))
+    sample=lambda rng: ((rng.normal(size=(3, 1)),), {"shape": (2, 3, 4)}), scalar=False,
+    saves=()))
 
 
 def _reshape(x, *, shape):
@@ -280,7 +305,8 @@ def _reshape(x, *, shape):
 RESHAPE = register(Primitive(
     "reshape", forward=_reshape, backward=lambda g, out, x, *, shape: (g.reshape(x.shape),),
     label="reshape", formula="∂y/∂x = 1 (values unchanged, only the shape)",
-    sample=lambda rng: ((rng.normal(size=(3, 4)),), {"shape": (2, 6)}), scalar=False))
+    sample=lambda rng: ((rng.normal(size=(3, 4)),), {"shape": (2, 6)}), scalar=False,
+    saves=()))
 
 
 def _transpose(x, *, axes=None):
@@ -294,7 +320,8 @@ def _transpose_rule(g, out, x, *, axes=None):
 TRANSPOSE = register(Primitive(
     "transpose", forward=_transpose, backward=_transpose_rule,
     label="T", formula="∂y/∂x = 1 (axes permuted back)",
-    sample=lambda rng: ((rng.normal(size=(2, 3, 4)),), {"axes": (1, 2, 0)}), scalar=False))
+    sample=lambda rng: ((rng.normal(size=(2, 3, 4)),), {"axes": (1, 2, 0)}), scalar=False,
+    saves=()))
 
 
 # ======================================================================== selection, indexing
@@ -328,13 +355,13 @@ def _extreme_rule(g, out, x, *, axis=None, keepdims=False):
 MAX = register(Primitive(
     "max", forward=_max, backward=_extreme_rule,
     label="max", formula="∂y/∂x_i = 1 where x_i is the maximum (1/k among k ties), else 0",
-    sample=_reduce_sample, scalar=False))
+    sample=_reduce_sample, scalar=False, saves=(0,)))
 
 
 MIN = register(Primitive(
     "min", forward=_min, backward=_extreme_rule,
     label="min", formula="∂y/∂x_i = 1 where x_i is the minimum (1/k among k ties), else 0",
-    sample=_reduce_sample, scalar=False))
+    sample=_reduce_sample, scalar=False, saves=(0,)))
 
 
 def _share(x, y, wins):
@@ -381,13 +408,13 @@ WHERE = register(Primitive(
     "where", forward=_where, backward=_where_rule,
     label="where", formula="∂z/∂x = 1 where the condition holds, ∂z/∂y = 1 elsewhere",
     sample=lambda rng: ((rng.normal(size=(3, 4)), rng.normal(size=(3, 4))),
-                        {"cond": rng.random((3, 4)) > 0.5}), scalar=False))
+                        {"cond": rng.random((3, 4)) > 0.5}), scalar=False, saves=()))
 
 
 COPY = register(Primitive(
     "copy", forward=np.copy, backward=lambda g, out, x: (g,),
     label="copy", formula="∂y/∂x = 1 (a new array holding the same values)",
-    sample=_any(1), scalar=False))
+    sample=_any(1), scalar=False, saves=()))
 
 
 def _basic(index):
@@ -427,7 +454,7 @@ GETITEM = register(Primitive(
     backward=lambda g, out, x, *, index: (scatter_add(g, index, x.shape),),
     label="[ ]", formula="∂y/∂x = 1 at the picked positions (a position picked twice "
     "gets both gradients), 0 elsewhere",
-    sample=_index_sample, scalar=False))
+    sample=_index_sample, scalar=False, saves=()))
 
 
 SCATTER_ADD = register(Primitive(
@@ -436,7 +463,7 @@ SCATTER_ADD = register(Primitive(
     label="scatter", formula="∂y/∂x = 1 (each value added into its position)",
     sample=lambda rng: ((rng.normal(size=3),), {"index": _index_sample(rng)[1]["index"],
                                                 "shape": (3, 4)}),
-    scalar=False))
+    scalar=False, saves=()))
 
 
 def _setitem(x, v, *, index):
@@ -456,7 +483,7 @@ SETITEM = register(Primitive(
     label="[ ]=", formula="∂y/∂x = 1 where x is kept, 0 where overwritten; ∂y/∂v = 1 "
     "(summed over its broadcast copies)",
     sample=lambda rng: ((rng.normal(size=(3, 4)), rng.normal(size=4)),
-                        {"index": (np.array([2, 0]),)}), scalar=False))
+                        {"index": (np.array([2, 0]),)}), scalar=False, saves=()))
 
 
 # ============================================================================ linear algebra
@@ -497,13 +524,34 @@ def _softmax_cross_entropy(x, *, t):
     buf = np.empty(n * c + 1, dtype=x.dtype)
     y = _softmax_rows(x, out=buf[1:].reshape(n, c))
     tiny = _TINY.get(y.dtype) or np.finfo(y.dtype).tiny
-    # log(y + tiny) as softmax_with_loss's default delta: finite where y underflows
+    # log(y + tiny) as softmax_with_loss's default delta, and as it, the log-softmax
+    # where the guard moves a labelled y (an underflow): see cross_entropy_error
     if t.ndim == 1:  # integer labels: only the true class's probability counts
-        total = np.log(y[np.arange(n), t] + tiny).sum()
+        rows = np.arange(n)
+        yt = y[rows, t]
+        guarded = yt + tiny
+        logy = np.log(guarded)
+        lost = guarded != yt
+        k = np.count_nonzero(lost)  # (a third of .any()'s cost on a hundred labels)
+        if k:
+            logy[lost] = _log_softmax_rows(x[lost])[np.arange(k), t[lost]]
+        total = logy.sum()
     else:
-        total = (np.log(y + tiny) * t).sum()
+        guarded = y + tiny
+        logy = np.log(guarded)
+        lost = (t != 0) & (guarded != y)
+        if lost.any():
+            logy[lost] = _log_softmax_rows(x)[lost]
+        total = (logy * t).sum()
     buf[0] = total * (-1.0 / n)
     return buf[0:1].reshape(())
+
+
+def _log_softmax_rows(x):
+    """log softmax over the last axis, as x − c − log Σ exp(x − c): finite where softmax
+    underflows (the composite's log-softmax, on raw data)."""
+    a = x - x.max(axis=-1, keepdims=True)
+    return a - np.log(np.exp(a).sum(axis=-1, keepdims=True))
 
 
 def _saved_softmax(out, x):
@@ -521,10 +569,11 @@ def _softmax_cross_entropy_rule(g, out, x, *, t):
     underflows, and there the true class's slope is −1/N, which (y − t)/N keeps."""
     n = x.shape[0]
     if isinstance(x, Node):  # create_graph: softmax as a graph, so this can be derived
-        from autograd.functions import softmax  # functions imports this module
         if t.ndim == 1:
             t = np.eye(x.shape[1], dtype=x.dtype)[t]
-        return ((softmax(x) * t.sum(axis=-1, keepdims=True) - t) * (g * (1.0 / n)),)
+        e = (x - x.data.max(axis=-1, keepdims=True)).exp()  # softmax's own shift
+        y = e * e.sum(axis=-1, keepdims=True).reciprocal()
+        return ((y * t.sum(axis=-1, keepdims=True) - t) * (g * (1.0 / n)),)
     y = _saved_softmax(out, x)
     scale = g * (1.0 / n)
     if t.ndim == 1:
@@ -543,7 +592,8 @@ def _softmax_cross_entropy_sample(rng):
 SOFTMAX_CROSS_ENTROPY_FUSED = register(Primitive(
     "softmax_cross_entropy_fused", forward=_softmax_cross_entropy,
     backward=_softmax_cross_entropy_rule, label="Softmax-with-Loss",
-    formula="∂L/∂x = (y − t)/N", sample=_softmax_cross_entropy_sample, scalar=False))
+    formula="∂L/∂x = (y − t)/N", sample=_softmax_cross_entropy_sample, scalar=False,
+    saves=(0,)))
 
 
 # Shape helpers that work on raw arrays and on Tensor nodes: the sum/broadcast rules use

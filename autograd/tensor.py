@@ -4,23 +4,34 @@ Broadcasting is explicit: an operand whose shape differs is first passed through
 `broadcast_to` node, whose rule sums the gradient back to the operand's shape.  So every
 elementwise primitive sees equal shapes, and the drawing shows where copies were made.
 
-numpy code runs on Tensors: `np.dot(x, W)`, `np.exp(x)`, `np.sum(x, axis=0)`,
-`y[np.arange(n), t]`, `ndarray + tensor` ... reach the Tensor through numpy's dispatch
-(`__array_ufunc__`, `__array_function__`) and record the same primitives as the Tensor
-code (`x @ W`, `x.exp()`, `x.sum(axis=0)`).  What the engine cannot differentiate raises a
-TypeError naming the function and the supported ones (SUPPORTED); nothing is computed on
-the values behind the graph's back: `np.asarray(x)` and `float(x)` refuse a Tensor that
-requires grad (take `.data` or `.item()` to leave the graph on purpose).
+numpy code runs on Tensors: `np.dot(x, W)`, `np.exp(x)`, `np.sum(x, axis=0)` reach the
+Tensor through numpy's dispatch and record the same primitives as the Tensor code (the
+tables are in `autograd.dispatch`).  Nothing is computed on the values behind the graph's
+back: `np.asarray(x)` and `float(x)` refuse a Tensor that requires grad (take `.data` or
+`.item()` to leave the graph on purpose).
 """
 import contextvars
 import numbers
-import operator
 
 import numpy as np
 
 from autograd import functions as F
 from autograd import graph as _graph
-from autograd.graph import Node, _apply, _new, apply, current_scope
+from autograd.dispatch import (
+    _FUNCTIONS,
+    SUPPORTED,
+    _axis,
+    _binary,
+    _coerce,
+    _np_name,
+    _ufunc,
+    _unsupported,
+    _value,
+    maximum,
+    minimum,
+    where,
+)
+from autograd.graph import Node, _apply, _lock, _new, apply
 from autograd.primitives import (
     ADD,
     BROADCAST_TO,
@@ -30,9 +41,7 @@ from autograd.primitives import (
     LOG,
     MATMUL,
     MAX,
-    MAXIMUM,
     MIN,
-    MINIMUM,
     MUL,
     POW,
     RECIPROCAL,
@@ -43,9 +52,9 @@ from autograd.primitives import (
     SUM_TO,
     TANH,
     TRANSPOSE,
-    WHERE,
     _basic,
 )
+from autograd.walk import backward as _backward
 
 __all__ = ["Tensor", "where", "maximum", "minimum", "SUPPORTED", "strict_numbers"]
 
@@ -75,26 +84,61 @@ def _to_array(data, dtype=None):
     return arr.astype(dtype, copy=False)
 
 
-class Tensor(Node):
-    """An array in the graph: `.data` an ndarray, `.grad` an ndarray or None."""
+class Tensor(Node, plain="array"):
+    """An array in the graph: `.data` an ndarray, `.grad` an ndarray or None.
 
-    __slots__ = ()
+    `.data` is read-only while a recorded graph may still read it (from the forward pass
+    until a walk has used the leaf): an in-place write, `w.data[...] = 0`, would change
+    what backward differentiates, and numpy refuses it.  After backward (or grad())
+    `w.data -= lr * w.grad` works; `Tensor(W)` holds a view of W, so W itself (the book's
+    `params[key]`, which its optimizers update in place) stays writable."""
+
+    __slots__ = ("_locked",)  # a leaf's array is read-only (graph._lock)
     _grad_zero = None
     _array = True
 
     def __init__(self, data, requires_grad=False, name=None, dtype=None):
-        data = _to_array(data, dtype)
+        # a view: an array object of its own, which recording locks (graph._lock) while
+        # the caller's array, sharing its memory, stays writable
+        data = _to_array(data, dtype).view()
         if requires_grad and data.dtype.type not in _FLOATS:
             raise TypeError(f"a Tensor that requires grad needs a float dtype (float64 or "
                             f"float32), got {data.dtype}: gradients of integers are not "
                             "defined")
         self._leaf(data, name, bool(requires_grad))
+        self._locked = False
 
     def _check_data(self, value):
-        data = _to_array(value, None if self.op is None else self._data.dtype)
+        data = _to_array(value, None if self.op is None else self._data.dtype).view()
         if self.requires_grad and data.dtype.type not in _FLOATS:
             raise TypeError(f"a Tensor that requires grad needs float data, got {data.dtype}")
         return data
+
+    def _get_data(self):
+        data = self._data
+        if self.op is not None:  # a recorded output, which a rule may read (graph._lock)
+            _lock(data, False)
+        return data
+
+    def _set_data(self, value):
+        Node.data.fset(self, value)
+        self._locked = False  # a new array of its own
+
+    data = property(_get_data, _set_data)
+
+    def backward(self, grad=None):
+        """Seed this node with `grad`, the upstream gradient of its shape (1 for a
+        one-element Tensor by default), and add its gradient into the `.grad` of every
+        Tensor upstream (autograd.walk.backward)."""
+        _backward(self, grad)
+
+    def _like(self, data):
+        if type(data) is not np.ndarray:
+            data = np.asarray(data)  # raw 0-d gradients arrive as numpy scalars
+        out = _new(type(self))
+        out._leaf(data, None, False)
+        out._locked = False
+        return out
 
     def _seed(self, grad):
         if grad is None:
@@ -103,7 +147,7 @@ class Tensor(Node):
                     f"backward() on a Tensor of shape {self._data.shape} needs grad=, the "
                     "upstream gradient (same shape); only a one-element output is "
                     "seeded with 1 by default")
-            return np.ones_like(self.data)
+            return np.ones_like(self._data)
         g = _to_array(grad, self._data.dtype)
         if g.shape != self._data.shape:
             raise ValueError(f"backward(grad=...) got shape {g.shape}, the output has "
@@ -133,12 +177,12 @@ class Tensor(Node):
     T = property(lambda self: self.transpose())
 
     def __len__(self):
-        return len(self.data)
+        return len(self._data)
 
     def item(self):
         if self.requires_grad and _STRICT.get():
             raise TypeError(_LEAVES_GRAPH.format(what=".item()"))
-        return self.data.item()
+        return self._data.item()
 
     def __float__(self):
         return float(self._number("float()"))
@@ -180,7 +224,7 @@ class Tensor(Node):
         return self.data
 
     def __repr__(self):
-        body = np.array2string(self.data, precision=4, threshold=20, separator=", ")
+        body = np.array2string(self._data, precision=4, threshold=20, separator=", ")
         extra = ", requires_grad=True" if self.requires_grad else ""
         extra += f", name={self.name!r}" if self.name else ""
         return f"Tensor({body}{extra})"
@@ -327,7 +371,7 @@ class Tensor(Node):
     def reshape(self, *shape):
         shape = _shape_arg(shape)
         try:
-            shape = self.data.reshape(shape).shape  # a view: validates and resolves -1
+            shape = self._data.reshape(shape).shape  # a view: validates and resolves -1
         except ValueError:
             raise ValueError(f"reshape: cannot reshape shape {self._data.shape} "
                              f"into {shape}") from None
@@ -350,52 +394,28 @@ class Tensor(Node):
     def broadcast_to(self, shape):
         shape = tuple(shape)
         try:
-            np.broadcast_to(self.data, shape)  # a view: only validates
+            np.broadcast_to(self._data, shape)  # a view: only validates
         except ValueError:
             raise ValueError(f"broadcast_to: cannot broadcast shape {self._data.shape} "
                              f"to {shape}") from None
         return apply(BROADCAST_TO, self, shape=shape)
 
     def sum_to(self, shape):
-        return apply(SUM_TO, self, shape=tuple(shape))
-
-
-def _axis(axis):
-    return tuple(axis) if isinstance(axis, list) else axis
+        """Sum down to `shape`, the shape this Tensor was broadcast from (DeZero's
+        sum_to): every axis of `shape` is 1 or this Tensor's own, counted from the right."""
+        shape, own = tuple(shape), self._data.shape
+        if len(shape) > len(own) or any(n not in (1, m) for n, m in
+                                        zip(shape[::-1], own[::-1])):
+            raise ValueError(f"sum_to: shape {own} cannot be summed to {shape}: each axis "
+                             "of the target, counted from the right, must be 1 or the "
+                             "same length, and the target cannot have more axes")
+        return apply(SUM_TO, self, shape=shape)
 
 
 def _shape_arg(args):
     if len(args) == 1 and isinstance(args[0], (tuple, list)):
         return tuple(args[0])
     return tuple(args)
-
-
-def _coerce(x, like):
-    """Numbers and arrays become constant leaves (no grad), in the dtype of `like`."""
-    if isinstance(x, Tensor):
-        return x
-    if isinstance(x, Node):
-        raise TypeError(f"cannot combine a Tensor with a {type(x).__name__}")
-    return Tensor(x, dtype=like._data.dtype)
-
-
-def _binary(prim, a, b):
-    a, b = _tensors(a, b)
-    sa, sb = a._data.shape, b._data.shape
-    if sa != sb:
-        try:
-            shape = np.broadcast_shapes(sa, sb)
-        except ValueError:
-            # inside a composite (a - b is sub's add node) the user wrote the composite
-            scope = current_scope()
-            where = f" (at its {prim.name} node)" if scope else ""
-            raise ValueError(f"{scope[-1][0] if scope else prim.name}: shapes {sa} and {sb} "
-                             f"cannot be broadcast together{where}") from None
-        if sa != shape:
-            a = apply(BROADCAST_TO, a, shape=shape)
-        if sb != shape:
-            b = apply(BROADCAST_TO, b, shape=shape)
-    return _apply(prim, a, b, None)
 
 
 def matmul(x, w):
@@ -437,11 +457,6 @@ class strict_numbers:
 
     def __exit__(self, *exc):
         _STRICT.reset(self._token)
-
-
-def _value(x):
-    """The raw value of an operand of a comparison (a mask is computed on values)."""
-    return x._data if isinstance(x, Node) else x
 
 
 # ----------------------------------------------------------------------------- indexing
@@ -497,6 +512,7 @@ def _setitem(x, key, value):
                  "requires_grad", "_stamp"):
         setattr(old, slot, getattr(x, slot))
     old._walk = None
+    old._locked = x._locked if x.op is None else False
     old.name = None  # the user's name stays with the variable: x
     new = _apply(SETITEM, old, v, {"index": index})
     for slot in ("_data", "_p0", "_p1", "op", "params", "scope", "requires_grad"):
@@ -505,231 +521,3 @@ def _setitem(x, key, value):
     x._walk = None
     _graph._epoch += 1  # an edit: consumers made before it see an input stamped later
     x._stamp = _graph._epoch
-
-
-# ----------------------------------------------------------------------------- functions
-
-def _tensors(a, b):
-    """Two operands as Tensors, the constant one in the other's dtype."""
-    if not isinstance(a, Tensor):
-        a = _coerce(a, b)
-    if not isinstance(b, Tensor):
-        b = _coerce(b, a)
-    return a, b
-
-
-def _is_zero(x):
-    return isinstance(x, (numbers.Real, np.number)) and not isinstance(x, Node) and x == 0
-
-
-def maximum(x, y):
-    """Elementwise max(x, y); np.maximum(x, 0) (either order) is relu(x), the book's
-    ReLU, whose gradient is 0 at x = 0 as the book's mask gives.  Elsewhere a tie sends
-    half the gradient to each side (PyTorch's maximum)."""
-    if _is_zero(y) and isinstance(x, Tensor):
-        return x.relu()
-    if _is_zero(x) and isinstance(y, Tensor):
-        return y.relu()
-    return _binary(MAXIMUM, *_tensors(x, y))
-
-
-def minimum(x, y):
-    """Elementwise min(x, y); a tie sends half the gradient to each side."""
-    return _binary(MINIMUM, *_tensors(x, y))
-
-
-def where(cond, x, y):
-    """x where cond holds, else y.  cond is data (a mask, never differentiated)."""
-    cond = np.asarray(_value(cond), dtype=bool)
-    x, y = _tensors(x, y)
-    shape = np.broadcast_shapes(cond.shape, x.shape, y.shape)
-    if x.shape != shape:
-        x = x.broadcast_to(shape)
-    if y.shape != shape:
-        y = y.broadcast_to(shape)
-    # a copy: the graph keeps the mask, and the caller may reuse its array
-    return apply(WHERE, x, y, cond=np.array(np.broadcast_to(cond, shape)))
-
-
-def _clip(a, a_min=None, a_max=None, out=None, *, min=None, max=None, **kwargs):
-    _refuse("np.clip", out=out, **kwargs)
-    a_min = min if a_min is None or a_min is np._NoValue else a_min
-    a_max = max if a_max is None or a_max is np._NoValue else a_max
-    if a_min is not None:
-        a = maximum(a, a_min)
-    return a if a_max is None else minimum(a, a_max)
-
-
-def _power(x, p):
-    if not isinstance(x, Tensor) or isinstance(p, Node) or np.ndim(p) != 0:
-        raise TypeError("np.power on a Tensor supports a Tensor base and a number exponent")
-    return x ** p.item() if isinstance(p, (np.ndarray, np.generic)) else x ** p
-
-
-def _unary(method):
-    return lambda x: method(_as_tensor(x))
-
-
-def _as_tensor(x):
-    if not isinstance(x, Tensor):
-        raise TypeError(f"expected a Tensor, got {type(x).__name__}")
-    return x
-
-
-_CONSTANT_UFUNCS = {np.less, np.less_equal, np.greater, np.greater_equal, np.equal,
-                    np.not_equal, np.sign, np.isnan, np.isinf, np.isfinite}
-
-_UFUNCS = {
-    np.add: lambda a, b: operator.add(*_tensors(a, b)),
-    np.subtract: lambda a, b: operator.sub(*_tensors(a, b)),
-    np.multiply: lambda a, b: operator.mul(*_tensors(a, b)),
-    np.true_divide: lambda a, b: operator.truediv(*_tensors(a, b)),
-    np.matmul: lambda a, b: operator.matmul(*_tensors(a, b)),
-    np.negative: _unary(operator.neg),
-    np.positive: _unary(lambda x: x),
-    np.power: _power,
-    np.square: _unary(lambda x: x ** 2),
-    np.sqrt: _unary(lambda x: x ** 0.5),
-    np.reciprocal: _unary(lambda x: x.reciprocal()),
-    np.exp: _unary(lambda x: x.exp()),
-    np.log: _unary(lambda x: x.log()),
-    np.tanh: _unary(lambda x: x.tanh()),
-    np.absolute: _unary(abs),
-    np.maximum: maximum,
-    np.minimum: minimum,
-}
-
-
-def _ufunc(ufunc, method, inputs, kwargs):
-    name = f"np.{ufunc.__name__}"
-    if method != "__call__":
-        raise TypeError(f"{name}.{method} is not supported on a Tensor (only calls such as "
-                        f"{name}(x, y) are); for a reduction write np.sum / np.max(x, axis)")
-    for x in inputs:
-        if not isinstance(x, (Tensor, np.ndarray, numbers.Number, np.generic, list)) \
-                and hasattr(type(x), "__array_ufunc__"):
-            return NotImplemented  # another library's array: it may know what to do
-    if ufunc in _CONSTANT_UFUNCS:  # masks and signs: derivative 0, so data is exact
-        _refuse(name, **kwargs)
-        return ufunc(*[_value(x) for x in inputs])
-    rule = _UFUNCS.get(ufunc)
-    if rule is None:
-        raise TypeError(_unsupported(name))
-    _refuse(name, **kwargs)
-    return rule(*inputs)
-
-
-def _refuse(name, out=None, **kwargs):
-    """Keyword arguments the graph cannot honour: out= writes in place, dtype= etc."""
-    if out is not None:
-        raise TypeError(f"{name}(..., out=...) on a Tensor: writing into an existing array "
-                        "in place cannot be recorded; assign the result instead "
-                        f"(y = {name}(x))")
-    given = sorted(k for k, v in kwargs.items() if v is not None and v is not np._NoValue)
-    if given:
-        raise TypeError(f"{name} on a Tensor does not support {', '.join(given)}=")
-
-
-def _np_sum(a, axis=None, dtype=None, out=None, keepdims=False, **kwargs):
-    _refuse("np.sum", out=out, dtype=dtype, **kwargs)
-    return _as_tensor(a).sum(axis=_axis(axis), keepdims=bool(keepdims))
-
-
-def _np_mean(a, axis=None, dtype=None, out=None, keepdims=False, **kwargs):
-    _refuse("np.mean", out=out, dtype=dtype, **kwargs)
-    return _as_tensor(a).mean(axis=_axis(axis), keepdims=bool(keepdims))
-
-
-def _np_spread(name):
-    def spread(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, **kwargs):
-        _refuse(name, out=out, dtype=dtype, **kwargs)
-        t = _as_tensor(a)
-        return (t.var if name == "np.var" else t.std)(axis=axis, keepdims=bool(keepdims),
-                                                       ddof=ddof)
-    return spread
-
-
-def _np_extreme(name):
-    def reduce(a, axis=None, out=None, keepdims=False, **kwargs):
-        _refuse(name, out=out, **kwargs)
-        t = _as_tensor(a)
-        return (t.max if "max" in name else t.min)(axis=_axis(axis), keepdims=bool(keepdims))
-    return reduce
-
-
-def _np_reshape(a, shape=None, order="C", *, newshape=None, copy=None):
-    if order != "C" or copy:
-        raise TypeError("np.reshape on a Tensor supports order='C' and no copy= only")
-    return _as_tensor(a).reshape(newshape if shape is None else shape)
-
-
-def _np_where(condition, *xy):
-    if not xy:  # np.where(mask): the positions, integers
-        return np.nonzero(_value(condition))
-    if len(xy) != 2:
-        raise TypeError("np.where takes a condition alone or with both x and y")
-    return where(condition, *xy)
-
-
-def _np_dot(a, b, out=None):
-    _refuse("np.dot", out=out)
-    a, b = _tensors(a, b)
-    return a * b if a.ndim == 0 or b.ndim == 0 else a @ b
-
-
-def _np_squeeze(a, axis=None):
-    d = _as_tensor(a)._data
-    return a.reshape(np.squeeze(d, axis).shape)
-
-
-def _np_expand_dims(a, axis):
-    return _as_tensor(a).reshape(np.expand_dims(a._data, axis).shape)
-
-
-def _on_data(func):
-    """Functions whose result does not depend on the values through a derivative
-    (shapes, positions, arrays like x): computed on the data."""
-    return lambda *args, **kwargs: func(*[_value(x) for x in args],
-                                        **{k: _value(v) for k, v in kwargs.items()})
-
-
-_FUNCTIONS = {
-    np.dot: _np_dot,
-    np.sum: _np_sum,
-    np.mean: _np_mean,
-    np.var: _np_spread("np.var"),
-    np.std: _np_spread("np.std"),
-    np.max: _np_extreme("np.max"),
-    np.amax: _np_extreme("np.amax"),
-    np.min: _np_extreme("np.min"),
-    np.amin: _np_extreme("np.amin"),
-    np.reshape: _np_reshape,
-    np.transpose: lambda a, axes=None: _as_tensor(a).transpose(axes),
-    np.ravel: lambda a, order="C": _as_tensor(a).ravel(),
-    np.squeeze: _np_squeeze,
-    np.expand_dims: _np_expand_dims,
-    np.broadcast_to: lambda array, shape, subok=False: _as_tensor(array).broadcast_to(shape),
-    np.copy: lambda a, order="K", subok=False: _as_tensor(a).copy(),
-    np.where: _np_where,
-    np.clip: _clip,
-}
-for _f in (np.shape, np.ndim, np.size, np.zeros_like, np.ones_like, np.empty_like,
-           np.full_like, np.argmax, np.argmin, np.nonzero):
-    _FUNCTIONS[_f] = _on_data(_f)
-
-# what the TypeError for anything else lists (np.max and np.amax are one name to a reader)
-SUPPORTED = tuple(sorted({f"np.{f.__name__}" for f in (*_UFUNCS, *_CONSTANT_UFUNCS,
-                                                       *_FUNCTIONS)}))
-
-
-def _np_name(func):
-    module = getattr(func, "__module__", None) or "numpy"
-    return f"{module.replace('numpy', 'np', 1)}.{func.__name__}"
-
-
-def _unsupported(name):
-    return (f"{name} is not supported on a Tensor: graphgrad records only what it can "
-            "differentiate, and computing it on the values would take them off the graph. "
-            f"Supported: {', '.join(SUPPORTED)}; Tensor methods .T .reshape .transpose "
-            ".sum .mean .var .std .max .min .copy .dot .flatten .ravel, indexing x[...] "
-            "and x[...] = v, comparisons < <= > >= (masks)")

@@ -6,6 +6,7 @@ import numpy as np
 from autograd import functions as F
 from autograd.graph import Node, _apply, _new, apply
 from autograd.primitives import ADD, EXP, LOG, MUL, POW, RECIPROCAL, RELU, TANH
+from autograd.walk import backward as _backward
 
 __all__ = ["Value"]
 
@@ -25,7 +26,7 @@ def _to_float(x):
                     "use Tensor for arrays")
 
 
-class Value(Node):
+class Value(Node, plain="number"):
     """A scalar in the graph: `.data` a float, `.grad` a float (0.0 before backward).
 
     Code written for micrograd's Value runs unchanged: `Value(2.0, label='a')`, `a * b + c`,
@@ -51,6 +52,11 @@ class Value(Node):
 
     def _check_data(self, value):
         return _to_float(value)
+
+    def backward(self, grad=None):
+        """Seed this node with `grad` (1.0 by default) and add its gradient into the
+        `.grad` of every node upstream (autograd.walk.backward)."""
+        _backward(self, grad)
 
     def _seed(self, grad):
         return 1.0 if grad is None else _to_float(grad)

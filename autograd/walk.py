@@ -40,17 +40,17 @@ from contextlib import nullcontext
 
 import numpy as np
 
+from autograd.errors import AnomalyError, DomainError
 from autograd.graph import (
     _EDITED,
     _STATE,
-    AnomalyError,
-    DomainError,
     Node,
     _check_finite,
     _describe_inputs,
     _name,
     _state,
     postorder,
+    release,
 )
 
 __all__ = ["Step", "toposort", "backward_steps", "backward", "grad"]
@@ -194,8 +194,11 @@ def _steps(roots, seeds, create_graph, into_grad=False):
                 yield node, g, ()
             elif type(g) is float:
                 node.grad = node.grad + g  # Value: inlined, the scalar hot path
+                continue
             else:
                 node._accumulate(g)
+            if node._array and node._locked:
+                release(node)  # the walk is done with it: writable again (graph._lock)
             continue
         a = node._p0
         b = node._p1

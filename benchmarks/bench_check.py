@@ -37,7 +37,7 @@ def load_batch(n=100):
     try:
         from autograd.datasets import load_mnist_test_split
 
-        (x, t), _ = load_mnist_test_split()
+        (x, t), _ = load_mnist_test_split(common.mnist_dir())
         where = "MNIST t10k split"
     except (OSError, ValueError):
         rng = np.random.default_rng(0)

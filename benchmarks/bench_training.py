@@ -45,6 +45,7 @@ from benchmarks.common import (  # noqa: E402
     header,
     interleave,
     median,
+    mnist_dir,
     parse_args,
     per_call,
     table,
@@ -79,7 +80,7 @@ def load_images():
     try:
         from autograd.datasets import load_mnist_test_split
 
-        (x, t), _ = load_mnist_test_split()
+        (x, t), _ = load_mnist_test_split(mnist_dir())
         return x, t, "MNIST t10k split (8,000 training images)"
     except (OSError, ValueError):
         rng = np.random.default_rng(0)

@@ -37,6 +37,10 @@ SKIP_DIRS = {".ipynb_checkpoints", "__pycache__"}
 MAX_NOTEBOOK_BYTES = 800_000
 MAX_FOLDER_BYTES = 2_000_000  # for each notebook folder (notebooks/ and notebooks/ja/ apart)
 BLAS_THREADS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+# The project's 10,000-image MNIST copy beside the repository: the package never looks
+# there, so the notebooks are run with $GRAPHGRAD_MNIST_DIR naming it (when it is there and
+# the variable is not set already), as a user names their own copy
+SHARED_MNIST = HERE.parent.parent / "shared" / "datasets" / "mnist"
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 ADDRESS = re.compile(r"^<([\w.]+) (?:object )?at 0x[0-9a-f]+>$")
 LIVE_ONLY_NOTE = ("(an interactive stepper: run the notebook to step through it; "
@@ -165,8 +169,11 @@ def execute(nb, cwd, timeout=300):
     env = dict(os.environ)
     for var in BLAS_THREADS:
         env.setdefault(var, "1")
+    if (SHARED_MNIST / "t10k-images-idx3-ubyte.gz").is_file():
+        env.setdefault("GRAPHGRAD_MNIST_DIR", str(SHARED_MNIST))
     with _this_interpreter_kernel():
-        NotebookClient(nb, timeout=timeout, kernel_name="python3",
+        # a kernel starts in seconds; on a 2-core machine with both cores busy, more
+        NotebookClient(nb, timeout=timeout, startup_timeout=180, kernel_name="python3",
                        resources={"metadata": {"path": str(cwd)}},
                        store_widget_state=False, record_timing=False).execute(env=env)
     return nb

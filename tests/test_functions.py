@@ -179,6 +179,99 @@ def test_float32_stays_float32_through_composites():
         assert x.grad.dtype == np.float32
 
 
+# ----------------------------------------------------------------------------- underflow
+
+def _closed_forms(scores, idx):
+    """The mean of −log y_t (by log-sum-exp, in float64) and (y − t)/N."""
+    x = scores.astype(np.float64)
+    c = x.max(axis=-1)
+    lse = c + np.log(np.exp(x - c[:, None]).sum(axis=-1))
+    loss = np.mean(lse - x[np.arange(len(x)), idx])
+    return loss, (_softmax_np(x) - _one_hot(idx, x.shape[1])) / len(x)
+
+
+@pytest.mark.parametrize("dtype, gaps", [(np.float32, (88.0, 120.0, 1e4)),
+                                         (np.float64, (745.0, 800.0, 1e6))])
+@pytest.mark.parametrize("labels", ["one_hot", "integer"])
+def test_softmax_with_loss_sends_y_minus_t_where_the_true_class_underflows(dtype, gaps,
+                                                                           labels):
+    # a wrong class ahead by `gap`: y_t underflows, the guarded log is flat and the
+    # softmax's exp is 0 there; the loss must still be −log y_t and the gradient y − t
+    tiny = np.finfo(dtype).tiny
+    idx = np.array([0, 2])
+    for gap in gaps:
+        scores = np.array([[0.0, gap, 5.0], [0.5, -1.0, 2.0]])
+        x = Tensor(scores.astype(dtype), requires_grad=True)
+        y0 = F.softmax(x).data[0, 0]
+        assert y0 + tiny != y0  # the guard moves it: the case at hand
+        loss = F.softmax_with_loss(x, _one_hot(idx, 3) if labels == "one_hot" else idx)
+        loss.backward()
+        true_loss, true_grad = _closed_forms(scores, idx)
+        rtol = 1e-6 if dtype == np.float32 else 1e-13
+        assert float(loss.data) == pytest.approx(true_loss, rel=rtol)
+        np.testing.assert_allclose(x.grad, true_grad, rtol=rtol, atol=rtol)
+        assert "where" in [n.op.name for n in toposort(loss) if n.op]
+
+
+def test_softmax_with_loss_the_issues_case_float32():
+    x = Tensor(np.array([[0.0, 120.0, 5.0]], dtype=np.float32), requires_grad=True)
+    F.softmax_with_loss(x, [0]).backward()
+    np.testing.assert_allclose(x.grad, [[-1.0, 1.0, 0.0]], atol=1e-6)
+
+
+def test_softmax_with_loss_value_and_gradient_agree_where_it_underflows():
+    # the loss computed is the one differentiated: central differences of its value
+    scores = np.array([[0.0, 800.0, 5.0], [0.5, -1.0, 2.0]])
+    t = np.array([0, 2])
+    x = Tensor(scores, requires_grad=True)
+    F.softmax_with_loss(x, t).backward()
+    h, numeric = 1e-4, np.zeros_like(scores)
+    for i in np.ndindex(scores.shape):
+        up, down = scores.copy(), scores.copy()
+        up[i] += h
+        down[i] -= h
+        numeric[i] = (float(F.softmax_with_loss(Tensor(up), t).data)
+                      - float(F.softmax_with_loss(Tensor(down), t).data)) / (2 * h)
+    np.testing.assert_allclose(x.grad, numeric, atol=1e-6)
+
+
+def test_softmax_with_loss_of_values_where_the_true_class_underflows():
+    xs = [Value(0.0), Value(800.0), Value(5.0)]
+    loss = F.softmax_with_loss(xs, 0)
+    loss.backward()
+    assert loss.data == pytest.approx(800.0, rel=1e-15)
+    assert [v.grad for v in xs] == pytest.approx([-1.0, 1.0, 0.0], abs=1e-15)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("labels", ["one_hot", "integer"])
+def test_softmax_with_loss_is_appendix_a_node_for_node_where_nothing_underflows(dtype,
+                                                                               labels):
+    # the same nodes and the same numbers, bit for bit, as softmax then cross entropy
+    # with the guard and no scores (the graph before the underflow fix)
+    scores = RNG.normal(size=(6, 4)) * 4
+    idx = np.array([0, 3, 1, 1, 2, 0])
+    t = _one_hot(idx, 4) if labels == "one_hot" else idx
+    tiny = float(np.finfo(dtype).tiny)
+    seen = []
+    for build in (lambda x: F.softmax_with_loss(x, t),
+                  lambda x: F.cross_entropy_error(F.softmax(x), t, delta=tiny)):
+        x = Tensor(scores.astype(dtype), requires_grad=True)
+        loss = build(x)
+        loss.backward()
+        seen.append(([n.op.name for n in toposort(loss) if n.op], loss.data, x.grad))
+    (ops, loss, dx), (book_ops, book_loss, book_dx) = seen
+    assert ops == book_ops and "where" not in ops
+    np.testing.assert_array_equal(loss, book_loss)
+    np.testing.assert_array_equal(dx, book_dx)
+    xs, book = ([Value(v) for v in scores[0]] for _ in range(2))
+    a = F.softmax_with_loss(xs, int(idx[0]))
+    b = F.cross_entropy_error(F.softmax(book), int(idx[0]), delta=float(np.finfo(float).tiny))
+    a.backward()
+    b.backward()
+    assert a.data == b.data and [v.grad for v in xs] == [v.grad for v in book]
+
+
 # ----------------------------------------------------------------------------- fused loss
 
 def _both_losses(scores, t, dtype, dout=1.0):
@@ -217,16 +310,22 @@ def test_fused_softmax_with_loss_takes_one_sample(t):
     np.testing.assert_allclose(df, dc, rtol=1e-12)
 
 
-def test_fused_softmax_with_loss_keeps_the_log_guard():
-    # the true class 1000 below the others: its probability underflows to 0, and both
-    # losses are log(tiny) for that row, not inf
+@pytest.mark.parametrize("labels", ["one_hot", "integer"])
+def test_fused_softmax_with_loss_equals_the_composite_where_a_probability_underflows(labels):
+    # row 0's true class is 1000 below another: its probability underflows to 0.  Both
+    # losses are the true mean of −log y_t (row 0: 1000 + log(1 + 2e^−1000) = 1000), not
+    # the guard's −log(tiny) = 708; both gradients are (y − t)/N
     scores = np.array([[0.0, 1000.0, 0.0], [1.0, 2.0, 3.0]])
-    (lc, _), (lf, df) = _both_losses(scores, [0, 2], np.float64)
-    assert np.isfinite(lf.data)
-    np.testing.assert_allclose(lf.data, lc.data, rtol=1e-12)
-    # (y − t)/N still; the composite's graph loses this row's slope (exp's 0 times
-    # log's 1/tiny), which is the one place the two differ
-    np.testing.assert_allclose(df[0], [-0.5, 0.5, 0.0], atol=1e-15)
+    idx = np.array([0, 2])
+    t = _one_hot(idx, 3) if labels == "one_hot" else idx
+    (lc, dc), (lf, df) = _both_losses(scores, t, np.float64)
+    true = (1000.0 - math.log(_softmax_np(scores[1])[2])) / 2
+    assert float(lf.data) == pytest.approx(true, rel=1e-14)
+    assert float(lc.data) == pytest.approx(true, rel=1e-14)
+    for d in (df, dc):
+        np.testing.assert_allclose(d[0], [-0.5, 0.5, 0.0], atol=1e-15)
+        np.testing.assert_allclose(d[1], (_softmax_np(scores[1]) - [0, 0, 1]) / 2,
+                                   rtol=1e-12)
 
 
 @pytest.mark.parametrize("labels", ["one_hot", "integer"])
@@ -347,3 +446,119 @@ def test_scopes_nest_in_order():
 def test_composites_record_nothing_when_no_input_needs_grad():
     y = F.softmax_with_loss(Tensor(RNG.normal(size=(2, 3))), [0, 1])
     assert y.is_leaf and not y.requires_grad
+
+
+# ----------------------------------------------------------------------------- batch_norm
+
+def _bn_inputs(n=6, d=4, seed=1):
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((n, d)) * 3 + 1
+    return x, rng.standard_normal(d), rng.standard_normal(d), rng.standard_normal((n, d))
+
+
+def _bn_closed_form(x, gamma, dout, eps=F.BN_EPS):
+    """The book's layer's backward written out (section 6.3.1, after Kratzert):
+    dx = (1/N)·γ·(1/σ)·(N·dout − Σdout − x̂·Σ(dout·x̂)), dγ = Σ dout·x̂, dβ = Σ dout."""
+    n = x.shape[0]
+    sigma = np.sqrt(x.var(axis=0) + eps)
+    xhat = (x - x.mean(axis=0)) / sigma
+    dx = gamma / (n * sigma) * (n * dout - dout.sum(axis=0)
+                                - xhat * (dout * xhat).sum(axis=0))
+    return dx, (dout * xhat).sum(axis=0), dout.sum(axis=0)
+
+
+def test_batch_norm_gradient_is_the_closed_form():
+    x, gamma, beta, dout = _bn_inputs()
+    xt, gt, bt = (Tensor(a, requires_grad=True) for a in (x, gamma, beta))
+    y = F.batch_norm(xt, gt, bt)
+    xhat = (x - x.mean(axis=0)) / np.sqrt(x.var(axis=0) + F.BN_EPS)
+    np.testing.assert_allclose(y.data, gamma * xhat + beta, rtol=1e-13, atol=1e-13)
+    got = grad(y, [xt, gt, bt], grad_outputs=dout)
+    for g, want in zip(got, _bn_closed_form(x, gamma, dout)):
+        np.testing.assert_allclose(g.data, want, rtol=1e-11, atol=1e-13)
+
+
+def test_batch_norm_against_torch_first_and_second_order():
+    torch = pytest.importorskip("torch", reason="PyTorch is an optional oracle "
+                                "(pip install torch==2.13.0)")
+    x, gamma, beta, dout = _bn_inputs()
+    v = np.random.default_rng(2).standard_normal(x.shape)
+    xt, gt, bt = (Tensor(a, requires_grad=True) for a in (x, gamma, beta))
+    y = F.batch_norm(xt, gt, bt)
+    ours = grad(y, [xt, gt, bt], grad_outputs=dout, create_graph=True)
+    # β enters additively: no second derivative reaches it (torch calls it unused)
+    second = grad((ours[0] * v).sum() + (ours[1] * ours[1]).sum(), [xt, gt])
+
+    tx, tg, tb = (torch.tensor(a, requires_grad=True) for a in (x, gamma, beta))
+    ty = torch.nn.functional.batch_norm(tx, None, None, tg, tb, training=True,
+                                        eps=F.BN_EPS)
+    theirs = torch.autograd.grad(ty, [tx, tg, tb], torch.tensor(dout), create_graph=True)
+    tsecond = torch.autograd.grad((theirs[0] * torch.tensor(v)).sum()
+                                  + (theirs[1] * theirs[1]).sum(), [tx, tg])
+    np.testing.assert_allclose(y.data, ty.detach().numpy(), rtol=0, atol=1e-9)
+    for a, b in zip(ours + second, theirs + tsecond):
+        np.testing.assert_allclose(a.data, b.detach().numpy(), rtol=0, atol=1e-9)
+
+
+def test_batch_norm_of_values_is_the_tensor_version_column_by_column():
+    x, gamma, beta, dout = _bn_inputs(n=5, d=2)
+    xt, gt, bt = (Tensor(a, requires_grad=True) for a in (x, gamma, beta))
+    y = F.batch_norm(xt, gt, bt)
+    gx, gg, gb = grad(y, [xt, gt, bt], grad_outputs=dout)
+    for j in range(2):
+        xs = [Value(float(a)) for a in x[:, j]]
+        g, b = Value(float(gamma[j])), Value(float(beta[j]))
+        ys = F.batch_norm(xs, g, b)
+        assert [v.data for v in ys] == pytest.approx(y.data[:, j], rel=1e-13, abs=1e-13)
+        F.upstream(ys, dout[:, j]).backward()
+        assert [v.grad for v in xs] == pytest.approx(gx.data[:, j], rel=1e-11, abs=1e-13)
+        assert (g.grad, b.grad) == pytest.approx((gg.data[j], gb.data[j]), rel=1e-11)
+
+
+def test_batch_norm_records_the_books_graph_in_its_scope():
+    x = Tensor(RNG.normal(size=(3, 2)), requires_grad=True)
+    y = F.batch_norm(x, Tensor(np.ones(2), requires_grad=True), np.zeros(2))
+    nodes = [n for n in _all_nodes([y], {x}) if n is not x]
+    prims = set(PRIMITIVES.values())
+    assert all(n.is_leaf or n.op in prims for n in nodes)
+    assert all(n.scope and n.scope[0][0] == "batch_norm" for n in nodes if n.op is not None)
+    named = {n.name: n for n in nodes if n.name}
+    # the quantities of figure 6-17, each a node of its own
+    for name in ("μ", "x − μ", "(x − μ)²", "σ²", "σ", "1/σ", "x̂", "γx̂", "y"):
+        assert name in named, name
+    assert named["σ"].op.name == "pow" and named["1/σ"].op.name == "reciprocal"
+    assert [p.name for p in named["x̂"].parents] == ["x − μ", None]  # × broadcast(1/σ)
+    xs = [Value(1.0, name="x1"), Value(2.0, name="x2"), Value(4.0, name="x3")]
+    ys = F.batch_norm(xs, Value(1.0), 0.0)
+    assert [v.name for v in ys] == ["y1", "y2", "y3"]
+    names = {n.name: n for n in _all_nodes(ys, set(xs))}
+    assert {"x̂1", "x3 − μ", "(x2 − μ)²", "γx̂3", "μ", "σ"} <= set(names)
+    # the book's ε, a named constant here, so the algebra writes √(σ² + ε)
+    assert names["ε"].op is None and names["ε"].data == 1e-6
+
+
+def test_batch_norm_refuses_an_empty_batch_and_keeps_float32():
+    with pytest.raises(ValueError, match="batch along axis 0"):
+        F.batch_norm(Tensor(np.zeros((0, 3))), 1.0, 0.0)
+    with pytest.raises(ValueError, match="empty batch"):
+        F.batch_norm([], 1.0, 0.0)
+    x = Tensor(RNG.normal(size=(4, 3)).astype(np.float32), requires_grad=True)
+    y = F.batch_norm(x, np.ones(3, np.float32), np.zeros(3, np.float32))
+    y.backward(np.ones((4, 3), np.float32))
+    assert y.data.dtype == np.float32 and x.grad.dtype == np.float32
+    # one sample: x − μ = 0, so x̂ = 0 and the output is β (σ = √ε keeps it finite)
+    one = F.batch_norm(Tensor([[3.0, -1.0]]), 2.0, 0.5)
+    np.testing.assert_array_equal(one.data, [[0.5, 0.5]])
+
+
+def test_upstream_sends_dout_to_every_output():
+    ys = [Value(0.5), Value(-1.0)]
+    loss = F.upstream(ys, [0.25, -3.0])
+    loss.backward()
+    assert loss.name == "L" and [v.grad for v in ys] == [0.25, -3.0]
+    y = Tensor(RNG.normal(size=(2, 3)), requires_grad=True)
+    d = RNG.normal(size=(2, 3))
+    F.upstream(y, d).backward()
+    np.testing.assert_array_equal(y.grad, d)
+    with pytest.raises(ValueError, match="2 upstream gradients for 1 outputs"):
+        F.upstream([Value(1.0)], [1.0, 2.0])

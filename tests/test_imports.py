@@ -1,13 +1,10 @@
 """The engine's dependency rules: stdlib + numpy only, never viz, and the right package.
 
-Two exceptions, each in one module and imported inside the functions that need it, so
-importing the engine still needs only numpy and never loads viz:
-- the dataset downloader (autograd/datasets/downloader.py) uses tqdm for its progress bar
-  and filelock for its per-file lock;
-- the checker's report (autograd/check.py) draws itself with viz in Report.draw(): the
-  drawing of a check is viz's (viz/check.py), and report.draw() is where a learner looks
-  for it.  viz imports the engine; the engine imports viz nowhere else, and never at
-  module level (nor in a class body, which runs at import too)."""
+One exception, in one module and imported inside the functions that need it, so importing
+the engine still needs only numpy: the dataset downloader (autograd/datasets/downloader.py)
+uses tqdm for its progress bar and filelock for its per-file lock.  Nothing under autograd/
+imports viz, not even inside a function: viz imports the engine, never the reverse (the
+checker's report is drawn by viz.check.draw(report))."""
 import ast
 import subprocess
 import sys
@@ -21,9 +18,6 @@ ALLOWED = {"numpy"}
 # the downloader's progress bar and lock: in this one module, imported lazily
 DATA_ONLY = {"tqdm", "filelock"}
 DATA_MODULES = {PACKAGE / "datasets" / "downloader.py"}
-# Report.draw(): the one place the engine reaches viz, on demand, inside the method
-VIZ_ONLY = {"viz"}
-VIZ_MODULES = {PACKAGE / "check.py"}
 
 
 def test_autograd_is_this_repository():
@@ -70,8 +64,6 @@ def test_engine_imports_only_stdlib_and_numpy():
                 continue
             if top in DATA_ONLY and path in DATA_MODULES:
                 continue
-            if top in VIZ_ONLY and path in VIZ_MODULES:
-                continue  # in a function only: test_the_checker_imports_viz_lazily
             bad.append(f"{path.relative_to(ROOT)}:{lineno}: import {module}")
     assert not bad, "the engine imports only the standard library and numpy:\n" + \
         "\n".join(bad)
@@ -88,29 +80,13 @@ def test_the_data_modules_import_tqdm_and_filelock_lazily():
         assert DATA_ONLY <= lazy  # the exception above is still needed
 
 
-def _in_functions(tree):
-    """The imports made inside a function's body (run when it is called, not at import)."""
-    for node in ast.walk(tree):
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            for stmt in node.body:
-                yield from _imports(stmt)
-
-
-def test_the_checker_imports_viz_lazily():
-    for path in VIZ_MODULES:
-        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
-        every = {(n, m) for n, m in _imports(tree) if m.split(".")[0] in VIZ_ONLY}
-        lazy = {(n, m) for n, m in _in_functions(tree) if m.split(".")[0] in VIZ_ONLY}
-        assert every == lazy, f"{path.name} imports viz outside a function: " \
-            f"{sorted(every - lazy)}; import it inside Report.draw()"
-        assert lazy  # the exception above is still needed
-
-
-def test_the_lazy_scan_tells_module_level_from_functions():
-    tree = ast.parse("import viz\nclass R:\n    from viz import check\n"
-                     "    def draw(self):\n        from viz.check import draw_report\n")
-    assert [m for _, m in _in_functions(tree)] == ["viz.check"]
-    assert [m for _, m in _imports(tree)] == ["viz", "viz", "viz.check"]
+def test_nothing_under_autograd_imports_viz_not_even_lazily():
+    bad = [f"{path.relative_to(ROOT)}:{lineno}: import {module}"
+           for path in sorted(PACKAGE.rglob("*.py"))
+           for lineno, module in _imports(ast.parse(path.read_text(encoding="utf-8")))
+           if module.split(".")[0] in ("viz", "graphviz")]
+    assert not bad, "the engine imports viz (draw with viz.check.draw(report)):\n" + \
+        "\n".join(bad)
 
 
 def test_the_scan_sees_nested_imports():
@@ -130,18 +106,20 @@ def test_public_names():
 # ARCHITECTURE.md's rooms and the arrows between them; a file not listed here fails the
 # test below, so a new module has to be given a room (and the page kept true).
 ROOMS = {
-    "engine": ["autograd/graph.py", "autograd/walk.py", "autograd/primitives.py",
-               "autograd/value.py", "autograd/tensor.py", "autograd/functions.py"],
+    "engine": ["autograd/errors.py", "autograd/graph.py", "autograd/walk.py",
+               "autograd/primitives.py", "autograd/functions.py", "autograd/dispatch.py",
+               "autograd/value.py", "autograd/tensor.py"],
     "book": ["autograd/layers.py", "autograd/models.py", "autograd/optimizers.py",
              "autograd/gradcheck.py", "autograd/training.py", "autograd/examples.py",
-             "autograd/nn.py", "autograd/check.py"],
+             "autograd/nn.py", "autograd/check/*.py"],
     "data": ["autograd/datasets/*.py"],
     "drawing": ["viz/numbers.py", "viz/model.py", "viz/names.py", "viz/budget.py",
                 "viz/symbolic.py", "viz/notation.py", "viz/derivation.py", "viz/algebra.py",
                 "viz/dot.py", "viz/render.py", "viz/figures.py", "viz/expr.py",
-                "viz/i18n.py", "viz/check.py"],
+                "viz/values.py", "viz/expr_graph.py", "viz/i18n.py", "viz/check.py"],
     "stepping": ["viz/stepper.py", "viz/frame.py", "viz/steps.py", "viz/html.py",
                  "viz/widgets.py"],
+    "playground": ["viz/play/*.py"],
     "command line": ["viz/cli/*.py"],
     # the packages' public faces: `from autograd import Value` is the engine's API
     "autograd api": ["autograd/__init__.py"],
@@ -153,12 +131,13 @@ MAY_IMPORT = {
     "data": {"data"},
     "drawing": {"engine", "autograd api", "book", "drawing"},
     "stepping": {"engine", "autograd api", "book", "drawing", "stepping"},
+    "playground": {"engine", "autograd api", "book", "drawing", "stepping", "playground"},
     "command line": set(ROOMS),
     "autograd api": {"engine", "book"},
-    "viz api": {"drawing", "stepping"},
+    "viz api": {"drawing", "stepping", "playground"},
 }
-# the one arrow upwards, taken only inside Report.draw(): test_the_checker_imports_viz_lazily
-LAZY_ARROWS = {("autograd/check.py", "drawing")}
+# no arrow upwards: the engine imports viz nowhere (test_nothing_under_autograd_imports_viz_...)
+LAZY_ARROWS = set()
 
 
 def _room_of():
@@ -212,3 +191,113 @@ def test_the_rooms_import_only_the_rooms_below_them():
             if other not in MAY_IMPORT[room] and (path, other) not in LAZY_ARROWS:
                 bad.append(f"{path} ({room}) imports {target} ({other})")
     assert not bad, "arrows ARCHITECTURE.md does not draw:\n" + "\n".join(bad)
+
+
+# ----------------------------------------------------------------------------- no cycles
+
+def _module_level(tree):
+    """The import statements that run when the module is imported: the module's own
+    body, with the bodies of its top-level if / try / with blocks (a class body runs at
+    import too), but no function's body."""
+    stack = list(tree.body)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            yield node
+        elif not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+            stack.extend(child for child in ast.iter_child_nodes(node)
+                         if isinstance(child, (ast.stmt, ast.excepthandler)))
+
+
+def _import_graph(tree_of):
+    """module file -> the package's module files its module-level imports name."""
+    graph = {}
+    for path, tree in tree_of.items():
+        module = ast.Module(body=list(_module_level(tree)), type_ignores=[])
+        graph[path] = sorted(set(_targets(module)) - {path})
+    return graph
+
+
+def _cycle(graph):
+    """One import cycle as a list of files (first == last), or None: a depth-first
+    search that meets a file still on its own path."""
+    state, path = {}, []
+
+    def visit(node):
+        state[node] = "open"
+        path.append(node)
+        for nxt in graph.get(node, ()):
+            if state.get(nxt) == "open":
+                return path[path.index(nxt):] + [nxt]
+            if nxt not in state:
+                found = visit(nxt)
+                if found:
+                    return found
+        path.pop()
+        state[node] = "done"
+        return None
+
+    for node in sorted(graph):
+        if node not in state:
+            found = visit(node)
+            if found:
+                return found
+    return None
+
+
+def _trees(directory):
+    return {p.relative_to(ROOT).as_posix(): ast.parse(p.read_text(encoding="utf-8"))
+            for p in sorted((ROOT / directory).rglob("*.py"))}
+
+
+def test_no_module_level_import_cycle_in_autograd():
+    graph = _import_graph(_trees("autograd"))
+    assert "autograd/walk.py" in graph["autograd/value.py"]  # the scan sees the arrows
+    cycle = _cycle(graph)
+    assert cycle is None, "import cycle: " + " -> ".join(cycle)
+
+
+def test_the_engine_imports_its_own_modules_at_module_level_only():
+    # a lazy import inside a function hides a cycle from the test above
+    lazy = []
+    for path, tree in _trees("autograd").items():
+        if _room_of().get(path) != "engine":
+            continue
+        for node in ast.walk(tree):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                body = ast.Module(body=node.body, type_ignores=[])
+                lazy += [f"{path}: {node.name} imports {t}" for t in _targets(body)]
+    assert lazy == []
+
+
+def test_the_cycle_scan_finds_a_cycle_and_reads_module_level_only():
+    trees = {"autograd/graph.py": ast.parse(
+                 "import numpy\nif True:\n    from autograd import walk\n"),
+             "autograd/walk.py": ast.parse(
+                 "from autograd.graph import Node\n"
+                 "def f():\n    from autograd import value\n"),
+             "autograd/value.py": ast.parse(
+                 "try:\n    pass\nexcept ImportError:\n    from autograd.walk import grad\n")}
+    graph = _import_graph(trees)
+    assert graph == {"autograd/graph.py": ["autograd/walk.py"],
+                     "autograd/walk.py": ["autograd/graph.py"],
+                     "autograd/value.py": ["autograd/walk.py"]}
+    assert _cycle(graph) == ["autograd/graph.py", "autograd/walk.py", "autograd/graph.py"]
+    del graph["autograd/walk.py"]
+    assert _cycle(graph) is None
+
+
+# ----------------------------------------------------------------------------- sizes
+
+def test_every_file_in_autograd_is_under_700_lines_and_every_function_under_80():
+    long_files, long_functions = [], []
+    for path, tree in _trees("autograd").items():
+        lines = (ROOT / path).read_text(encoding="utf-8").count("\n")
+        if lines > 700:
+            long_files.append(f"{path}: {lines} lines")
+        for node in ast.walk(tree):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                length = node.end_lineno - node.lineno + 1
+                if length > 80:
+                    long_functions.append(f"{path}: {node.name}, {length} lines")
+    assert long_files == [] and long_functions == []

@@ -154,7 +154,7 @@ def test_affine_shares_its_parameters(rng):
     W -= 1.0
     b += 2.0
     np.testing.assert_allclose(layer.forward(x), x @ W + b)
-    assert layer._W.data is W  # no copy of W
+    assert layer._W.data.base is W  # no copy of W: a view of it
 
 
 def test_affine_gradients_numerically(rng):
@@ -220,6 +220,21 @@ def test_fused_softmax_with_loss_equals_the_books_graph(rng, one_hot):
     for dout in (1, 2.5):
         np.testing.assert_allclose(fused.backward(dout), book.backward(dout), rtol=1e-12,
                                    atol=1e-16)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_softmax_with_loss_sends_y_minus_t_where_the_true_class_underflows(dtype):
+    # the docstring's dout·(y − t)/N, also where a wrong class wins by a wide margin
+    x = np.array([[0.0, 120.0, 5.0], [0.0, 1000.0, 2.0]], dtype=dtype)
+    t = np.array([0, 2])
+    layer = SoftmaxWithLoss()
+    loss = layer.forward(x, t)
+    big = x.astype(np.float64)
+    y = np.exp(big - big.max(axis=1, keepdims=True))
+    y /= y.sum(axis=1, keepdims=True)
+    assert loss == pytest.approx((120.0 + 998.0) / 2, rel=1e-6)  # −log y_t, not the guard's
+    np.testing.assert_allclose(layer.backward(2.0), 2.0 * (y - np.eye(3)[t]) / 2,
+                               rtol=1e-6, atol=1e-6)
 
 
 def test_softmax_with_loss_single_sample():
@@ -418,3 +433,75 @@ def test_against_torch(rng):
     np.testing.assert_allclose(out, tout.detach().numpy(), rtol=1e-10, atol=1e-12)
     np.testing.assert_allclose(dx, txb.grad.numpy(), rtol=1e-8, atol=1e-10)
     np.testing.assert_allclose(bn.dgamma, tg.grad.numpy(), rtol=1e-10)
+
+
+def test_batchnorm_records_the_batch_norm_composite(rng):
+    """Training records autograd.functions.batch_norm (one named call, the book's graph
+    inside); test mode normalizes with the running statistics, constants."""
+    layer = BatchNormalization(np.ones(3), np.zeros(3))
+    layer.forward(rng.normal(size=(5, 3)))
+    assert layer.graph.scope[0][0] == "batch_norm" and layer.graph.name == "y"
+    layer.forward(rng.normal(size=(2, 3)), train_flg=False)
+    assert not any(f[0] == "batch_norm" for f in layer.graph.scope)
+
+
+def test_batchnorm_running_statistics_against_torch(rng):
+    """The book's running statistics keep `momentum` of the old (torch's momentum is
+    1 − it) and average the batch variance over N, where torch's running_var takes the
+    unbiased N − 1: ours is torch's × (N − 1)/N.  With the same statistics, test mode is
+    torch's eval mode."""
+    torch = torch_or_skip()
+    gamma, beta = rng.uniform(0.5, 1.5, 4), rng.normal(size=4)
+    layer = BatchNormalization(gamma, beta, momentum=0.9)
+    mean, var = torch.zeros(4, dtype=torch.float64), torch.zeros(4, dtype=torch.float64)
+    n = 6
+    for _ in range(3):
+        x = rng.normal(size=(n, 4)) * 2 + 1
+        out = layer.forward(x)
+        tout = torch.nn.functional.batch_norm(
+            torch.tensor(x), mean, var, torch.tensor(gamma), torch.tensor(beta),
+            training=True, momentum=0.1, eps=layer.eps)
+        np.testing.assert_allclose(out, tout.numpy(), rtol=0, atol=1e-12)
+    np.testing.assert_allclose(layer.running_mean, mean.numpy(), rtol=1e-13)
+    np.testing.assert_allclose(layer.running_var, var.numpy() * (n - 1) / n, rtol=1e-13)
+    x = rng.normal(size=(3, 4))
+    tout = torch.nn.functional.batch_norm(
+        torch.tensor(x), torch.tensor(layer.running_mean), torch.tensor(layer.running_var),
+        torch.tensor(gamma), torch.tensor(beta), training=False, eps=layer.eps)
+    np.testing.assert_allclose(layer.forward(x, train_flg=False), tout.numpy(), rtol=0,
+                               atol=1e-12)
+
+
+class _Draws:
+    """A generator handing out chosen uniform draws: Dropout then keeps the units torch
+    kept (a draw of 1 is kept, 0 dropped)."""
+
+    def __init__(self, draws):
+        self.draws = draws
+
+    def random(self, shape):
+        assert shape == self.draws.shape
+        return self.draws
+
+
+def test_dropout_is_torchs_scaled_by_one_minus_the_ratio(rng):
+    """The book's Dropout keeps the kept units as they are and scales by (1 − p) at test
+    time; torch's (inverted dropout) divides the kept units by (1 − p) and leaves test
+    time alone.  With the units torch kept: ours = torch's × (1 − p), in training,
+    backward and test mode alike, so the two networks differ by that one factor."""
+    torch = torch_or_skip()
+    p = 0.3
+    x, dout = rng.normal(size=(40, 30)), rng.normal(size=(40, 30))
+    tx = torch.tensor(x, requires_grad=True)
+    torch.manual_seed(0)
+    tout = torch.nn.functional.dropout(tx, p, training=True)
+    tout.backward(torch.tensor(dout))
+    kept = tout.detach().numpy() != 0
+    layer = Dropout(p)
+    layer._rng = _Draws(kept.astype(float))
+    np.testing.assert_allclose(layer.forward(x), tout.detach().numpy() * (1 - p),
+                               rtol=1e-15)
+    np.testing.assert_allclose(layer.backward(dout), tx.grad.numpy() * (1 - p), rtol=1e-15)
+    teval = torch.nn.functional.dropout(torch.tensor(x), p, training=False)
+    np.testing.assert_allclose(layer.forward(x, train_flg=False),
+                               teval.numpy() * (1 - p), rtol=1e-15)

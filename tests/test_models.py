@@ -236,6 +236,36 @@ def test_multi_layer_net_learns_spiral():
 
 # ============================================================================ MNIST accuracy
 
+def test_the_books_graph_trains_like_the_fused_loss_on_raw_mnist_in_float32(mnist_dir):
+    """Unnormalised pixels (0..255), float32, weights of std 1: the scores are hundreds
+    apart and the true class's probability underflows in most rows at first.  Appendix A's
+    graph (fused_loss=False) once sent a zero gradient there (238 of these 300 steps, the
+    loss stuck near the guard's 87); it must send the fused loss's (y − t)/N and train."""
+    from autograd.datasets import load_mnist_test_split
+
+    (x, t), _ = load_mnist_test_split(mnist_dir, 1000, seed=0, normalize=False)
+    x = x.astype(np.float32)
+    nets = {fused: TwoLayerNet(784, 50, 10, weight_init_std=1.0, seed=0, dtype=np.float32,
+                               fused_loss=fused) for fused in (True, False)}
+    first = {f: net.gradient(x[:100], t[:100]) for f, net in nets.items()}
+    for key, g in first[True].items():  # the same gradient at the start, to float32
+        np.testing.assert_allclose(first[False][key], g, rtol=1e-4,
+                                   atol=1e-5 * np.abs(g).max())
+    losses = {}
+    for fused, net in nets.items():
+        rng, sgd, losses[fused] = np.random.default_rng(0), SGD(0.001), []
+        for _ in range(300):
+            batch = rng.choice(1000, 100)
+            grads = net.gradient(x[batch], t[batch])
+            assert any(np.any(g) for g in grads.values())  # never a zero gradient
+            losses[fused].append(net.lastLayer.loss)
+            sgd.update(net.params, grads)
+    for fused, net in nets.items():
+        assert np.mean(losses[fused][-20:]) < np.mean(losses[fused][:20]) / 10
+        assert net.accuracy(x, t) > 0.85
+    assert abs(nets[False].accuracy(x, t) - nets[True].accuracy(x, t)) < 0.05
+
+
 @pytest.mark.slow
 def test_mnist_accuracy_matches_the_numpy_implementation(mnist_dir, capsys):
     """TwoLayerNet(784, 50, 10), SGD lr 0.1, batch 100, 10,000 iterations on the
@@ -265,3 +295,35 @@ def test_mnist_accuracy_matches_the_numpy_implementation(mnist_dir, capsys):
         print()
     assert abs(results["engine"][1] - results["numpy"][1]) <= 0.005
     assert results["engine"][1] > 0.92 and results["engine"][0] > 0.99
+
+
+def test_multi_layer_net_with_batchnorm_is_the_books_order_and_torchs_gradient(data):
+    """MultiLayerNetExtend's layers in the book's order (Affine, BatchNorm, activation,
+    Dropout per hidden layer), and its gradient() that of the same network in PyTorch
+    (batch_norm in training mode, ε = 10e-7), every parameter, to 1e-9."""
+    torch = pytest.importorskip("torch", reason="PyTorch is an optional oracle "
+                                "(pip install torch==2.13.0)")
+    x, t = data
+    net = MultiLayerNet(5, [4, 4], 3, use_batchnorm=True, use_dropout=True,
+                        weight_init_std="he", seed=2)
+    assert list(net.layers) == [f"{k}{i}" for i in (1, 2) for k in (
+        "Affine", "BatchNorm", "Activation_function", "Dropout")] + ["Affine3"]
+    for k in ("gamma1", "beta1"):  # γ = 1, β = 0 to start with, as in the book
+        np.testing.assert_array_equal(net.params[k], np.ones(4) if k[0] == "g" else 0)
+    net.params["gamma1"][...] = [0.5, 1.5, 2.0, 1.0]
+    net.params["beta2"][...] = [0.1, -0.2, 0.3, 0.0]
+    for i in (1, 2):  # keep every unit: the gradient is then deterministic
+        net.layers[f"Dropout{i}"].dropout_ratio = 0.0
+    grads = net.gradient(x, t)
+    tp = {k: torch.tensor(v, requires_grad=True) for k, v in net.params.items()}
+    h = torch.tensor(x)
+    for i in (1, 2):
+        h = h @ tp[f"W{i}"] + tp[f"b{i}"]
+        h = torch.nn.functional.batch_norm(h, None, None, tp[f"gamma{i}"], tp[f"beta{i}"],
+                                           training=True, eps=10e-7)
+        h = torch.relu(h)
+    loss = torch.nn.functional.cross_entropy(h @ tp["W3"] + tp["b3"], torch.tensor(t))
+    loss.backward()
+    assert net.loss(x, t, train_flg=True) == pytest.approx(loss.item(), rel=1e-12)
+    for k, g in grads.items():
+        np.testing.assert_allclose(g, tp[k].grad.numpy(), rtol=0, atol=1e-9, err_msg=k)

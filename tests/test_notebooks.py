@@ -7,8 +7,11 @@ reader would run it.  Cells assert the book's numbers, so a regression anywhere 
 the layers or the renderer that changes what a notebook shows fails here.  Every notebook
 folder (notebooks/, notebooks/ja/) is found and checked the same way.
 """
+import base64
 import importlib.util
+import io
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -77,6 +80,118 @@ def test_stored_notebooks_are_executed_and_small():
         assert held <= sync.MAX_FOLDER_BYTES, f"{folder} holds {held} bytes"
         assert total <= held
     assert not sync.too_big()
+
+
+NOTEBOOK_PX = 980  # a notebook's output column: a wider picture is shrunk to it
+READABLE_PX = 10  # the smallest text a reader reads without zooming
+_SVG_TAG = re.compile(r"<svg\b[^>]*>")
+
+
+def svg_text_px(svg, column=NOTEBOOK_PX):
+    """The smallest text of dot's SVG in CSS pixels, the picture shown at its own size
+    (1 pt = 4/3 px) or shrunk to `column` px when wider (Jupyter's and GitHub's max-width:
+    100%): its smallest font-size times the on-screen pixels per viewBox unit."""
+    tag = _SVG_TAG.search(svg).group(0)
+    width = float(re.search(r'\bwidth="([\d.]+)pt"', tag).group(1))
+    units = float(re.search(r'\bviewBox="([-\d. ]+)"', tag).group(1).split()[2])
+    fonts = [float(f) for f in re.findall(r'font-size="([\d.]+)"', svg)]
+    return min(fonts) * min(width * 4 / 3, column) / units
+
+
+# matplotlib's font sizes in points: its default (ticks, legends, axis labels) and the
+# named sizes below it, as its FontProperties gives them
+MPL_POINTS = 10.0
+_NAMED_POINTS = {"xx-small": 5.79, "x-small": 6.94, "small": 8.33}
+_SET_POINTS = re.compile(r"""(?:fontsize|labelsize|font\.size["']\]?)\s*=\s*"""
+                         r"""(?:([\d.]+)|["']([a-z-]+)["'])""")
+
+
+def plot_points(code):
+    """The smallest font size in points a matplotlib figure made by `code` uses: the
+    default 10 pt, or a smaller size the code sets (fontsize=, labelsize=, font.size)."""
+    sizes = [MPL_POINTS]
+    for number, name in _SET_POINTS.findall(code):
+        sizes.append(float(number) if number else _NAMED_POINTS.get(name, MPL_POINTS))
+    return min(sizes)
+
+
+def png_text_px(png, points=MPL_POINTS, column=NOTEBOOK_PX):
+    """The smallest text of a matplotlib PNG in CSS pixels: `points` at the resolution the
+    PNG was saved with (its pHYs chunk: 1 pt = dpi/72 px; Jupyter shows a PNG one image
+    pixel per CSS pixel), shrunk to `column` px when wider."""
+    from PIL import Image
+    image = Image.open(io.BytesIO(png))
+    dpi = image.info.get("dpi", (72, 72))[0]
+    return points * dpi / 72 * min(1.0, column / image.size[0])
+
+
+def _pictures(path):
+    """Every picture a notebook stores, as (cell, its text in px at a notebook's width):
+    SVG outputs, SVG inline in HTML (a check's report shows its drawing so), PNG plots."""
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    code = ""
+    for k, cell in enumerate(nb["cells"]):
+        source = "".join(cell["source"])
+        code += source + "\n" if cell["cell_type"] == "code" else ""
+        for out in cell.get("outputs", []):
+            data = out.get("data", {})
+            svg = data.get("image/svg+xml")
+            html = "".join(data.get("text/html", ""))
+            if svg:
+                yield k, svg_text_px(svg if isinstance(svg, str) else "".join(svg))
+            elif "<svg" in html:
+                yield k, svg_text_px(html[html.index("<svg"):])
+            if "image/png" in data:
+                png = base64.b64decode("".join(data["image/png"]))
+                yield k, png_text_px(png, plot_points(code))
+
+
+def test_svg_text_px_measures_what_a_browser_shows():
+    wide = '<svg width="1560pt" height="300pt"\n viewBox="0.00 0.00 1560.00 300.00"><text ' \
+           'font-size="11.00">x</text><text font-size="14.00">y</text></svg>'
+    assert svg_text_px(wide) == pytest.approx(11 * 980 / 1560)  # 6.9 px: issue 20
+    small = wide.replace("1560", "600")
+    assert svg_text_px(small) == pytest.approx(11 * 4 / 3)  # never enlarged
+    inline = small.replace("<svg ", '<svg style="max-width:100%;height:auto" ')
+    assert svg_text_px(inline) == svg_text_px(small)  # a check's report, in its HTML
+
+
+def test_png_text_px_reads_the_resolution_and_the_width():
+    Image = pytest.importorskip("PIL.Image")
+
+    def png(width, dpi):
+        buffer = io.BytesIO()
+        Image.new("RGB", (width, 20)).save(buffer, "PNG", dpi=(dpi, dpi))
+        return buffer.getvalue()
+
+    # PNG stores dots per metre, whole: 100 dpi comes back as 99.9998
+    assert png_text_px(png(900, 100)) == pytest.approx(10 * 100 / 72, rel=1e-3)  # 13.9 px
+    assert png_text_px(png(900, 72)) == pytest.approx(10, rel=1e-3)
+    assert png_text_px(png(1960, 100)) == pytest.approx(10 * 100 / 72 / 2, rel=1e-3)
+    assert png_text_px(png(900, 100), points=8) == pytest.approx(8 * 100 / 72, rel=1e-3)
+    assert plot_points('ax.set_title("t")') == 10
+    assert plot_points('ax.legend(fontsize=7)\nax.tick_params(labelsize="small")') == 7
+    assert plot_points('plt.rcParams["font.size"] = 8') == 8
+
+
+@pytest.mark.parametrize("name", ["05_appendix_a_step_by_step", "ja/05_appendix_a_step_by_step"])
+def test_appendix_a_keeps_its_stills(name):
+    """Issue 20: notebook 05 shows the stills of steps 1, 3 and 6 with the Cross Entropy
+    Error layer folded, as figure A-5, and the whole graph in two."""
+    assert len(list(_pictures(NB_DIR / f"{name}.ipynb"))) >= 8
+
+
+STORED = sorted(p for folder in sync.folders() for p in folder.glob(sync.IPYNB_PATTERN))
+
+
+@pytest.mark.parametrize("path", STORED, ids=[str(p.relative_to(NB_DIR)) for p in STORED])
+def test_every_picture_reads_at_a_notebooks_width(path):
+    """Issue 20: every picture a stored notebook shows (graphs, a check's drawing, plots)
+    has text of 10 px or more in a 980 px notebook column: notebook 05's stills were
+    6.9 px, 08's network 4.9, 09's derivative graph 8.9, 11's checks 6.8 to 8.1."""
+    small = [(k, round(px, 1)) for k, px in _pictures(path) if px < READABLE_PX]
+    assert not small, f"{path.name}: (cell, px) under {READABLE_PX} px at {NOTEBOOK_PX} px: " \
+                      f"{small}"
 
 
 @pytest.mark.parametrize("source", SOURCES, ids=IDS)

@@ -138,3 +138,25 @@ def test_against_torch():
         tp.grad = torch.tensor(g)
         topt.step()
     np.testing.assert_allclose(params["w"], tp.detach().numpy(), rtol=1e-6)
+
+
+@pytest.mark.parametrize("name", sorted(OPTIMIZERS))
+def test_the_books_loop_updates_in_place_around_recorded_graphs(name, tmp_path):
+    # a recorded graph locks the arrays it reads (autograd.graph._lock); the layers'
+    # leaves are views of the network's params, which the optimizers update in place:
+    # after gradient(), and after a loss() whose graph nobody walks (the book's
+    # train_neuralnet.py measures the loss so), and load_params writes them in place
+    from autograd.models import TwoLayerNet
+    rng = np.random.default_rng(0)
+    x, t = rng.normal(size=(8, 4)), rng.integers(0, 3, size=8)
+    net = TwoLayerNet(4, 5, 3, seed=0)
+    net.save_params(tmp_path / "start.npz")
+    optimizer = OPTIMIZERS[name](lr=0.1)
+    before = net.loss(x, t)
+    for _ in range(20):
+        grads = net.gradient(x, t)
+        net.loss(x, t)
+        optimizer.update(net.params, grads)
+    assert net.loss(x, t) < before
+    net.load_params(tmp_path / "start.npz")
+    assert net.loss(x, t) == before

@@ -258,3 +258,102 @@ def test_sigmoid_gradient_is_finite_where_the_true_one_is(x):
     t.sigmoid().sum().backward()
     assert np.isfinite(t.grad).all() and t.grad[0] == pytest.approx(true, rel=1e-12,
                                                                      abs=1e-300)
+
+
+# ----------------------------------------------------------------------------- edge values
+
+def _torch():
+    return pytest.importorskip("torch", reason="PyTorch is optional (the oracle here)")
+
+
+def test_relu_of_nan_is_nan_as_micrograd_torch_and_tensor_give():
+    micrograd = pytest.importorskip("micrograd.engine",
+                                    reason="micrograd is not installed (test extra)")
+    nan = float("nan")
+    assert math.isnan(Value(nan).relu().data)
+    assert math.isnan(micrograd.Value(nan).relu().data)
+    assert math.isnan(Tensor([nan]).relu().data[0])
+    assert math.isnan(_torch().tensor(nan).relu().item())
+    for x in (-2.0, -0.0, 0.0, 3.5):  # the rest unchanged: micrograd's numbers
+        assert Value(x).relu().data == micrograd.Value(x).relu().data == max(x, 0.0)
+
+
+@pytest.mark.parametrize("kind", ["value", "tensor"])
+@pytest.mark.parametrize("p", [0, 0.0])
+def test_x_to_the_zero_is_one_with_gradient_zero_at_zero_too(kind, p):
+    torch = _torch()
+    points = [0.0, -1.5, 2.0]
+    expected = torch.tensor(points, dtype=torch.float64, requires_grad=True)
+    (expected ** p).sum().backward()
+    if kind == "value":
+        xs = [Value(v) for v in points]
+        for x in xs:
+            y = x ** p
+            y.backward()
+            assert y.data == 1.0
+        got = [x.grad for x in xs]
+    else:
+        x = Tensor(points, requires_grad=True)
+        y = x ** p
+        np.testing.assert_array_equal(y.data, [1.0, 1.0, 1.0])
+        y.sum().backward()
+        got = x.grad
+    np.testing.assert_array_equal(got, expected.grad.numpy())
+    np.testing.assert_array_equal(got, [0.0, 0.0, 0.0])
+
+
+def test_second_derivative_through_relu_is_zero_as_torch_answers():
+    # PyTorch's test: x (3, 4) → sum → relu; grad(create_graph=True), then grad again.
+    # The first derivative used to be a constant mask times the seed: no graph was left
+    rng = np.random.default_rng(3)
+    data = rng.normal(size=(3, 4))
+    data[0, 0] = 5.0  # the sum is positive: relu passes it, the first derivative is 1
+    x = Tensor(data, requires_grad=True)
+    (g,) = grad(x.sum().relu(), [x], create_graph=True)
+    (g2,) = grad(g.sum(), [x])
+    np.testing.assert_array_equal(g.data, np.ones((3, 4)))
+    np.testing.assert_array_equal(g2.data, np.zeros((3, 4)))
+    v = Value(1.5)
+    (gv,) = grad(v.relu() * 2.0, [v], create_graph=True)
+    (gv2,) = grad(gv, [v])
+    assert (gv.data, gv2.data) == (2.0, 0.0)
+    torch = _torch()
+    xt = torch.tensor(data, requires_grad=True)
+    (gt,) = torch.autograd.grad(xt.sum().relu(), xt, create_graph=True)
+    (gt2,) = torch.autograd.grad(gt.sum(), xt)
+    np.testing.assert_array_equal(g.data, gt.detach().numpy())
+    np.testing.assert_array_equal(g2.data, gt2.numpy())
+
+
+@pytest.mark.parametrize("name", sorted(PRIMITIVES))
+def test_a_rule_reads_no_input_it_does_not_save(name):
+    # `saves` says which inputs' values a rule reads (the leaves among them are locked
+    # while the graph may need them): the others may change without changing the rule's
+    # result.  Their values are replaced here, shapes and dtypes kept.
+    prim = PRIMITIVES[name]
+    rng = np.random.default_rng(zlib.crc32(name.encode()))
+    inputs, params = prim.sample(rng)
+    out = prim.forward(*inputs, **params)
+    g = rng.normal(size=np.shape(out))
+    expected = prim.backward(g, out, *inputs, **params)
+    changed = [x if i in prim.saves else np.asarray(x) + 1.0 + rng.random(np.shape(x))
+               for i, x in enumerate(inputs)]
+    got = prim.backward(g, out, *changed, **params)
+    for e, r in zip(expected, got):
+        np.testing.assert_array_equal(r, e)
+    assert set(prim.saves) <= set(range(len(inputs)))
+
+
+def test_a_leaf_no_rule_reads_stays_writable():
+    # as in PyTorch, add saves nothing: its inputs may change without harm; mul saves both
+    a = Tensor([1.0, 2.0], requires_grad=True)
+    b = Tensor([3.0, 4.0], requires_grad=True)
+    total = (a + b).sum()
+    a.data[...] = 10.0  # add's rule reads no input: the gradient is still ones
+    total.backward()
+    np.testing.assert_array_equal(a.grad, [1.0, 1.0])
+    product = (a * b).sum()
+    with pytest.raises(ValueError, match="read-only"):
+        a.data[...] = 0.0
+    product.backward()
+    np.testing.assert_array_equal(b.grad, [11.0, 11.0])  # 1 from the sum, 10 from a

@@ -522,3 +522,29 @@ def test_astype_copies_in_the_same_dtype_and_refuses_a_cast():
     assert y is not x and y.op.name == "copy"
     with pytest.raises(TypeError, match="change of dtype is not recorded"):
         x.astype(np.float32)
+
+
+# ----------------------------------------------------------------------------- sum_to
+
+@pytest.mark.parametrize("shape, target", [((2, 3), (3, 1)), ((4, 3), (5, 3)),
+                                           ((3,), (1, 3)), ((2, 3), (2, 3, 1))])
+def test_sum_to_refuses_a_shape_it_cannot_reach(shape, target):
+    # DeZero's tests: (2, 3) → (3, 1) once gave shape (2, 1), (4, 3) → (5, 3) gave (4, 3)
+    with pytest.raises(ValueError, match=r"cannot be summed to"):
+        Tensor(np.ones(shape)).sum_to(target)
+
+
+@pytest.mark.parametrize("shape, target", [((2, 3), (1, 3)), ((2, 3), (2, 1)),
+                                           ((2, 3), (3,)), ((2, 3), ()), ((2, 3), (2, 3)),
+                                           ((4, 2, 3), (2, 1))])
+def test_sum_to_undoes_broadcasting(shape, target):
+    # numpy's own: x summed back to `target` is what broadcasting `target` up receives
+    data = RNG.normal(size=shape)
+    x = Tensor(data, requires_grad=True)
+    y = x.sum_to(target)
+    lead = len(shape) - len(target)
+    axes = tuple(range(lead)) + tuple(lead + i for i, n in enumerate(target) if n == 1)
+    np.testing.assert_allclose(y.data, data.sum(axis=axes).reshape(target), rtol=1e-14)
+    g = RNG.normal(size=target)
+    y.backward(g)
+    np.testing.assert_array_equal(x.grad, np.broadcast_to(g, shape))

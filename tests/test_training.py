@@ -88,3 +88,22 @@ def test_same_seed_same_run_and_the_batch_is_at_most_the_data():
 def test_bad_counts(option):
     with pytest.raises(ValueError, match="must be a positive integer"):
         train(net(), SGD(), DATA, **option)
+
+
+def test_batch_norm_test_is_the_books_experiment():
+    """batch_norm_test (ch06/batch_norm_test.py): the two networks on the same batches,
+    one accuracy per epoch each, the first after one iteration; at a tiny weight scale
+    the signals vanish without Batch Norm (chance: 1/3 on three spirals) and not with it."""
+    from autograd.datasets import spiral
+    from autograd.training import WEIGHT_SCALES, batch_norm_test
+    assert len(WEIGHT_SCALES) == 16 and WEIGHT_SCALES[0] == 1.0
+    assert WEIGHT_SCALES[-1] == pytest.approx(1e-4)
+    x, t = spiral(100, 3, seed=0)
+    seen = []
+    r = batch_norm_test(x, t, (1e-3,), epochs=10, batch_size=30, lr=0.1, hidden=(20,) * 5,
+                        callback=lambda *a: seen.append(a))
+    assert r["weight_scales"] == [1e-3] and len(seen) == 1
+    bn, plain = r["batchnorm"][0], r["plain"][0]
+    assert len(bn) == len(plain) == 10 and seen[0][2:] == (bn, plain)
+    assert plain == [pytest.approx(1 / 3)] * 10
+    assert bn[-1] > 0.8

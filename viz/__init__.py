@@ -8,6 +8,7 @@
     d = viz.derive(loss, labels="both")  # the derivation, built once: its view, algebra,
     viz.to_digraph(d.view)               # sums and forms, read by the drawing,
     viz.stepper.frames(d)                # the stepper, the player and the widget
+    viz.playground("sigmoid(x*w + b)", x=1, w=2, b=-1)   # type, see it drawn and stepped
 
 The arrows go one way: viz reads the engine (autograd's public API) and the engine knows
 nothing of viz; tests/test_imports.py holds the rooms of ARCHITECTURE.md.  In IPython /
@@ -32,8 +33,17 @@ from viz.render import (
 __all__ = [
     "Derivation", "DotNotFoundError", "View", "build", "derive", "disable_notebook",
     "dot_available", "draw", "enable_notebook", "export_html", "format_number", "pipe",
-    "save", "svg_id", "to_digraph", "to_svg",
+    "playground", "save", "svg_id", "to_digraph", "to_svg",
 ]
+
+
+def playground(expr="", **values):
+    """The playground in Jupyter: type an expression, see it drawn as the book draws it
+    and step its backward pass (viz.play.widget; `graphgrad serve` is the same in a
+    browser).  `values`: each variable's number, list or array; also `labels=` ('numbers',
+    'symbols', 'both'), `lang=` ('en', 'ja'), `collapse=True` (composites as boxes)."""
+    from viz.play.widget import playground as make
+    return make(expr, **values)
 
 
 def _auto_notebook():

@@ -1,7 +1,11 @@
 """The checker's drawings: a report of autograd.check on the graph of your own forward.
 
     report = check_layer(MyAffine(W, b), x)
-    report.draw()                     # = viz.check.draw_report(report): a graphviz.Digraph
+    viz.check.draw(report)            # a graphviz.Digraph (Jupyter shows it)
+
+In Jupyter, `import viz` makes a report left as a cell's last expression show its table
+and its drawing (enable_notebook below, called by viz.enable_notebook); the engine's
+Report knows nothing of this (nothing under autograd/ imports viz).
 
 check_layer, check_gradients: the graph your forward recorded on Tensors, each edge with
 its value (black) and the expected gradient (red: the engine's walk back from dout).  On
@@ -23,15 +27,18 @@ the graph of its own forward inside its box, as check_layer draws it.
 from __future__ import annotations
 
 import dataclasses
-import textwrap
+import re
 
 import numpy as np
 
+from autograd.check import Message
 from viz.dot import COLORS, to_digraph
+from viz.i18n import language, translator, wrap
 from viz.model import Cluster, View, ViewEdge, ViewNode, build
 from viz.numbers import format_data, format_number, make_formatter
 
-__all__ = ["YOURS", "draw_report", "note_text"]
+__all__ = ["YOURS", "disable_notebook", "draw", "draw_report", "enable_notebook", "html",
+           "note_text", "nothing_to_draw", "text"]
 
 YOURS = COLORS["note"]
 OUTLINE = {"color": YOURS, "penwidth": "2.6"}
@@ -41,14 +48,23 @@ CAPTION_WIDTH = 100
 LONG = 10  # edges on the longest path: past this, 'auto' draws top to bottom
 BUILD_OPTIONS = ("expand", "collapse", "depth", "preview")
 
-LEGEND_COLOURS = "red: the expected gradient (the engine's, of your forward); purple: yours"
-LEGEND_OUTLINE = ("outlined in purple: the steps from the last right gradient down to the "
-                  "wrong one: one of their local derivatives is where yours departs")
-LEGEND_NETWORK = ("each layer's backward is fed the exact gradient from above: the first "
-                  "purple value from the loss down is the layer whose backward departs")
 
 
-def draw_report(report, *, rankdir="auto", title=None, fmt=None, **options):
+def _legend(_, which):
+    """The caption's lines saying what the colours and outlines mean."""
+    return {"colours": _("red: the expected gradient (the engine's, of your forward); "
+                         "purple: yours"),
+            "layers": _("red: the expected gradient (the engine's, of your forward); "
+                        "purple: yours (each layer's own backward)"),
+            "outline": _("outlined in purple: the steps from the last right gradient down "
+                         "to the wrong one: one of their local derivatives is where yours "
+                         "departs"),
+            "network": _("each layer's backward is fed the exact gradient from above: the "
+                         "first purple value from the loss down is the layer whose backward "
+                         "departs")}[which]
+
+
+def draw(report, *, rankdir="auto", title=None, fmt=None, lang=None, **options):
     """A report of autograd.check drawn (see the module docstring), as a graphviz.Digraph.
 
     rankdir: 'LR' (the book's), 'TB', or 'auto': LR, except for a network and a graph
@@ -57,34 +73,43 @@ def draw_report(report, *, rankdir="auto", title=None, fmt=None, **options):
         page's width (in LR a network's arrays stand side by side on one long row).
     title: the caption's first line (default: what the check found).
     fmt: the number format of the edges (viz.model.build's).
+    lang: the language of the caption and the notes (en, ja; default: $GRAPHGRAD_LANG,
+        else the locale's).
     options: expand=, collapse=, depth=, preview= for the graph (viz.model.build), the
         rest for viz.dot.to_digraph (fontsize=, legend= ...)."""
+    # the graph's own words (an op's tooltip: its formula) in the caption's language
     built = {k: options.pop(k) for k in BUILD_OPTIONS if k in options}
+    built["lang"] = language(lang)
+    _ = translator(built["lang"])
     # a parameter stands by the op that uses it (W2 in the middle of the network), not in
     # the inputs' column: its edge, the one a note is written on, stays short
     options.setdefault("align_inputs", False)
     if hasattr(report, "layers"):
-        chain = _Chain(report, make_formatter(fmt), built)
+        chain = _Chain(report, make_formatter(fmt), built, _)
         view, notes, grads = chain.view, chain.notes, chain.grads
         outlined, forked = chain.outlined, chain.forked
-        caption = _network_caption(report, title, chain)
+        caption = _network_caption(report, title, chain, _)
     else:
         if report.graph is None:
-            raise ValueError(_no_graph(report))
+            raise ValueError(nothing_to_draw(report))
         view = build(report.graph, seed=_seed(report), grads=True, fmt=fmt, **built)
-        notes, grads, forked = _leaf_notes(view, report)
+        notes, grads, forked = _leaf_notes(view, report, _)
         outlined = _departure(view, report)
-        caption = _caption(report, title, outlined)
+        caption = _caption(report, title, outlined, _)
     if rankdir == "auto":
         rankdir = "TB" if hasattr(report, "layers") or _length(view) > LONG else "LR"
     g = to_digraph(view, rankdir=rankdir, edge_notes=notes, edge_grads=grads,
-                   forks=True if forked else None, title=caption, **options)
+                   forks=True if forked else None, title=caption, lang=language(lang),
+                   **options)
     for vid in outlined:  # a node stated again keeps its place and takes the outline
         g.node(options.get("prefix", "") + vid, **OUTLINE)
     if hasattr(report, "layers") and chain.opened is not None:
         with g.subgraph(name=f"cluster_{chain.opened_id}") as box:  # the same cluster
             box.attr(color=YOURS, fontcolor=YOURS, penwidth="2")
     return g
+
+
+draw_report = draw  # its first name
 
 
 def _length(view):
@@ -95,12 +120,22 @@ def _length(view):
     return max(depth.values(), default=0)
 
 
-def _no_graph(report):
+def nothing_to_draw(report, lang="en"):
+    """Why a report has no drawing, in `lang` (draw raises it as a ValueError, in
+    English)."""
+    _ = translator(language(lang))
     if report.error:
-        return f"nothing to draw: {report.error}"
-    why = f" ({report.reason})" if report.reason else ""
-    return (f"nothing to draw: the expected gradients are central differences{why}, so "
-            "no graph of your forward was recorded")
+        return _("nothing to draw: {error}").format(error=_say(report.error, _))
+    if report.reason:
+        return _("nothing to draw: the expected gradients are central differences "
+                 "({reason}), so no graph of your forward was recorded").format(
+                     reason=_say(report.reason, _))
+    return _("nothing to draw: the expected gradients are central differences, so no "
+             "graph of your forward was recorded")
+
+
+def _say(text, _):
+    return text.say(_) if isinstance(text, Message) else str(text)
 
 
 def _seed(report):
@@ -135,32 +170,39 @@ def _as_array(x):
 
 
 def _short(text):
-    """A hint's or an error's first words, on at most three short lines."""
-    head = text.split(": ")[0].split("; ")[0]
-    lines = textwrap.wrap(head, NOTE_WIDTH)
+    """A hint's or an error's first words, on at most three short lines (Japanese breaks
+    between any two characters, a kanji as wide as two letters)."""
+    head = re.split(r": |; |：|；|。", text)[0]
+    lines = wrap(head, NOTE_WIDTH)
     return lines if len(lines) <= 3 else lines[:2] + [lines[2] + " …"]
 
 
-def note_text(row, fmt=format_number):
-    """What a wrong row writes under its edge: yours (shape and a few entries), the
-    largest error and where (or the two shapes), and the hint's first words."""
-    a, e = _as_array(row.actual), _as_array(row.expected)
+def note_text(row, fmt=format_number, lang=None, *, _=None):
+    """What a wrong row writes under its edge, in `lang`: yours (shape and a few entries),
+    the largest error and where (or the two shapes), and the hint's first words."""
+    _ = _ or translator(language(lang))
+    if not row.reached:
+        return _("not reached")
+    a = None if row.actual is None else _as_array(row.actual)
+    e = _as_array(row.expected)
     if row.actual is None:
-        lines = ["yours: none"]
+        lines = [_("yours: none")]
     elif a is None:
-        lines = [f"yours: a {type(row.actual).__name__}"]
+        lines = [_("yours: a {kind}").format(kind=type(row.actual).__name__)]
     else:
-        lines = ["yours " + _entries(a, fmt)]
+        lines = [_("yours {entries}").format(entries=_entries(a, fmt))]
     if a is not None and e is not None and row.max_abs is not None:
-        where = ""
         if e.ndim:
             spot = np.unravel_index(int(np.argmax(np.abs(a.reshape(e.shape) - e))), e.shape)
-            where = " at [" + ", ".join(str(int(i)) for i in spot) + "]"
-        lines.append(f"max error {fmt(row.max_abs)}{where}")
+            lines.append(_("max error {error} at [{where}]").format(
+                error=fmt(row.max_abs), where=", ".join(str(int(i)) for i in spot)))
+        else:
+            lines.append(_("max error {error}").format(error=fmt(row.max_abs)))
     elif a is not None and e is not None and a.shape != e.shape:
-        lines.append(f"shape {a.shape}, expected {e.shape}")
+        lines.append(_("shape {yours}, expected {expected}").format(yours=a.shape,
+                                                                    expected=e.shape))
     if row.error or row.hint:
-        lines += _short(row.error or row.hint)
+        lines += _short(_say(row.hint or row.error, _))
     return "\n".join(lines)
 
 
@@ -177,7 +219,7 @@ def _leaf_edge(view, leaf):
     return keys[0], False
 
 
-def _leaf_notes(view, report):
+def _leaf_notes(view, report, _):
     """edge key -> yours, and -> the expected's text with the same entries, for each wrong
     row whose input or parameter is in the graph; and whether a note sits on a fork."""
     notes, grads, forked = {}, {}, False
@@ -189,7 +231,7 @@ def _leaf_notes(view, report):
         if key is None:
             continue
         forked = forked or fork
-        notes[key] = note_text(row, view.format)
+        notes[key] = note_text(row, view.format, _=_)
         grads[key] = _entries(np.asarray(row.expected, dtype=np.float64), view.format)
     return notes, grads, forked
 
@@ -204,35 +246,42 @@ def _departure(view, report):
 
 
 def _wrap(text):
-    return textwrap.wrap(text, CAPTION_WIDTH) if text else []
+    return wrap(text, CAPTION_WIDTH) if text else []
 
 
-def _found(report):
-    wrong = [r.name for r in report.rows if not r.ok]
-    return "all gradients right" if report.ok else (
-        f"{', '.join(wrong)} wrong" if wrong else "not checked")
+def _found(report, _):
+    wrong = [r.name for r in report.rows if not r.ok and r.reached]
+    unreached = [r.name for r in report.rows if not r.reached]
+    if report.ok:
+        return _("all gradients right")
+    said = [_("{names} wrong").format(names=", ".join(wrong))] if wrong else []
+    if unreached:
+        said.append(_("{names} not reached").format(names=", ".join(unreached)))
+    if len(said) == 2:
+        return _("{wrong}; {unreached}").format(wrong=said[0], unreached=said[1])
+    return said[0] if said else _("not checked")
 
 
-def _caption(report, title, outlined):
-    lines = [title or f"{report.title}: {_found(report)}"]
-    lines += _wrap(report.localisation) + [LEGEND_COLOURS]
+def _caption(report, title, outlined, _):
+    lines = [title or f"{report.title}: {_found(report, _)}"]
+    lines += _wrap(_say(report.localisation or "", _)) + [_legend(_, "colours")]
     if outlined:
-        lines.append(LEGEND_OUTLINE)
+        lines.append(_legend(_, "outline"))
     return "\n".join(lines)
 
 
-def _network_caption(report, title, chain):
+def _network_caption(report, title, chain, _):
     lines = [title or f"{report.title}: " + (
-        f"backward departs first at {report.first_wrong}" if report.first_wrong
-        else _found(report))]
+        _("backward departs first at {name}").format(name=report.first_wrong)
+        if report.first_wrong else _found(report, _))]
     wrong = [r.name for r in report.rows if not r.ok]
     if wrong:
-        lines.append(f"gradient() gave {', '.join(wrong)} wrong")
+        lines.append(_("gradient() gave {names} wrong").format(names=", ".join(wrong)))
     if chain.opened is not None and chain.opened.localisation:
-        lines += _wrap(f"{report.first_wrong}: {chain.opened.localisation}")
-    lines += [LEGEND_COLOURS + " (each layer's own backward)", LEGEND_NETWORK]
+        lines += _wrap(f"{report.first_wrong}: {_say(chain.opened.localisation, _)}")
+    lines += [_legend(_, "layers"), _legend(_, "network")]
     if chain.outlined:
-        lines.append(LEGEND_OUTLINE)
+        lines.append(_legend(_, "outline"))
     return "\n".join(lines)
 
 
@@ -243,8 +292,8 @@ class _Chain:
     opened into the graph of its forward), `L`; the parameters enter their layer's box.
     One small method per drawn element, in the forward order."""
 
-    def __init__(self, report, fmt, options):
-        self.report, self.options = report, options
+    def __init__(self, report, fmt, options, _):
+        self.report, self.options, self.say = report, options, _
         self.view = View()
         self.view.grads, self.view.format = True, fmt
         self.notes, self.grads, self.outlined, self.forked = {}, {}, [], False
@@ -291,7 +340,7 @@ class _Chain:
 
     def note(self, key, row):
         if row is not None and not row.ok and row.expected is not None:
-            self.notes[key] = note_text(row, self.view.format)
+            self.notes[key] = note_text(row, self.view.format, _=self.say)
             self.grads[key] = _entries(np.asarray(row.expected, dtype=np.float64),
                                        self.view.format)
 
@@ -342,7 +391,8 @@ class _Chain:
         inner = build(r.graph, seed=_seed(r), grads=True, fmt=self.view.format,
                       **self.options)
         self.opened, self.opened_id = r, cid
-        self.view.clusters.append(Cluster(cid, f"{name} (opened)", None, 0))
+        opened = self.say("{name} (opened)").format(name=name)
+        self.view.clusters.append(Cluster(cid, opened, None, 0))
         for c in inner.clusters:
             self.view.clusters.append(Cluster(f"{cid}_{c.id}", c.label, f"{cid}_{c.parent}"
                                               if c.parent else cid, c.depth + 1))
@@ -360,7 +410,7 @@ class _Chain:
             keys[f.key] = fork.key
             for k in fork.edges:
                 self.view._fork_of[k] = fork
-        notes, grads, self.forked = _leaf_notes(inner, r)
+        notes, grads, self.forked = _leaf_notes(inner, r, self.say)
         self.notes.update({keys[k]: v for k, v in notes.items()})
         self.grads.update({keys[k]: v for k, v in grads.items()})
         self.outlined += [ids[i] for i in _departure(inner, r)]
@@ -387,3 +437,66 @@ class _Chain:
             self.view._nodes_by_id[new.id] = new
             ids[vn.id] = new.id
         return ids
+
+
+# ============================================================================ the table
+
+def text(report, lang=None):
+    """The report as text (print's), in `lang` (en, ja; default: $GRAPHGRAD_LANG, else the
+    locale's): its table, hints and notes said as the book would."""
+    return report.text(translator(language(lang)))
+
+
+def html(report, lang=None):
+    """The report as an HTML table, in `lang`."""
+    return report.html(translator(language(lang)))
+
+
+# ============================================================================ Jupyter
+
+# the report classes by module and name: IPython resolves them when one is displayed, so
+# enabling imports nothing of the checker
+_REPORT = ("autograd.check.report", "Report")  # NetworkReport too: a subclass
+_notebook = {"options": {}, "lang": None}
+
+
+def _html_of(report):
+    """The formatter: the report's table, then its drawing (SVG) when there is one."""
+    from viz.render import dot_available, to_svg
+    page = html(report, _notebook["lang"])
+    try:
+        if dot_available() and (report.graph is not None or hasattr(report, "layers")):
+            svg = to_svg(draw(report, lang=_notebook["lang"], **_notebook["options"]))
+            # inline in HTML: without the XML prolog, and fitted to the cell's width as
+            # Jupyter fits an SVG image
+            page += svg[svg.find("<svg"):].replace(
+                "<svg", '<svg style="max-width:100%;height:auto"', 1)
+    except Exception:  # a display hook must never break showing the table
+        pass
+    return page
+
+
+def enable_notebook(ip=None, *, lang=None, **draw_options):
+    """Show a check's report in Jupyter as its table and its drawing (an IPython HTML
+    formatter for the report classes), in `lang` (default: $GRAPHGRAD_LANG, else the
+    locale's); `draw_options` go to draw().  viz.enable_notebook calls it.  Returns True
+    when a running IPython with an HTML formatter was found."""
+    from viz.render import _shell
+    ip = _shell(ip)
+    html_formatter = None if ip is None else ip.display_formatter.formatters.get("text/html")
+    if html_formatter is None:
+        return False
+    _notebook["options"], _notebook["lang"] = dict(draw_options), lang
+    html_formatter.for_type_by_name(*_REPORT, _html_of)
+    return True
+
+
+def disable_notebook(ip=None):
+    """Undo enable_notebook(): reports show their table only."""
+    from viz.render import _shell
+    ip = _shell(ip)
+    html_formatter = None if ip is None else ip.display_formatter.formatters.get("text/html")
+    if html_formatter is None:
+        return False
+    html_formatter.pop(".".join(_REPORT), None)
+    return True

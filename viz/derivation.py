@@ -11,7 +11,8 @@ the same graph over sympy symbols) for every reader:
   declared steps), the book's name of the gradient arriving from above (`seed_name`:
   sigmoid's dout), what the frames call each node (`name`, `dname`);
 - each step's local derivative as a formula and its sent gradient in symbols
-  (`local_formula`, `sent_forms`), and the results (`results`: ∂L/∂a_k = y_k − t_k);
+  (`local_formula`, `sent_forms`), and the results (`results`: ∂L/∂a_k = y_k − t_k;
+  `declared_result`: the closed form a composite declares, Batch Normalization's ∂L/∂x);
 - with labels='symbols' or 'both', every edge's forms written into the view
   (viz.algebra) and where a relation was first used (`first_used`).
 
@@ -51,7 +52,7 @@ __all__ = ["SYMBOLIC_AUTO_LIMIT", "SYMBOLS_LIMIT", "Box", "BranchSum", "BudgetEx
 # beyond that the expressions grow too long to read (and to simplify quickly)
 SYMBOLIC_AUTO_LIMIT = 30
 
-_KEYS = {"heading", "text", "sends", "arrives", "upstream", "labels"}
+_KEYS = {"heading", "text", "sends", "arrives", "upstream", "labels", "at", "result"}
 _WHERE = (None, "output", "inner")
 
 
@@ -66,7 +67,9 @@ def declared_steps(name):
         sends = step.get("sends", ()) if isinstance(step, dict) else ()
         ok = not bad and isinstance(step.get("heading"), str) and all(
             isinstance(s, tuple) and 2 <= len(s) <= 3 and isinstance(s[0], str)
-            and isinstance(s[1], int) and (s[2:] or (None,))[0] in _WHERE for s in sends)
+            and isinstance(s[1], int) and (s[2:] or (None,))[0] in _WHERE for s in sends) \
+            and all(isinstance(q, str) for q in step.get("at", ())) \
+            and isinstance(step.get("result", ""), str)
         if not ok:
             raise ValueError(f"composite {name!r}: step {k} of its declared steps is not "
                              f"{{'heading', 'text', 'sends': ((primitive, slot), ...)}}: "
@@ -504,6 +507,23 @@ class Derivation:
                 return None
             lines.append(f"∂{self.rname}/∂{base}_k = {general.pop()}")
         return "; ".join(lines) if len(lines) <= 3 else None
+
+    @property
+    def declared_result(self):
+        """The closed form a composite stepped opened declares for its result (Batch
+        Normalization's ∂L/∂x = (1/N)·γ·(1/σ)·(…)), in the derivation's language; None
+        when no composite drawn opened declares one.  The narration states it where the
+        algebra gives no result of its own."""
+        view = self.view
+        for sv in view.steps:
+            node, vn = sv.step.node, view.node(sv.node_id)
+            if node.op is None or not node.scope or vn.kind != "op" or \
+                    vn.composite is not None:
+                continue  # a leaf, outside any call, or inside a box: no declared step
+            for step in declared_steps(node.scope[-1][0]) or ():
+                if step.get("result"):
+                    return spoken(step["result"], self._)
+        return None
 
     def _values(self):
         """Symbol name -> the number it stands for: named nodes' values, the seed's."""

@@ -1,35 +1,41 @@
-"""Safe parsing of user-typed expressions for ``graphgrad draw "EXPR" --at x=1 y=2``.
+"""Safe parsing of user-typed expressions, for ``graphgrad draw "EXPR" --at x=1 y=2`` and
+the playground: the book's expressions, as the learner types them.
 
 The text is parsed with :func:`ast.parse` (``mode='eval'``) and then checked against a
 strict whitelist; nothing is ever executed. Only these forms are accepted:
 
 * int and float literals (no complex, bool, strings, None, ...);
-* names, which are free variables;
-* unary ``+``/``-`` and binary ``+ - * / **``, with the usual Python precedence;
-* calls ``exp log reciprocal relu sigmoid tanh`` with exactly one positional argument.
+* names, which are free variables (their values: numbers, vectors or matrices, see
+  viz.values);
+* unary ``+``/``-`` and binary ``+ - * / ** @``, with the usual Python precedence;
+* calls of FUNCTIONS with positional arguments: one each, except
+  ``cross_entropy_error(y, t)`` and ``softmax_with_loss(a, t)``, whose second argument
+  is the labels: a name (a one-hot vector, or a class index) or an integer.  Labels are
+  data, not variables: ``Expr.labels`` lists their names, and ``evaluate`` makes them
+  with ``ops.label`` (a constant), never ``ops.var``.
 
 A sign written directly in front of a number literal is part of the number, so
-``x**-1`` gives ``ops.pow(x, ops.const(-1))`` (the engine only supports a plain number
-as exponent); a sign in front of anything else becomes ``ops.neg`` / ``ops.pos``.
+``x**-1`` gives ``ops.pow(x, ops.const(-1))``; a sign in front of anything else becomes
+``ops.neg`` / ``ops.pos``.
 
-Every rejection is an :class:`ExprError` that points at the offending character.
+Every rejection is an :class:`ExprError` that points at the offending character and says
+what is allowed.
 
 Example::
 
     expr = parse("x*y + exp(x)")
     expr.variables                                  # ('x', 'y')
-    expr.evaluate(parse_assignments(["x=1", "y=2"]), FLOAT_OPS)
+    expr.evaluate({"x": 1.0, "y": 2.0}, FLOAT_OPS)  # viz.values.parse_assignments
 """
 
 from __future__ import annotations
 
 import ast
-import keyword
 import math
 import re
 import unicodedata
 import warnings
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 __all__ = [
@@ -40,11 +46,19 @@ __all__ = [
     "Expr",
     "ExprError",
     "FloatOps",
+    "LOSSES",
+    "OPERATORS",
     "parse",
-    "parse_assignments",
 ]
 
-FUNCTIONS = ("exp", "log", "reciprocal", "relu", "sigmoid", "tanh")
+# the functions a learner may call, each with its number of arguments
+ARITY = {"exp": 1, "log": 1, "sqrt": 1, "reciprocal": 1, "relu": 1, "sigmoid": 1, "tanh": 1,
+         "softmax": 1, "sum": 1, "mean": 1, "max": 1, "cross_entropy_error": 2,
+         "softmax_with_loss": 2}
+FUNCTIONS = tuple(ARITY)
+# the functions whose second argument is the labels t (data: a constant, never a variable)
+LOSSES = ("cross_entropy_error", "softmax_with_loss")
+OPERATORS = "+ - * / ** @"
 # Longer or deeper input is refused up front so that neither the CPython parser nor a
 # recursive consumer of the built graph (e.g. a recursive backward pass) can blow the
 # stack. A chain like a+b+c+... counts one level per operator.
@@ -52,12 +66,12 @@ MAX_LENGTH = 2000
 MAX_DEPTH = 100
 
 _ALLOWED_FUNCTIONS = ", ".join(FUNCTIONS)
-_BINARY_OPS = {ast.Add: "add", ast.Sub: "sub", ast.Mult: "mul", ast.Div: "div", ast.Pow: "pow"}
+_BINARY_OPS = {ast.Add: "add", ast.Sub: "sub", ast.Mult: "mul", ast.Div: "div", ast.Pow: "pow",
+               ast.MatMult: "matmul"}
 _UNARY_OPS = {ast.USub: "neg", ast.UAdd: "pos"}
 _OPERATOR_SYMBOLS = {
     ast.FloorDiv: "//",
     ast.Mod: "%",
-    ast.MatMult: "@",
     ast.LShift: "<<",
     ast.RShift: ">>",
     ast.BitOr: "|",
@@ -76,7 +90,7 @@ _REJECTIONS = {
     ast.NamedExpr: "assignments (':=') are not allowed",
     ast.Starred: "'*' unpacking is not allowed",
     ast.Tuple: "tuples (commas) are not allowed",
-    ast.List: "lists are not allowed",
+    ast.List: "lists are not allowed (a vector is a variable: a=1,2,3)",
     ast.Set: "sets are not allowed",
     ast.Dict: "dicts are not allowed",
     ast.ListComp: "comprehensions are not allowed",
@@ -101,7 +115,7 @@ _POINT_AFTER_FIRST_CHILD = {
 }
 
 _CONST, _VAR, _UNARY, _BINARY = range(4)
-_VISIT, _CHECK_OPERATOR, _EMIT = range(3)
+_VISIT, _CHECK_OPERATOR, _EMIT, _LABEL = range(4)
 
 _LEADING_SPACE = " \t\f\r\n"
 # A lone surrogate (possible in sys.argv via surrogateescape) cannot even be encoded for
@@ -220,28 +234,51 @@ class _Source:
 
 
 class Expr:
-    """A checked expression; build it with :func:`parse`."""
+    """A checked expression; build it with :func:`parse`.
 
-    __slots__ = ("_code", "_var_offsets", "text", "variables")
+    ``variables``: every name, in order of first appearance (labels too: each needs a
+    value); ``labels``: the names used as the labels ``t`` of a loss."""
 
-    def __init__(self, text: str, code: tuple, var_offsets: dict[str, int]) -> None:
+    __slots__ = ("_code", "_var_offsets", "labels", "text", "variables")
+
+    def __init__(self, text: str, code: tuple, var_offsets: dict[str, int],
+                 labels: tuple[str, ...] = ()) -> None:
         self.text = text
         self.variables: tuple[str, ...] = tuple(var_offsets)
-        # Postfix code, so evaluation is a flat loop whatever the nesting.
+        self.labels: tuple[str, ...] = labels
+        # Postfix code, so evaluation is a flat loop whatever the nesting; each
+        # instruction keeps the offset of its operator or function name.
         self._code = code
         self._var_offsets = var_offsets
 
     def __repr__(self) -> str:
         return f"parse({self.text!r})"
 
+    def offset_of(self, name: str) -> int:
+        """Where variable ``name`` first appears in the text."""
+        return self._var_offsets[name]
+
+    def number(self) -> float | None:
+        """The number, when the expression is one literal (``-2.5``), else None."""
+        if len(self._code) == 1 and self._code[0][0] == _CONST:
+            return float(self._code[0][1])
+        return None
+
+    def uses(self, op: str) -> bool:
+        """Whether the expression applies operation ``op`` ('matmul', 'max', 'pow' ...)."""
+        return any(kind in (_UNARY, _BINARY) and arg == op for kind, arg, _ in self._code)
+
     def evaluate(self, values: Mapping[str, Any], ops: Any) -> Any:
         """Compute the expression with ``ops`` (see :class:`FloatOps` for the interface).
 
-        ``ops.var(name, values[name])`` is called exactly once per variable, in order of
-        first appearance, and that one result is reused wherever the name occurs; each
-        literal gets its own ``ops.const``. Names in ``values`` that the expression does
-        not use are ignored. A missing value raises :class:`ExprError`; whatever ``ops``
-        raises (e.g. ``ZeroDivisionError``) propagates unchanged.
+        ``ops.var(name, values[name])`` (``ops.label`` for a label) is called exactly once
+        per name, in order of first appearance, and that one result is reused wherever
+        the name occurs; each literal gets its own ``ops.const``. Names in ``values``
+        that the expression does not use are ignored. A missing value raises
+        :class:`ExprError`; so does an ExprError of ``ops`` without a position, given
+        the position of the operation that raised it. Whatever else ``ops`` raises
+        (e.g. ``ZeroDivisionError``) propagates unchanged, carrying that position as its
+        ``expr_offset`` attribute.
         """
         for name in self.variables:
             if name not in values:
@@ -250,19 +287,33 @@ class Expr:
                     self.text,
                     self._var_offsets[name],
                 )
-        nodes = {name: ops.var(name, values[name]) for name in self.variables}
+        nodes = {}
+        for name in self.variables:
+            make = ops.label if name in self.labels else ops.var
+            nodes[name] = self._run(make, (name, values[name]), self._var_offsets[name])
         stack: list[Any] = []
-        for kind, arg in self._code:
+        for kind, arg, offset in self._code:
             if kind == _CONST:
                 stack.append(ops.const(arg))
             elif kind == _VAR:
                 stack.append(nodes[arg])
             elif kind == _UNARY:
-                stack[-1] = getattr(ops, arg)(stack[-1])
+                stack[-1] = self._run(getattr(ops, arg), (stack[-1],), offset)
             else:
                 right = stack.pop()
-                stack[-1] = getattr(ops, arg)(stack[-1], right)
+                stack[-1] = self._run(getattr(ops, arg), (stack[-1], right), offset)
         return stack.pop()
+
+    def _run(self, fn: Any, args: tuple, offset: int) -> Any:
+        try:
+            return fn(*args)
+        except ExprError as exc:
+            if exc.text:
+                raise
+            raise ExprError(exc.message, self.text, offset) from None
+        except Exception as exc:
+            exc.expr_offset = offset
+            raise
 
 
 def parse(text: str) -> Expr:
@@ -298,30 +349,42 @@ def parse(text: str) -> Expr:
         ) from None
     except ValueError as exc:
         raise ExprError(f"cannot parse expression: {exc}", text, 0) from None
-    code, var_offsets = _check(tree.body, source)
-    return Expr(text, code, var_offsets)
+    return _check(tree.body, source)
 
 
-def _check(root: ast.AST, source: _Source) -> tuple[tuple, dict[str, int]]:
-    """Whitelist-check the tree and flatten it to postfix code, without recursion."""
-    text = source.text
-    code: list[tuple[int, Any]] = []
-    var_offsets: dict[str, int] = {}
-    stack: list[tuple[int, Any, int]] = [(_VISIT, root, 1)]
-    while stack:
-        task, item, depth = stack.pop()
-        if task == _EMIT:
-            code.append(item)
-            continue
-        if task == _CHECK_OPERATOR:
-            # Checked between the operands so the leftmost problem is reported first.
-            op_type = type(item.op)
-            if op_type not in _BINARY_OPS:
-                raise ExprError(
-                    _operator_message(op_type), text, source.next_token(source.end_of(item.left))
-                )
-            continue
-        node = item
+class _Checker:
+    """Whitelist-checks a tree and flattens it to postfix code, without recursion."""
+
+    def __init__(self, source: _Source) -> None:
+        self.source = source
+        self.text = source.text
+        self.code: list[tuple[int, Any, int]] = []
+        self.var_offsets: dict[str, int] = {}
+        self.labels: dict[str, int] = {}  # label name -> offset of its first use
+        self.stack: list[tuple[int, Any, int]] = []
+
+    def run(self, root: ast.AST) -> Expr:
+        self.stack.append((_VISIT, root, 1))
+        while self.stack:
+            task, item, depth = self.stack.pop()
+            if task == _EMIT:
+                self.code.append(item)
+            elif task == _LABEL:
+                self.name(*item)
+            elif task == _CHECK_OPERATOR:
+                # Checked between the operands so the leftmost problem is reported first.
+                if type(item.op) not in _BINARY_OPS:
+                    raise ExprError(_operator_message(type(item.op)), self.text,
+                                    self.operator_offset(item))
+            else:
+                self.visit(item, depth)
+        return Expr(self.text, tuple(self.code), self.var_offsets, tuple(self.labels))
+
+    def operator_offset(self, node: ast.BinOp) -> int:
+        return self.source.next_token(self.source.end_of(node.left))
+
+    def visit(self, node: ast.AST, depth: int, label_of: str | None = None) -> None:
+        source, text, push = self.source, self.text, self.stack.append
         if depth > MAX_DEPTH:
             raise ExprError(
                 f"expression is too deeply nested (the limit is {MAX_DEPTH} levels)",
@@ -329,16 +392,9 @@ def _check(root: ast.AST, source: _Source) -> tuple[tuple, dict[str, int]]:
                 source.start_of(node),
             )
         if isinstance(node, ast.Constant):
-            code.append((_CONST, _number(node, source)))
+            self.code.append((_CONST, _number(node, source), source.start_of(node)))
         elif isinstance(node, ast.Name):
-            if node.id in FUNCTIONS:
-                raise ExprError(
-                    f"{node.id!r} is a function: call it like {node.id}(x)",
-                    text,
-                    source.start_of(node),
-                )
-            var_offsets.setdefault(node.id, source.start_of(node))
-            code.append((_VAR, node.id))
+            self.name(node, label_of)
         elif isinstance(node, ast.UnaryOp):
             op_type = type(node.op)
             if op_type not in _UNARY_OPS:
@@ -346,22 +402,67 @@ def _check(root: ast.AST, source: _Source) -> tuple[tuple, dict[str, int]]:
             operand = node.operand
             if isinstance(operand, ast.Constant):
                 number = _number(operand, source)
-                code.append((_CONST, -number if op_type is ast.USub else number))
+                self.code.append((_CONST, -number if op_type is ast.USub else number,
+                                  source.start_of(node)))
             else:
-                stack.append((_EMIT, (_UNARY, _UNARY_OPS[op_type]), 0))
-                stack.append((_VISIT, operand, depth + 1))
+                push((_EMIT, (_UNARY, _UNARY_OPS[op_type], source.start_of(node)), 0))
+                push((_VISIT, operand, depth + 1))
         elif isinstance(node, ast.BinOp):
-            stack.append((_EMIT, (_BINARY, _BINARY_OPS.get(type(node.op))), 0))
-            stack.append((_VISIT, node.right, depth + 1))
-            stack.append((_CHECK_OPERATOR, node, 0))
-            stack.append((_VISIT, node.left, depth + 1))
+            offset = self.operator_offset(node)
+            push((_EMIT, (_BINARY, _BINARY_OPS.get(type(node.op)), offset), 0))
+            push((_VISIT, node.right, depth + 1))
+            push((_CHECK_OPERATOR, node, 0))
+            push((_VISIT, node.left, depth + 1))
         elif isinstance(node, ast.Call):
-            name = _check_call(node, source)
-            stack.append((_EMIT, (_UNARY, name), 0))
-            stack.append((_VISIT, node.args[0], depth + 1))
+            self.call(node, depth)
         else:
             raise ExprError(_describe(node), text, _position_of(node, source))
-    return tuple(code), var_offsets
+
+    def name(self, node: ast.Name, label_of: str | None) -> None:
+        offset, name = self.source.start_of(node), node.id
+        if name in FUNCTIONS:
+            raise ExprError(f"{name!r} is a function: call it like {_usage(name)}",
+                            self.text, offset)
+        if label_of is None and name in self.labels:
+            raise ExprError(f"{name!r} is the labels of a loss here, so it cannot also be a "
+                            "variable: give the labels their own name", self.text, offset)
+        if label_of is not None and name in self.var_offsets and name not in self.labels:
+            raise ExprError(f"{name!r} is a variable here, so it cannot also be the labels "
+                            f"of {label_of}(): give the labels their own name",
+                            self.text, offset)
+        if label_of is not None:
+            self.labels.setdefault(name, offset)
+        self.var_offsets.setdefault(name, offset)
+        self.code.append((_VAR, name, offset))
+
+    def call(self, node: ast.Call, depth: int) -> None:
+        name = _check_call(node, self.source)
+        offset = self.source.start_of(node.func)
+        if ARITY[name] == 1:
+            self.stack.append((_EMIT, (_UNARY, name, offset), 0))
+            self.stack.append((_VISIT, node.args[0], depth + 1))
+            return
+        labels = node.args[1]
+        self.stack.append((_EMIT, (_BINARY, name, offset), 0))
+        if isinstance(labels, ast.Name):
+            self.stack.append((_LABEL, (labels, name), depth + 1))
+        elif isinstance(labels, ast.Constant) and type(labels.value) is int \
+                and labels.value >= 0:
+            self.stack.append((_VISIT, labels, depth + 1))
+        else:
+            raise ExprError(
+                f"the labels of {name}() are data: a name given a one-hot vector (t=0,0,1) "
+                "or a class index (t=2), or a class index written here (2)",
+                self.text, self.source.start_of(labels))
+        self.stack.append((_VISIT, node.args[0], depth + 1))
+
+
+def _usage(name: str) -> str:
+    return f"{name}(a, t)" if ARITY[name] == 2 else f"{name}(x)"
+
+
+def _check(root: ast.AST, source: _Source) -> Expr:
+    return _Checker(source).run(root)
 
 
 def _check_call(node: ast.Call, source: _Source) -> str:
@@ -385,14 +486,16 @@ def _check_call(node: ast.Call, source: _Source) -> str:
             raise ExprError("'*' unpacking is not allowed", text, source.start_of(arg))
     if node.keywords:
         raise ExprError(
-            f"keyword arguments are not allowed: write {func.id}(x)",
+            f"keyword arguments are not allowed: write {_usage(func.id)}",
             text,
             source.start_of(node.keywords[0]),
         )
-    if len(node.args) != 1:
-        where = node.args[1] if node.args else node
+    wanted = ARITY[func.id]
+    if len(node.args) != wanted:
+        where = node.args[wanted] if len(node.args) > wanted else node
+        count = "exactly one argument" if wanted == 1 else "two arguments"
         raise ExprError(
-            f"{func.id}() takes exactly one argument ({len(node.args)} given)",
+            f"{func.id}() takes {count}: {_usage(func.id)} ({len(node.args)} given)",
             text,
             source.start_of(where),
         )
@@ -431,7 +534,7 @@ def _describe_constant(value: object) -> str:
 def _operator_message(op_type: type) -> str:
     symbol = _OPERATOR_SYMBOLS.get(op_type, op_type.__name__)
     hint = "; use ** for powers" if op_type is ast.BitXor else ""
-    return f"operator {symbol!r} is not allowed (allowed: + - * / **{hint})"
+    return f"operator {symbol!r} is not allowed (allowed: {OPERATORS}{hint})"
 
 
 def _describe(node: ast.AST) -> str:
@@ -518,50 +621,6 @@ def _from_syntax_error(exc: SyntaxError, source: _Source) -> ExprError:
     return ExprError(message, text, offset)
 
 
-def parse_assignments(items: Iterable[str]) -> dict[str, float]:
-    """Turn ``--at`` items like ``["x=1", "y=2.5"]`` into ``{"x": 1.0, "y": 2.5}``.
-
-    Errors are :class:`ExprError` whose ``text`` is the offending item.
-    """
-    values: dict[str, float] = {}
-    for item in items:
-        if not isinstance(item, str):
-            raise TypeError(f"assignment must be a str, not {type(item).__name__}")
-        raw_name, equals, raw_value = item.partition("=")
-        if not equals or not raw_name.strip() or not raw_value.strip():
-            where = len(item) if not equals or raw_name.strip() else 0
-            raise ExprError(f"expected NAME=NUMBER, got {item!r}", item, where)
-        name_offset = len(raw_name) - len(raw_name.lstrip())
-        # The parser NFKC-normalizes identifiers; do the same so e.g. 'ﬁ' matches 'fi'.
-        name = unicodedata.normalize("NFKC", raw_name.strip())
-        if not name.isidentifier() or keyword.iskeyword(name):
-            raise ExprError(
-                f"invalid variable name {raw_name.strip()!r} in {item!r}", item, name_offset
-            )
-        if name in FUNCTIONS:
-            raise ExprError(
-                f"{name!r} is a function name and cannot be given a value", item, name_offset
-            )
-        if name in values:
-            raise ExprError(f"{name!r} is given more than once", item, name_offset)
-        text_value = raw_value.strip()
-        value_offset = len(raw_name) + 1 + len(raw_value) - len(raw_value.lstrip())
-        try:
-            value = float(text_value)
-        except ValueError:
-            raise ExprError(
-                f"value for {name!r} is not a number: {text_value!r}", item, value_offset
-            ) from None
-        if not math.isfinite(value):
-            raise ExprError(
-                f"value for {name!r} must be a finite number, got {text_value!r}",
-                item,
-                value_offset,
-            )
-        values[name] = value
-    return values
-
-
 class FloatOps:
     """Reference ``ops`` for :meth:`Expr.evaluate`, computing plain floats.
 
@@ -619,6 +678,21 @@ class FloatOps:
 
     def tanh(self, a: float) -> float:
         return math.tanh(a)
+
+    def sqrt(self, a: float) -> float:
+        return math.sqrt(a)
+
+    def label(self, name: str, value: float) -> float:
+        return float(value)
+
+    def __getattr__(self, name: str) -> Any:
+        # @, softmax, sum, mean, max and the losses need vectors: plain floats have none
+        if name in ARITY or name == "matmul":
+            def refuse(*args: Any) -> Any:
+                raise ExprError(f"{'@' if name == 'matmul' else name} needs vectors or "
+                                "matrices; FloatOps computes with plain numbers")
+            return refuse
+        raise AttributeError(name)
 
 
 FLOAT_OPS = FloatOps()

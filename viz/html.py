@@ -2,17 +2,19 @@
 numbered SVG/PNG files.
 
 The HTML file needs nothing at view time (no network, no files beside it): the picture,
-the explanations, the CSS and the script are inline. The frames of one replay share one
+the explanations, the CSS and the script are inline.  The frames of one replay share one
 SVG, drawn once; each frame carries only what changes on it (edge states, the node
 highlighted, the notes), which the script applies, so the page grows with the frames.
-Controls: previous / next buttons, a slider, ← / → (Home / End), play; "step k / n" and
-the step's explanation under the graph (`explanation_html`: the frame's lines, its rows
-as a table); where a composite declares the book's steps, a row of their headings (Step
-1 … Step 6) above it, the current one marked. `#step=k` in the URL opens frame k. The
-graph is as wide as the window allows, but never so narrow that its smallest text drops
-below 11 px: a wider graph scrolls, to the nodes of the current step. The page speaks
-the frames' language (`lang=` of viz.stepper.frames, or of the exports here): its
-buttons, hints and `<html lang>` follow.
+Controls: previous / next buttons, a slider, ← / → (Home / End), play; "frame k / n" (a
+frame, never called a step: the book's Steps are the headings) and the frame's
+explanation under the graph (`explanation_html`: the frame's lines, its rows as a
+table); where a composite declares the book's steps, a row of their headings (Step 1 …
+Step 6) above it, the current one marked.  `#step=k` in the URL opens frame k.  The
+whole drawing is fitted to the window (never above 1.5 times dot's size); + / −
+(buttons and keys, 0 fits again) zoom in and out, stopping once where the smallest text
+is 11 px, and a drawing larger than its panel scrolls to the current step's nodes.  The
+page speaks the frames' language (`lang=` of viz.stepper.frames, or of the exports
+here): its buttons, hints and `<html lang>` follow.
 
     export_steps(loss, "steps.html")    # .html / .gif / a folder (numbered .svg or .png)
 """
@@ -81,15 +83,19 @@ def _chrome(lang, count):
                  "up, {done} already sent, {pending} still to come."))
     return {
         "LANG": lang, "FONTS": _css_fonts(lang),
-        "FIRST_TIP": esc(_("first step (Home)")), "LAST_TIP": esc(_("last step (End)")),
-        "PREV_TIP": esc(_("previous step (←)")), "NEXT_TIP": esc(_("next step (→)")),
+        "FIRST_TIP": esc(_("first frame (Home)")), "LAST_TIP": esc(_("last frame (End)")),
+        "PREV_TIP": esc(_("previous frame (←)")), "NEXT_TIP": esc(_("next frame (→)")),
         "PLAY_TIP": esc(_("play / pause")), "PREV": esc(_("◀ prev")),
-        "NEXT": esc(_("next ▶")), "PLAY": esc(_("▶ play")), "SLIDER": esc(_("step")),
-        "COUNTER": esc(_("step {k} / {n}").format(k=1, n=count)),
+        "NEXT": esc(_("next ▶")), "PLAY": esc(_("▶ play")), "SLIDER": esc(_("frame")),
+        "COUNTER": esc(_("frame {k} / {n}").format(k=1, n=count)),
         "HINT": hint.format(**colours),
         "NOSCRIPT": esc(_("JavaScript is off: only the first frame is shown.")),
+        "ZOOM": esc(_("zoom")), "ZOOM_FIT": esc(_("fit")),
+        "ZOOM_IN_TIP": esc(_("zoom in (+): larger, scrolled to what this frame shows")),
+        "ZOOM_OUT_TIP": esc(_("zoom out (−)")),
+        "ZOOM_FIT_TIP": esc(_("the whole drawing, fitted to the window (0)")),
         "UI_JSON": script_json({"play": _("▶ play"), "pause": _("⏸ pause"),
-                                "counter": _("step {k} / {n}")}),
+                                "counter": _("frame {k} / {n}")}),
     }
 
 

@@ -21,16 +21,19 @@ import os
 import re
 import shutil
 import subprocess
+import unicodedata
 from functools import cache
 from pathlib import Path
 
 __all__ = ["spoken", "LANGS", "ENV_VAR", "language", "translator", "translations", "font_family",
-           "cjk_family", "cjk_fonts", "FONT_HINT"]
+           "cjk_family", "cjk_fonts", "FONT_HINT", "cells", "pad", "wrap"]
 
-LANGS = ("en", "ja")
 ENV_VAR = "GRAPHGRAD_LANG"
 DOMAIN = "graphgrad"
 LOCALE_DIR = Path(__file__).with_name("locale")
+# a language is spoken when its catalogue is here: adding one is adding a folder
+LANGS = ("en", *sorted(p.name for p in LOCALE_DIR.iterdir()
+                       if (p / "LC_MESSAGES" / f"{DOMAIN}.po").exists()))
 
 # Graphviz (through pango), browsers and matplotlib take each character from the first
 # family that has it.  For ja the Latin families still come first, so digits, ∂, × and −
@@ -39,6 +42,8 @@ LOCALE_DIR = Path(__file__).with_name("locale")
 _LATIN = "DejaVu Sans,Helvetica,Arial"
 _CJK = "Noto Sans CJK JP,Noto Sans JP,IPAexGothic,IPAGothic,Hiragino Sans,Yu Gothic,Meiryo"
 _GENERIC = "sans-serif"
+# the families a language's own script needs, after the Latin ones (none for English)
+_SCRIPT_FONTS = {"ja": _CJK}
 FONT_HINT = (
     "Japanese text in PNG/PDF/GIF needs a CJK font; install one with:\n"
     "  sudo apt-get install fonts-noto-cjk            (Debian/Ubuntu)\n"
@@ -128,14 +133,15 @@ def translations(lang=None):
 
 def font_family(lang=None):
     """The font families to name in drawings and plots for `lang`."""
-    if language(lang) == "ja":
-        return f"{_LATIN},{_CJK},{_GENERIC}"
-    return f"{_LATIN},{_GENERIC}"
+    own = _SCRIPT_FONTS.get(language(lang))
+    return f"{_LATIN},{own},{_GENERIC}" if own else f"{_LATIN},{_GENERIC}"
 
 
 def cjk_family(lang=None):
-    """The first Japanese family font_family(lang) names (None for English)."""
-    return _CJK.split(",")[0] if language(lang) == "ja" else None
+    """The first family of the language's own script that font_family(lang) names (None
+    for English)."""
+    own = _SCRIPT_FONTS.get(language(lang))
+    return own.split(",")[0] if own else None
 
 
 def cjk_fonts():
@@ -159,3 +165,41 @@ def spoken(text, _):
         return text
     m = _STEP.fullmatch(text)
     return _("Step {n}").format(n=m.group(1)) if m else _(text)
+
+
+# ----------------------------------------------------------------------------- line breaking
+
+def cells(text):
+    """The width of `text` in a terminal: a kanji or kana takes two cells."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def pad(text, width):
+    """`text` padded with spaces to `width` cells (f"{text:<{width}}" counts characters)."""
+    return text + " " * (width - cells(text))
+
+
+# a line never starts with these (the closing marks and the small kana of Japanese
+# line breaking, kinsoku)
+_NO_START = set("、。，．）」』】〕・：；？！ゃゅょっャュョッー）,.:;)")
+_NO_END = set("（「『【〔(")  # nor ends with these
+_UNIT = re.compile(r"[ \t]+|[^\s\u3000-\u9fff\uff00-\uffef]+|.", re.S)
+
+
+def wrap(text, width):
+    """`text` broken into lines of at most `width` terminal cells: Latin words whole,
+    Japanese between any two characters (textwrap breaks only at spaces, and counts a
+    kanji as one column where a terminal gives it two).  A closing mark stays on its
+    line, hanging past `width` if it must (burasage)."""
+    lines, line = [], ""
+    for unit in _UNIT.findall(" ".join(text.split())):
+        if unit.isspace():
+            unit = " "
+        if line and cells(line + unit) > width and unit != " " and \
+                unit[0] not in _NO_START:
+            carried = line[-1] if line[-1] in _NO_END and len(line) > 1 else ""
+            lines.append(line[:len(line) - len(carried)].rstrip())
+            line = carried
+        if line or unit != " ":
+            line += unit
+    return lines + ([line.rstrip()] if line.strip() else [])

@@ -140,6 +140,7 @@ def enable_notebook(ip=None, *, max_nodes=200, **draw_options):
     """Show Values and Tensors as their graph in Jupyter (SVG, via an IPython formatter
     for the Node class).  Graphs with more than `max_nodes` drawn nodes keep the plain
     repr.  `draw_options` (expand=, rankdir=, ...) apply to every display.
+    A check's report (autograd.check) shows its table and its drawing: viz.check's hook.
     Returns True when a running IPython was found."""
     ip = _shell(ip)
     if ip is None:
@@ -147,6 +148,8 @@ def enable_notebook(ip=None, *, max_nodes=200, **draw_options):
     _notebook["options"] = dict(draw_options)
     _notebook["max_nodes"] = max_nodes
     ip.display_formatter.formatters["image/svg+xml"].for_type(Node, _svg_of)
+    from viz import check  # here: viz.check draws with viz.dot, which render imports
+    check.enable_notebook(ip, lang=draw_options.get("lang"))
     return True
 
 
@@ -156,4 +159,6 @@ def disable_notebook(ip=None):
     if ip is None:
         return False
     ip.display_formatter.formatters["image/svg+xml"].pop(Node, None)
+    from viz import check
+    check.disable_notebook(ip)
     return True

@@ -6,7 +6,9 @@ steps of section 5.5.2; appendix A's Cross Entropy Error layer, then the Softmax
 steps 1 to 6), else one frame per drawn operation.  Each says: at this node, the gradient
 that arrived from above (each branch and their sum, where the node feeds several others),
 times its local derivative (value and formula, e.g. ∂y/∂x = −1/x² = −y²), gives the
-gradient sent to each input.  The last frame states the result (∂L/∂a_k = y_k − t_k).
+gradient sent to each input.  The last frame states the result (∂L/∂a_k = y_k − t_k), or
+where the algebra gives none, the closed form a stepped composite declares (the
+derivation's `declared_result`: Batch Normalization's ∂L/∂x).
 Edges whose gradient has been sent are drawn done (red gradient), the ones of the current
 step active, the branches being summed 'summing', the others pending (grey).
 
@@ -413,7 +415,7 @@ def _final_frame(r, count, declared):
     rows = d.results()
     for name, numeric, sym in rows:
         w.row(f"∂{d.rname}/∂{name}", numeric, sym)
-    statement = d.statement(rows)
+    statement = d.statement(rows) or d.declared_result
     title = _("Result: {statement}").format(statement=statement) if statement else \
         _("All gradients")
     if statement and declared:

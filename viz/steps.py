@@ -4,8 +4,10 @@ The engine steps one node at a time; the book groups its derivations otherwise. 
 composite may declare its grouping (autograd.functions: SIGMOID_STEPS, SOFTMAX_STEPS,
 CROSS_ENTROPY_STEPS), each step naming the sends it covers by primitive and input slot, so
 a step may cover some of a node's sends (appendix A's steps 2 and 5 are the two sends of
-the same "×" nodes).  `units(view)` turns the engine's steps into what the stepper shows,
-frame by frame, in a causal order (every gradient a unit uses was sent by an earlier one):
+the same "×" nodes), or by the quantities it computes (BATCH_NORM_STEPS: `at` x̂ covers
+the nodes named x̂, x̂1, x̂2 ..., and an unnamed node goes with the quantity it feeds).
+`units(view)` turns the engine's steps into what the stepper shows, frame by frame, in a
+causal order (every gradient a unit uses was sent by an earlier one):
 
 - a declared step of a composite drawn opened: every send it covers;
 - an "arrives" step: the gradients arriving at the composite's outputs (appendix A's step 1);
@@ -22,6 +24,7 @@ unit; if the declared steps still cannot be ordered, every node gets its own uni
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from autograd.graph import postorder
@@ -30,6 +33,9 @@ from viz.derivation import declared_steps, sends_into
 # declared_steps and sends_into are the derivation's, named here too (viz.steps' API)
 __all__ = ["Unit", "book_steps", "declared_steps", "edge_states", "sends_into", "states",
            "units"]
+
+# a sample's index in a quantity's name (x̂1, x1 − μ, y12): after a letter or an accent
+_INDEX = re.compile(r"(?:(?<=[^\W\d_])|(?<=\u0302))[0-9]+")
 
 
 @dataclass(eq=False)
@@ -95,7 +101,25 @@ def _is_output(node, frame, into):
     return not any(frame in sv.step.node.scope for sv, _ in into.get(node, ()))
 
 
-def _match(spec, node, slot, output):
+def _quantity(node, frame, into):
+    """The quantity `node` computes inside call `frame`, by name without the sample's
+    index (x̂1 -> x̂): its own name, else that of the first node of the call it feeds."""
+    seen = set()
+    while node.name is None:
+        node = next((sv.step.node for sv, _ in into.get(node, ())
+                     if sv.step.node.scope and sv.step.node.scope[-1] == frame), None)
+        if node is None or node in seen:
+            return None
+        seen.add(node)
+    return _INDEX.sub("", node.name)
+
+
+def _match(spec, node, slot, output, quantity=None):
+    """The index of the step covering the send to input `slot` of `node`: a step naming
+    the node's quantity (`at`), else one naming the node's primitive and slot."""
+    for i, step in enumerate(spec):
+        if quantity is not None and quantity in step.get("at", ()):
+            return i
     for i, step in enumerate(spec):
         for sel in step.get("sends", ()):
             where = sel[2] if len(sel) > 2 else None
@@ -119,8 +143,9 @@ def _claims(view, into):
         if spec is None:
             continue
         output = _is_output(node, frame, into)
+        quantity = _quantity(node, frame, into) if any("at" in st for st in spec) else None
         for slot, p in enumerate(node.parents):
-            i = _match(spec, node, slot, output) if p.requires_grad else None
+            i = _match(spec, node, slot, output, quantity) if p.requires_grad else None
             if i is not None:
                 claims[(sv, slot)] = (frame, i)
     return claims

@@ -68,12 +68,12 @@ class Stepper:
 
     def _build(self, w):
         n, _ = len(self.frames), self._
-        self.prev_button = w.Button(description=_("◀ prev"), tooltip=_("previous step"),
+        self.prev_button = w.Button(description=_("◀ prev"), tooltip=_("previous frame"),
                                     layout=w.Layout(width="auto"))
-        self.next_button = w.Button(description=_("next ▶"), tooltip=_("next step"),
+        self.next_button = w.Button(description=_("next ▶"), tooltip=_("next frame"),
                                     layout=w.Layout(width="auto"))
         self.slider = w.IntSlider(value=0, min=0, max=n - 1, step=1, readout=False,
-                                  continuous_update=True, description=_("step"),
+                                  continuous_update=True, description=_("frame"),
                                   layout=w.Layout(flex="1 1 auto"))
         self.counter = w.Label()
         self.heading = w.HTML()
@@ -100,7 +100,7 @@ class Stepper:
             self.slider.value = k  # its observer calls show(k) again, harmlessly
         f = self.frames[k]
         _ = self._
-        self.counter.value = _("step {k} / {n}").format(k=k + 1, n=len(self.frames))
+        self.counter.value = _("frame {k} / {n}").format(k=k + 1, n=len(self.frames))
         self.heading.value = f"<b>{html.escape(printable(f.heading))}</b>" if f.heading \
             else ""
         self.prev_button.disabled = k == 0

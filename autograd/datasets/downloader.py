@@ -4,7 +4,11 @@ Two notebooks started together download into one cache, so every step is written
 that case:
 
 - one lock per cache file (``NAME.lock``, the ``filelock`` package): the second process
-  waits, then finds the file there and downloads nothing;
+  waits, then finds the file there and downloads nothing; it gives up, saying so, when
+  the wait outlasts its deadline;
+- a whole download has a deadline (``deadline``, 10 minutes by default), not only each
+  read (``timeout``): a mirror that trickles a byte every few seconds is left, and what
+  came is kept to resume;
 - the bytes go to a temporary name of this process's own and reach the real name only
   once their digest checks out (verify, then :func:`os.replace`, which is atomic): a
   broken file never appears under the real name;
@@ -29,6 +33,7 @@ import re
 import secrets
 import sys
 import threading
+import time
 import urllib.error
 import urllib.request
 import warnings
@@ -36,13 +41,15 @@ from contextlib import contextmanager
 from pathlib import Path
 
 __all__ = [
-    "ChecksumError", "DamagedFileWarning", "DownloadError", "cache_lock", "check_file",
-    "download", "move_aside", "read_record", "sha256_of", "write_record",
+    "DEADLINE", "ChecksumError", "DamagedFileError", "DamagedFileWarning", "DeadlineError",
+    "DownloadError", "cache_lock", "check_file", "download", "move_aside", "read_record",
+    "sha256_of", "write_record",
 ]
 
 _USER_AGENT = "graphgrad-datasets/1 (+urllib)"
 _CHUNK = 1 << 16
 _NETWORK_ERRORS = (OSError, http.client.HTTPException, ValueError)
+DEADLINE = 600.0  # seconds for one download() call, waiting for the lock included
 
 
 class DownloadError(OSError):
@@ -63,6 +70,14 @@ class ChecksumError(DownloadError):
         super().__init__(message, errors)
         self.expected = expected
         self.actual = actual
+
+
+class DeadlineError(DownloadError, TimeoutError):
+    """The download, or the wait for another process's lock, outlasted its deadline."""
+
+
+class DamagedFileError(OSError):
+    """A cached file is damaged and could not be moved aside (a read-only cache)."""
 
 
 class DamagedFileWarning(UserWarning):
@@ -131,7 +146,14 @@ def move_aside(path, reason):
     warn with :class:`DamagedFileWarning`.  Returns the new path."""
     path = Path(path)
     aside = path.with_name(path.name + ".bad")
-    os.replace(path, aside)
+    try:
+        os.replace(path, aside)
+    except OSError as e:
+        raise DamagedFileError(
+            f"{path} is damaged ({reason}), and it could not be moved aside to "
+            f"{aside.name} ({e.strerror or e}): is the directory read-only?  Replace it "
+            "with a good copy, or delete it and download again, where the directory "
+            "can be written") from e
     try:
         _record_path(path).unlink()
     except FileNotFoundError:
@@ -148,12 +170,14 @@ _LOCKS_GUARD = threading.Lock()
 
 
 @contextmanager
-def cache_lock(dest, note=None):
+def cache_lock(dest, note=None, timeout=DEADLINE):
     """Hold ``dest``'s lock file (``NAME.lock``) while the block runs.
 
     One lock object per file and process, so a holder may take it again (load_mnist
     holds it around its check and the download).  ``note``: called with a message when
-    another process holds the lock, before waiting for it.
+    another process holds the lock, before waiting for it.  After ``timeout`` seconds of
+    waiting, :class:`DeadlineError` says who holds it (the lock is the operating
+    system's: it is released when its holder exits, so only a live process holds it).
     """
     from filelock import FileLock, Timeout
 
@@ -162,13 +186,21 @@ def cache_lock(dest, note=None):
         lock = _LOCKS.get(key)
         if lock is None:
             lock = _LOCKS[key] = FileLock(key)
+    first = min(0.5, timeout)
     try:
-        lock.acquire(timeout=0.5)
+        lock.acquire(timeout=first)
     except Timeout:
         if note is not None:
             note(f"waiting for another process downloading {Path(dest).name} "
                  f"(lock file {key})")
-        lock.acquire()
+        try:
+            lock.acquire(timeout=timeout - first)
+        except Timeout:
+            raise DeadlineError(
+                f"gave up after waiting {timeout:g} s for {Path(dest).name}: another "
+                f"process holds its lock ({key}) and is still downloading it, perhaps "
+                "from a slow mirror.  Try again later, or stop that process; a longer "
+                "wait is download(..., deadline=SECONDS)") from None
     try:
         yield
     finally:
@@ -245,22 +277,37 @@ def _resume_point(response, offset):
     return "wb", (int(length) if length and length.isdigit() else None)
 
 
-def _fetch(url, tmp, label, timeout, show):
-    """Fetch ``url`` into ``tmp``, resuming from the bytes already there if possible."""
+def _left(end):
+    """The seconds left before the deadline `end` (a _Deadline)."""
+    left = end.at - time.monotonic()
+    if left <= 0:
+        raise DeadlineError(f"not tried: the deadline ({end.seconds:g} s) had passed")
+    return left
+
+
+def _fetch(url, tmp, label, timeout, show, end):
+    """Fetch ``url`` into ``tmp``, resuming from the bytes already there if possible;
+    give up at the deadline ``end``, keeping what came."""
     for _ in range(2):  # the second pass only runs after a failed resume
         offset = tmp.stat().st_size if tmp.exists() else 0
         try:
-            response = _open(url, offset, timeout)
+            response = _open(url, offset, min(timeout, _left(end)))
             if response is None:
                 return
             with response:
                 mode, total = _resume_point(response, offset)
                 done = offset if mode == "ab" else 0
                 with open(tmp, mode) as f, _bar(label, total, done, show) as bar:
-                    while chunk := response.read(_CHUNK):
+                    # read1: what has arrived, at most one read (which `timeout` bounds);
+                    # read(n) would wait for all n bytes, however slowly they trickle
+                    while chunk := response.read1(_CHUNK):
                         f.write(chunk)
                         done += len(chunk)
                         bar.update(len(chunk))
+                        if time.monotonic() > end.at:
+                            of = f" of {total}" if total is not None else ""
+                            raise DeadlineError(f"too slow: {done}{of} bytes by the "
+                                                f"deadline ({end.seconds:g} s)")
         except _Restart:
             tmp.unlink()
             continue
@@ -271,9 +318,10 @@ def _fetch(url, tmp, label, timeout, show):
     raise OSError("server kept answering with a wrong byte range")
 
 
-def _try_urls(urls, tmp, label, expected, validate, timeout, show):
+def _try_urls(urls, tmp, label, expected, validate, timeout, show, end):
     """Fetch into ``tmp`` from the first URL that gives good bytes; returns the list of
-    (url, error) for the others, and the bad digest seen if any."""
+    (url, error) for the others, and the bad digest seen if any.  Past the deadline
+    ``end`` no other URL is tried."""
     errors, bad_digest = [], None
     for url in urls:
         # A resumed partial file may have a bad start (an older file, or another
@@ -282,9 +330,11 @@ def _try_urls(urls, tmp, label, expected, validate, timeout, show):
         for _ in range(2):
             resumed = tmp.exists() and tmp.stat().st_size > 0
             try:
-                _fetch(url, tmp, label, timeout, show)
+                _fetch(url, tmp, label, timeout, show, end)
             except _NETWORK_ERRORS as e:
                 errors.append((url, e))
+                if isinstance(e, DeadlineError):
+                    return None, errors, bad_digest
                 break
             actual = sha256_of(tmp)
             problem = None
@@ -339,7 +389,19 @@ def _keep_partial(tmp, part):
             tmp.unlink()
 
 
-def download(url_list, dest, sha256, progress=True, timeout=30.0, *, validate=None):
+class _Deadline:
+    """When a download() call must end: `at`, a time.monotonic() reading, and the
+    `seconds` it was given (for the messages)."""
+
+    def __init__(self, seconds):
+        if not seconds > 0:
+            raise ValueError(f"deadline must be a positive number of seconds, not "
+                             f"{seconds!r}")
+        self.seconds, self.at = seconds, time.monotonic() + seconds
+
+
+def download(url_list, dest, sha256, progress=True, timeout=30.0, *, validate=None,
+             deadline=DEADLINE):
     """Download one file to ``dest``, trying each URL in ``url_list`` in turn.
 
     ``sha256`` is the expected hex digest; None skips the check (``validate(path)``, if
@@ -356,6 +418,11 @@ def download(url_list, dest, sha256, progress=True, timeout=30.0, *, validate=No
     ``progress``: True draws a bar on stderr if stderr is a terminal, ``'always'``
     draws it in any case, False never does.
 
+    ``timeout`` bounds each network wait (a connection, one read); ``deadline`` the
+    whole call, from waiting for another process's lock to the last mirror: past it the
+    call raises :class:`DeadlineError` (a read under way may take up to ``timeout``
+    more), and what was fetched is kept as ``NAME.part`` for the next call to resume.
+
     Returns ``dest`` as a :class:`~pathlib.Path`. Raises :class:`ChecksumError`
     if some URL sent bytes with the wrong digest. Raises :class:`DownloadError`
     if every URL failed for other reasons. Either way the exception lists every
@@ -365,10 +432,11 @@ def download(url_list, dest, sha256, progress=True, timeout=30.0, *, validate=No
     if not urls:
         raise ValueError("url_list is empty")
     show = _progress_enabled(progress)
+    end = _Deadline(deadline)
     expected = sha256.lower() if sha256 else None
     dest = Path(dest)
     dest.parent.mkdir(parents=True, exist_ok=True)
-    with cache_lock(dest, _note(show)):
+    with cache_lock(dest, _note(show), timeout=deadline):
         if dest.exists():
             problem = check_file(dest, expected, validate)
             if problem is None:
@@ -381,7 +449,7 @@ def download(url_list, dest, sha256, progress=True, timeout=30.0, *, validate=No
         _adopt_partial(dest, part, tmp)
         try:
             actual, errors, bad_digest = _try_urls(urls, tmp, dest.name, expected,
-                                                   validate, timeout, show)
+                                                   validate, timeout, show, end)
             if actual is not None:
                 os.replace(tmp, dest)
                 write_record(dest, actual)
@@ -397,4 +465,10 @@ def download(url_list, dest, sha256, progress=True, timeout=30.0, *, validate=No
             expected=expected,
             actual=bad_digest,
         )
+    if errors and isinstance(errors[-1][1], DeadlineError):
+        kept = (f"the {part.stat().st_size} bytes that came are kept in {part.name} for "
+                "the next call to resume" if part.exists() else "nothing came")
+        raise DeadlineError(f"gave up on {dest.name} at its deadline ({deadline:g} s; "
+                            f"download(..., deadline=SECONDS) gives more): {kept}; "
+                            f"tried:\n{lines}", errors)
     raise DownloadError(f"could not download {dest.name}; tried:\n{lines}", errors)

@@ -25,13 +25,12 @@ from autograd.datasets.downloader import (
     check_file,
     download,
     move_aside,
-    sha256_of,
 )
 from autograd.datasets.idx import IDX_IMAGES_MAGIC, IDX_LABELS_MAGIC, IDXFormatError, read_idx
 from autograd.datasets.toy import _check_int
 
 __all__ = [
-    "ENV_VAR", "MIRRORS", "MNIST_FILES", "SHA256", "SHA256_COPIES", "MNISTData",
+    "ENV_VAR", "MIRRORS", "MNIST_FILES", "SHA256", "MNISTData",
     "MNISTNotFoundError", "load_mnist", "load_mnist_test_split", "load_mnist_with_fallback",
     "mnist_cache_dir",
 ]
@@ -64,19 +63,6 @@ SHA256 = {
     "t10k-labels-idx1-ubyte.gz":
         "f7ae60f92e00ec6debd23a6088c31dbd2371eca3ffa0defaefb259924204aec6",
 }
-
-# The project's shared t10k copy was gzipped again: the same data (its README gives the
-# published uncompressed MD5s) under a new gzip header, so other .gz digests.
-SHA256_COPIES = {
-    "t10k-images-idx3-ubyte.gz":
-        "accef5d0659b773fdb5fa19094a42d64e6066844c8a9a9e3beba55480763b1da",
-    "t10k-labels-idx1-ubyte.gz":
-        "1e351ee1639e1bfcf17c53977ac41029c580406e8c593550198fbb66f91f2f25",
-}
-
-# The project's read-only copy of the t10k files. It is only there in the
-# development checkout, which has no network, so it is the last place searched.
-_SHARED_TEST_DIR = Path(__file__).resolve().parents[3] / "shared" / "datasets" / "mnist"
 
 
 class MNISTNotFoundError(FileNotFoundError):
@@ -125,7 +111,7 @@ def mnist_cache_dir():
     return base / "graphgrad" / "mnist"
 
 
-def _candidates(path, extra=()):
+def _candidates(path):
     """The directories to search, in order, as (path or None, description) pairs."""
     out = []
     if path is not None:
@@ -133,7 +119,6 @@ def _candidates(path, extra=()):
     env = os.environ.get(ENV_VAR)
     out.append((Path(env).expanduser() if env else None, f"${ENV_VAR}"))
     out.append((mnist_cache_dir(), "per-user cache"))
-    out.extend(extra)
     return out
 
 
@@ -196,11 +181,7 @@ def _not_found(report, target, names, reason):
 
 def _problem(path):
     """Why the file at ``path`` must not be used, or None: a file with a recorded digest
-    must still have it, and the shared copy must be one of the known ones."""
-    if path.parent == _SHARED_TEST_DIR and path.name in SHA256_COPIES:
-        if sha256_of(path) not in (SHA256_COPIES[path.name], SHA256[path.name]):
-            return "not the digest of the project's shared copy"
-        return None
+    must still have it (one put in place by hand has none and is taken as it is)."""
     return check_file(path)
 
 
@@ -266,8 +247,6 @@ class _Source:
         """A damaged file, and no way to fetch it again."""
         if damaged.error is not None:
             raise damaged.error
-        if path.parent == _SHARED_TEST_DIR:  # read-only: it stays where it is
-            raise ChecksumError(f"{path}: {damaged.reason}")
         aside = move_aside(path, damaged.reason)
         raise self.not_found(f"{path} was damaged ({damaged.reason}) and has been moved "
                              f"to {aside}; pass download=True to fetch it again.")
@@ -401,16 +380,14 @@ def load_mnist_test_split(
 ):
     """Load only the 10,000 t10k images and split them into train and test sets.
 
-    The directories searched are ``path``, ``$GRAPHGRAD_MNIST_DIR``, the cache
-    directory and finally the project's shared copy (``../shared/datasets/mnist``
-    next to the repository). Nothing is downloaded. The split is a permutation
+    The directories searched are ``path``, ``$GRAPHGRAD_MNIST_DIR`` and the cache
+    directory. Nothing is downloaded. The split is a permutation
     from ``numpy.random.default_rng(seed)``: the first ``n_train`` images are for
     training and the rest for testing. The return value has the same structure and
     the same ``normalize`` / ``flatten`` / ``one_hot_label`` meaning as
     :func:`load_mnist`.
     """
-    candidates = _candidates(path, [(_SHARED_TEST_DIR, "project shared copy")])
-    return _test_split(candidates, path, n_train, seed, (normalize, flatten, one_hot_label))
+    return _test_split(_candidates(path), path, n_train, seed, (normalize, flatten, one_hot_label))
 
 
 _NO_T10K = "No directory holds both t10k files."
@@ -450,7 +427,7 @@ def load_mnist_with_fallback(path=None, *, download=False, n_train=8000, seed=0,
 
     A ``path`` given is the only directory searched, and must exist: a directory the
     user named never silently gives way to another copy.  Without it the search is
-    :func:`load_mnist`'s, then the project's shared t10k copy.
+    :func:`load_mnist`'s: ``$GRAPHGRAD_MNIST_DIR``, then the cache.
     """
     conversions = (normalize, flatten, one_hot_label)
     if path is not None:
@@ -458,13 +435,12 @@ def load_mnist_with_fallback(path=None, *, download=False, n_train=8000, seed=0,
         if not path.is_dir():
             raise MNISTNotFoundError(f"{path}: no such directory", [path], path,
                                      "no such directory")
-        full_dirs = split_dirs = [(path, "path argument")]
+        dirs = [(path, "path argument")]
     else:
-        full_dirs = _candidates(None)
-        split_dirs = _candidates(None, [(_SHARED_TEST_DIR, "project shared copy")])
+        dirs = _candidates(None)
     fetch = dict(mirrors=None, sha256=None, progress=progress, timeout=30.0)
     try:
-        train, test = _load_full(full_dirs, download, fetch)
+        train, test = _load_full(dirs, download, fetch)
     except MNISTNotFoundError as e:
         if download:
             raise
@@ -474,7 +450,7 @@ def load_mnist_with_fallback(path=None, *, download=False, n_train=8000, seed=0,
         return MNISTData(train, test, f"MNIST: {len(train[0]):,} train / "
                          f"{len(test[0]):,} test", True)
     try:
-        train, test = _test_split(split_dirs, path, n_train, seed, conversions)
+        train, test = _test_split(dirs, path, n_train, seed, conversions)
     except MNISTNotFoundError as e:
         if e.reason == _NO_T10K:  # neither set is here: the full set's error says more
             raise first from None

@@ -97,9 +97,25 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             self.wfile.write(payload[: srv.cut_after])
             self.close_connection = True
             return
-        self._send(payload, srv.rate)
+        if srv.gate is not None:
+            # the first third now, the rest once the test has seen what it waits for:
+            # no race against the clock, however busy the machine
+            third = len(payload) // 3
+            self.wfile.write(payload[:third])
+            self.wfile.flush()
+            srv.gate.wait(GATE_SECONDS)
+            payload = payload[third:]
+        self._send(payload, srv.rate, srv.trickle)
 
-    def _send(self, payload, rate):
+    def _send(self, payload, rate, trickle):
+        if trickle is not None:  # a byte, then a pause: never long enough for a timeout
+            try:
+                for i in range(len(payload)):
+                    self.wfile.write(payload[i:i + 1])
+                    time.sleep(trickle)
+            except (BrokenPipeError, ConnectionResetError):
+                pass  # the client gave up, as it should
+            return
         if rate is None:
             self.wfile.write(payload)
             return
@@ -109,9 +125,14 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             time.sleep(step / rate)
 
 
+GATE_SECONDS = 120  # a gate left shut opens by itself: a failing test must still end
+
+
 class Server:
     """Serves ``files`` (URL path -> bytes) and records each request's path and headers;
-    ``rate`` (bytes per second per connection) throttles the bodies."""
+    ``rate`` (bytes per second per connection) throttles the bodies, ``trickle`` sends
+    them a byte at a time, that many seconds apart; ``gate`` (a threading.Event)
+    holds every body after its first third until it is set."""
 
     def __init__(self):
         self.files = {}
@@ -119,6 +140,8 @@ class Server:
         self.honour_range = True
         self.cut_after = None  # send only this many body bytes, then hang up
         self.rate = None
+        self.gate = None
+        self.trickle = None  # seconds between single bytes of a body
         self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
         self.httpd.daemon_threads = True
         self.httpd.owner = self
@@ -135,6 +158,8 @@ class Server:
         self.files[f"/{prefix}/{name}"] = body
 
     def close(self):
+        if self.gate is not None:
+            self.gate.set()
         self.httpd.shutdown()
         self.httpd.server_close()
         self.thread.join(5)

@@ -3,7 +3,9 @@ and what they do with a damaged cached file.
 
 Network tests use a small HTTP server on 127.0.0.1 that runs inside the test and
 serves synthetic IDX files, so nothing here needs internet access. The real-digit
-tests read the project's shared t10k copy and are skipped when it is absent.
+tests read the project's shared t10k copy (tests/conftest.py: MNIST_DIR, passed as a
+path or $GRAPHGRAD_MNIST_DIR, never found by the package itself) and are skipped when it
+is absent.
 """
 
 import gzip
@@ -15,7 +17,8 @@ import numpy as np
 import pytest
 
 from autograd import datasets as ds
-from autograd.datasets import mnist
+from autograd.datasets import downloader
+from tests.conftest import MNIST_DIR, MNIST_DIR_SHA256
 from tests.datasets.helpers import (
     NAMES,
     closed_port_url,
@@ -27,7 +30,7 @@ from tests.datasets.helpers import (
 )
 
 ROOT = Path(__file__).resolve().parents[2]
-SHARED_MNIST = Path(__file__).resolve().parents[2].parent / "shared" / "datasets" / "mnist"
+SHARED_MNIST = MNIST_DIR
 
 
 def test_load_mnist_book_semantics(tmp_path):
@@ -153,7 +156,7 @@ def test_checksum_failure_via_load_mnist(tmp_path, server):
 def test_offline_raises_helpful_error(tmp_path):
     d = tmp_path / "wanted"
     with pytest.raises(ds.MNISTNotFoundError) as info:
-        ds.load_mnist(path=d, mirrors=[closed_port_url()], timeout=5)
+        ds.load_mnist(path=d, mirrors=[closed_port_url()], timeout=60)
     msg = str(info.value)
     assert f"into {d}" in msg
     assert all(n in msg for n in NAMES)
@@ -226,8 +229,7 @@ def test_real_mnist_via_env_and_load_mnist_hint(shared_mnist, monkeypatch):
         ds.load_mnist(download=False)
 
 
-def test_test_split_not_found(tmp_path, monkeypatch):
-    monkeypatch.setattr(mnist, "_SHARED_TEST_DIR", tmp_path / "nowhere")
+def test_test_split_not_found(tmp_path):
     with pytest.raises(ds.MNISTNotFoundError, match="t10k-labels-idx1-ubyte.gz"):
         ds.load_mnist_test_split(path=tmp_path / "empty")
 
@@ -249,12 +251,12 @@ def test_test_split_argument_errors(tmp_path):
 
 def test_every_file_has_a_digest():
     assert set(ds.SHA256) == set(ds.MNIST_FILES.values())
-    assert set(ds.SHA256_COPIES) <= set(ds.SHA256)
+    assert set(MNIST_DIR_SHA256) <= set(ds.SHA256)
     assert all(len(d) == 64 and int(d, 16) >= 0 for d in ds.SHA256.values())
 
 
 def test_the_shared_copy_has_its_known_digests(shared_mnist):
-    for name, digest in ds.SHA256_COPIES.items():
+    for name, digest in MNIST_DIR_SHA256.items():
         assert sha((shared_mnist / name).read_bytes()) == digest
 
 
@@ -295,6 +297,29 @@ def test_a_damaged_file_without_download_is_moved_aside_and_named(tmp_path, serv
     assert f"{NAMES[3]} was damaged" in str(info.value)
     assert "pass download=True to fetch it again" in str(info.value)
     assert not (d / NAMES[3]).exists() and (d / f"{NAMES[3]}.bad").exists()
+
+
+def test_a_damaged_file_in_a_read_only_cache_is_named_damaged(tmp_path, server,
+                                                               monkeypatch):
+    # it said "[Errno 13] Permission denied: ... -> ....bad" and no more; as root a chmod
+    # does not stop a rename, so the read-only directory is os.replace failing
+    files = synthetic_mnist()
+    digests = _served(server, files)
+    d = tmp_path / "cache"
+    ds.load_mnist(path=d, mirrors=[server.url()], sha256=digests)
+    (d / NAMES[3]).write_bytes(b"<html>rate limited</html>")
+
+    def read_only(src, dst):
+        raise PermissionError(13, "Permission denied", str(src), None, str(dst))
+
+    monkeypatch.setattr(downloader.os, "replace", read_only)
+    for download in (False, True):
+        with pytest.raises(OSError) as info:
+            ds.load_mnist(path=d, download=download, mirrors=[server.url()],
+                          sha256=digests)
+        assert f"{NAMES[3]} is damaged (SHA-256 " in str(info.value)
+        assert "could not be moved aside" in str(info.value)
+        assert "Replace it with a good copy" in str(info.value)
 
 
 def test_a_cache_of_the_old_downloader_that_does_not_parse(tmp_path, server):
@@ -344,7 +369,7 @@ def test_two_processes_load_mnist_into_one_cache(tmp_path, server):
     procs = [subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                               text=True, cwd=ROOT) for _ in range(2)]
     for p in procs:
-        out, err = p.communicate(timeout=60)
+        out, err = p.communicate(timeout=120)  # room for two busy cores (issue 19)
         assert p.returncode == 0 and out.split() == ["300", "100"], err
     assert sorted(p for p, _ in server.requests) == sorted(f"/mnist/{n}" for n in NAMES)
     assert data_files(tmp_path / "c") == sorted(NAMES)
@@ -380,7 +405,19 @@ def test_fallback_loader_keeps_to_the_directory_it_is_given(tmp_path, monkeypatc
     assert ds.load_mnist_with_fallback().full  # without a path, the env var is used
 
 
+def test_the_package_never_looks_beside_the_repository(shared_mnist):
+    """Issue 20: in a fresh clone outside this layout the shared copy is not there, so the
+    package must not depend on it: with no path, no $GRAPHGRAD_MNIST_DIR and an empty
+    cache, nothing is found though the copy sits beside the repository, and the error
+    says where to put the files and which variable to set."""
+    for load in (ds.load_mnist_with_fallback, ds.load_mnist_test_split):
+        with pytest.raises(ds.MNISTNotFoundError) as e:
+            load()
+        assert shared_mnist not in e.value.searched and len(e.value.searched) == 1
+        assert ds.ENV_VAR in str(e.value) and "t10k-images-idx3-ubyte.gz" in str(e.value)
+
+
 def test_fallback_loader_reads_the_shared_copy(shared_mnist, monkeypatch):
-    monkeypatch.setattr(mnist, "_SHARED_TEST_DIR", shared_mnist)
+    monkeypatch.setenv(ds.ENV_VAR, str(shared_mnist))
     data = ds.load_mnist_with_fallback()
     assert not data.full and data.train[0].shape == (8000, 784)

@@ -12,15 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from viz.expr import (
-    FLOAT_OPS,
-    MAX_DEPTH,
-    MAX_LENGTH,
-    ExprError,
-    FloatOps,
-    parse,
-    parse_assignments,
-)
+from viz.expr import FLOAT_OPS, FUNCTIONS, MAX_DEPTH, MAX_LENGTH, ExprError, FloatOps, parse
 
 VALUES = {"x": 3.0, "y": 2.0, "z": -1.5, "α": 0.5}
 
@@ -33,6 +25,9 @@ class Recorder:
 
     def var(self, name, value):
         return name
+
+    def label(self, name, value):
+        return f"label:{name}"
 
     def __getattr__(self, op):
         return lambda *args: f"{op}({', '.join(args)})"
@@ -106,7 +101,8 @@ def test_good_expressions_evaluate(text, expected):
 BAD = [
     (
         "sin(x) + 1",
-        "unknown function 'sin' (allowed: exp, log, reciprocal, relu, sigmoid, tanh)",
+        "unknown function 'sin' (allowed: exp, log, sqrt, reciprocal, relu, sigmoid, tanh, "
+        "softmax, sum, mean, max, cross_entropy_error, softmax_with_loss)",
         0,
     ),
     ("x + sin(x)", "unknown function 'sin'", 4),
@@ -117,7 +113,19 @@ BAD = [
     ("exp(x)(y)", "only function names can be called", 6),
     ("2(x + 1)", "missing '*'", 1),
     ("(x + 1)(x - 1)", "only function names can be called", 7),
-    ("exp()", "exp() takes exactly one argument (0 given)", 0),
+    ("exp()", "exp() takes exactly one argument: exp(x) (0 given)", 0),
+    ("softmax_with_loss(a)", "softmax_with_loss() takes two arguments: softmax_with_loss(a, t)",
+     0),
+    ("cross_entropy_error(y, t, 1)", "(3 given)", 26),
+    ("softmax_with_loss(a, t + 1)", "the labels of softmax_with_loss() are data", 21),
+    ("softmax_with_loss(a, -1)", "the labels of softmax_with_loss() are data", 21),
+    ("softmax_with_loss(a, 1.5)", "a class index written here", 21),
+    ("softmax_with_loss(a, t) + t", "'t' is the labels of a loss here", 26),
+    ("t * softmax_with_loss(a, t)", "'t' is a variable here, so it cannot also be the labels",
+     25),
+    ("softmax_with_loss(a, a)", "'a' is a variable here", 21),
+    ("sum", "'sum' is a function: call it like sum(x)", 0),
+    ("x + softmax_with_loss", "call it like softmax_with_loss(a, t)", 4),
     ("exp(x, y)", "(2 given)", 7),
     ("exp(x=1)", "keyword arguments are not allowed", 4),
     ("exp(**k)", "keyword arguments are not allowed", 4),
@@ -132,10 +140,9 @@ BAD = [
     ("x and y", "'and' / 'or' are not allowed", 2),
     ("not x", "operator 'not' is not allowed", 0),
     ("~x", "operator '~' is not allowed", 0),
-    ("x // 2", "operator '//' is not allowed (allowed: + - * / **)", 2),
+    ("x // 2", "operator '//' is not allowed (allowed: + - * / ** @)", 2),
     ("(x) % (2)", "operator '%'", 4),
     ("x ^ 2", "use ** for powers", 2),
-    ("x @ y", "operator '@'", 2),
     ("x.a // 2", "attribute access", 1),  # the leftmost problem wins
     ("x // y.a", "operator '//'", 2),
     ("'abc'", "strings are not allowed", 0),
@@ -148,7 +155,7 @@ BAD = [
     ("-False", "True/False are not allowed", 1),
     ("x + None", "None is not allowed", 4),
     ("...", "'...' is not allowed", 0),
-    ("[x]", "lists are not allowed", 0),
+    ("[x]", "lists are not allowed (a vector is a variable: a=1,2,3)", 0),
     ("{x}", "sets are not allowed", 0),
     ("{1: 2}", "dicts are not allowed", 0),
     ("x, y", "tuples (commas) are not allowed", 1),
@@ -227,7 +234,7 @@ def test_error_display_has_caret_under_offset():
     with pytest.raises(ExprError) as info:
         parse("sin(x) + 1")
     assert str(info.value) == (
-        "unknown function 'sin' (allowed: exp, log, reciprocal, relu, sigmoid, tanh)\n"
+        f"unknown function 'sin' (allowed: {', '.join(FUNCTIONS)})\n"
         "  sin(x) + 1\n"
         "  ^"
     )
@@ -343,51 +350,6 @@ def test_float_ops_raise_arithmetic_errors(text, error):
         parse(text).evaluate({"x": 1.0}, FLOAT_OPS)
 
 
-def test_parse_assignments_good():
-    assert parse_assignments([]) == {}
-    assert parse_assignments(["x=1", "y=2.5", " z = -3e-2 ", "α=+4", "ﬁ=.5", "b=1_0"]) == {
-        "x": 1.0,
-        "y": 2.5,
-        "z": -0.03,
-        "α": 4.0,
-        "fi": 0.5,
-        "b": 10.0,
-    }
-
-
-@pytest.mark.parametrize(
-    ("items", "fragment", "offset"),
-    [
-        (["x"], "expected NAME=NUMBER, got 'x'", 1),
-        (["=1"], "expected NAME=NUMBER, got '=1'", 0),
-        (["x="], "expected NAME=NUMBER, got 'x='", 2),
-        (["x=1", "y"], "expected NAME=NUMBER, got 'y'", 1),
-        (["1x=2"], "invalid variable name '1x'", 0),
-        (["a-b=2"], "invalid variable name 'a-b'", 0),
-        (["if=1"], "invalid variable name 'if'", 0),
-        ([" exp=1"], "'exp' is a function name", 1),
-        (["x=abc"], "value for 'x' is not a number: 'abc'", 2),
-        (["x=1=2"], "not a number: '1=2'", 2),
-        (["x=1,y=2"], "not a number", 2),
-        (["x= nan"], "value for 'x' must be a finite number, got 'nan'", 3),
-        (["x=-inf"], "finite", 2),
-        (["x=1e999"], "finite", 2),
-        (["x=1", "y=2", "x=3"], "'x' is given more than once", 0),
-    ],
-)
-def test_parse_assignments_bad(items, fragment, offset):
-    with pytest.raises(ExprError) as info:
-        parse_assignments(items)
-    assert fragment in info.value.message
-    assert info.value.text == items[-1]
-    assert info.value.offset == offset
-
-
-def test_assignments_feed_evaluate():
-    values = parse_assignments(["x=1", "y=2"])
-    assert parse("x * y + y").evaluate(values, FLOAT_OPS) == 4.0
-
-
 FORBIDDEN = {"eval", "exec", "compile", "__import__"}
 
 
@@ -498,3 +460,70 @@ def _extend(children):
 def test_round_trip_of_generated_trees(tree):
     text, calls = tree[0], tree[1]
     assert parse(text).evaluate({"x": 1, "y": 2, "z": 3}, Recorder()) == calls
+
+
+# --- the book's expressions: @, the new functions, labels ---------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "calls"),
+    [
+        ("x @ W + b", "add(matmul(x, W), b)"),
+        ("softmax_with_loss(a, t)", "softmax_with_loss(a, label:t)"),
+        ("cross_entropy_error(softmax(a), 2)", "cross_entropy_error(softmax(a), 2.0)"),
+        ("sum(softmax(a) * a)", "sum(mul(softmax(a), a))"),
+        ("2 ** x + sqrt(mean(a)) - max(a)", "sub(add(pow(2.0, x), sqrt(mean(a))), max(a))"),
+    ],
+)
+def test_the_books_expressions_reach_ops(text, calls):
+    values = dict.fromkeys(("x", "W", "b", "a", "t"), 1.0)
+    assert parse(text).evaluate(values, Recorder()) == calls
+
+
+def test_labels_are_listed_and_made_with_label():
+    expr = parse("softmax_with_loss(a * w, t) + cross_entropy_error(softmax(a), t)")
+    assert expr.variables == ("a", "w", "t")
+    assert expr.labels == ("t",)
+    assert expr.uses("softmax") and expr.uses("mul") and not expr.uses("matmul")
+
+
+@pytest.mark.parametrize(
+    ("text", "value"), [("sqrt(x)", math.sqrt(3.0)), ("2 ** x", 8.0), ("x ** x", 27.0)]
+)
+def test_float_ops_compute_the_new_scalar_functions(text, value):
+    assert parse(text).evaluate(VALUES, FLOAT_OPS) == pytest.approx(value)
+
+
+@pytest.mark.parametrize(
+    ("text", "offset"), [("x + softmax(x)", 4), ("x @ y", 2), ("sum(x) * 2", 0)]
+)
+def test_float_ops_refuse_vector_functions_at_their_position(text, offset):
+    with pytest.raises(ExprError) as info:
+        parse(text).evaluate(VALUES, FLOAT_OPS)
+    assert "needs vectors or matrices" in info.value.message
+    assert (info.value.text, info.value.offset) == (text, offset)
+
+
+class Failing(FloatOps):
+    """mul raises an ExprError without a position; div an engine-like ValueError."""
+
+    def mul(self, a, b):
+        raise ExprError("shapes do not agree")
+
+    def div(self, a, b):
+        raise ValueError("bad value")
+
+
+def test_an_ops_error_is_placed_at_its_operation():
+    with pytest.raises(ExprError) as info:
+        parse("exp(x) + (y  *  x)").evaluate(VALUES, Failing())
+    assert (info.value.message, info.value.offset) == ("shapes do not agree", 13)
+    with pytest.raises(ValueError) as raised:
+        parse("x + y / x").evaluate(VALUES, Failing())
+    assert raised.value.expr_offset == 6 and not isinstance(raised.value, ExprError)
+
+
+def test_number_is_only_a_lone_literal():
+    assert parse("-2.5").number() == -2.5
+    assert parse("0x10").number() == 16.0
+    assert parse("x").number() is None and parse("1 + 1").number() is None

@@ -197,13 +197,75 @@ def test_what_each_figure_reproduces():
     assert figures.FIGURES["sigmoid-collapsed"].reproduces("both") == "5-22"
     assert figures.FIGURES["apple"].reproduces("symbols") == ""
     assert figures.FIGURES["apple"].reproduces() == "5-14, 5-16"
-    with pytest.raises(ValueError, match="arrays"):
-        figures.figure("affine", "symbols")
+    assert figures.FIGURES["affine"].reproduces("symbols") == "5-27"
+    assert figures.FIGURES["batchnorm"].reproduces() == "the graph of 6-17 over a batch of 4"
     with pytest.raises(ValueError, match="labels"):
         figures.figure("apple", "words")
 
 
+def test_a_graph_of_arrays_without_symbols_of_its_own_is_refused(monkeypatch):
+    arrays = figures.Figure("arrays", "", "a graph of arrays", figures._affine,
+                            scalar=False)
+    monkeypatch.setitem(figures.FIGURES, "arrays", arrays)
+    with pytest.raises(ValueError, match="arrays"):
+        figures.figure("arrays", "symbols")
+    assert figures.figure("arrays").source.startswith("digraph")
+
+
 @pytest.mark.parametrize("name", [n for n in figures.names()
-                                  if figures.FIGURES[n].scalar])
+                                  if figures.FIGURES[n].symbolic])
 def test_every_scalar_figure_draws_with_symbols(name):
     assert figures.figure(name, "symbols").source.startswith("digraph")
+
+
+def test_the_batch_affine_of_figure_5_27():
+    """Item 5 of the Batch Norm issue: the batch Affine with the book's names and shapes,
+    the bias's copy over the batch, and its gradient summed back over axis 0."""
+    drawn = texts_in(figures.figure("affine", "symbols").source)
+    for text in ("X (N, 2)", "W (2, 3)", "B (3,)", "X·W (N, 3)", "B (N, 3)", "Y (N, 3)",
+                 "∂L/∂X", "= ∂L/∂Y·Wᵀ", "∂L/∂W", "= Xᵀ·∂L/∂Y", "∂L/∂B",
+                 "= ∂L/∂Y summed over axis 0", "∂L/∂Y"):
+        assert text in drawn, (text, drawn)
+    both = texts_in(figures.figure("affine", "both").source)
+    assert "X (N, 2)" in both and any(t.startswith("(2, 2) [[") for t in both)
+    ja = texts_in(figures.figure("affine", "symbols", lang="ja").source)
+    assert "= ∂L/∂Y の axis 0 方向の和" in ja
+
+
+def test_batch_norm_figure_numbers_are_the_closed_form():
+    from autograd import functions as F
+    from autograd.examples import BATCH_NORM_EXAMPLE as E
+    src = figures.figure("batchnorm").source
+    x, dout = np.array(E["x"]), np.array(E["dout"])
+    sigma = np.sqrt(x.var() + F.BN_EPS)
+    xhat = (x - x.mean()) / sigma
+    dx = E["gamma"] / (4 * sigma) * (4 * dout - dout.sum() - xhat * (dout * xhat).sum())
+    for g in list(dx) + [dout.sum(), (dout * xhat).sum()]:  # dx, dβ, dγ
+        assert f"{g:.4g}".replace("-", MINUS) in grads_in(src)
+    assert "rankdir=TB" in src  # it reads top to bottom unless asked otherwise
+    assert "rankdir=LR" in figures.figure("batchnorm", rankdir="LR").source
+
+
+def test_batch_norm_figure_writes_each_step_by_name_and_every_form_is_the_engines():
+    """With symbols each edge says upstream × local derivative, the upstream called by
+    its name where its form is long (∂L/∂(x1 − μ), Kratzert's dxmu); read back with
+    the drawn quantities and those names at the engine's numbers, each is the number the
+    engine sent along that edge."""
+    from autograd.examples import batch_norm_example
+    view = figures.build(batch_norm_example())
+    named = figures._named_gradients(view, "symbols")
+    values = {**view.symbol_values(), **named}
+    count = 0
+    for e in view.edges + view.forks:
+        for expr in e.grad_exprs:
+            assert float(expr.subs(values)) == pytest.approx(e.grad_data, rel=1e-9,
+                                                             abs=1e-12), e.grad_sym
+            count += 1
+        if e.value_expr is not None and getattr(e, "kind", "data") == "data":
+            assert float(e.value_expr.subs(values)) == pytest.approx(e.value_data, rel=1e-9)
+    assert count >= len(view.edges) - 9  # all but the output and the 8 constants' edges
+    drawn = texts_in(figures.figure("batchnorm", "symbols").source)
+    for text in ("dout1·γ", "dout1·γ/σ", "dout1·x̂1", "−(∂L/∂(1/σ))/σ²", "∂L/∂(x1 − μ)",
+                 "σ²", "x̂1", "1/σ", "dout1 + dout2 + dout3", "− (∂L/∂(−μ))/4"):
+        assert text in drawn, (text, drawn)
+    assert max(len(t) for t in drawn) < 70  # every form short enough to read

@@ -74,16 +74,19 @@ def test_placeholders_survive_translation():
 
 
 def _messages_in_code():
-    """Every string literal handed to a translator call `_(...)` in viz/."""
+    """Every string literal handed to a translator call `_(...)` in viz/, and in the
+    checker (autograd/check/: its report's words, and each Message's English template,
+    the second argument of `Message(code, template, ...)`, which viz translates)."""
     found = set()
-    for path in (ROOT / "viz").rglob("*.py"):
+    for path in [*(ROOT / "viz").rglob("*.py"), *(ROOT / "autograd" / "check").rglob("*.py")]:
         tree = ast.parse(path.read_text(encoding="utf-8"))
         for node in ast.walk(tree):
-            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
-                    and node.func.id == "_" and node.args
-                    and isinstance(node.args[0], ast.Constant)
-                    and isinstance(node.args[0].value, str)):
-                found.add(node.args[0].value)
+            if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)):
+                continue
+            k = {"_": 0, "Message": 1}.get(node.func.id)
+            if k is not None and len(node.args) > k and isinstance(node.args[k], ast.Constant) \
+                    and isinstance(node.args[k].value, str):
+                found.add(node.args[k].value)
     return found
 
 

@@ -3,6 +3,7 @@ import math
 import re
 import shutil
 
+import numpy as np
 import pytest
 
 from autograd import Value, backward_steps, composite
@@ -472,3 +473,43 @@ def test_steps_5_and_6_write_the_books_forms_and_say_once_why(book_a):
     ja = frames(appendix_a(labels="constants"), lang="ja")
     assert sum("y1 = exp(a1)/S なので、−t1/(S·y1) = −t1/exp(a1) です。" in f.text
                for f in ja) == 1
+
+
+# ----------------------------------------------------------------------------- Batch Norm
+
+def test_batch_norm_steps_down_kratzerts_nine_steps_to_the_closed_form():
+    """Figure 6-17 over a batch of four: the layer above (dout), then Kratzert's steps 9
+    to 1 under their headings, the branches summed where x − μ, −μ and 1/σ feed several
+    nodes, and the last frame states the closed form the numbers agree with."""
+    from autograd.examples import BATCH_NORM_EXAMPLE, batch_norm_example
+    loss = batch_norm_example()
+    fs = frames(loss, symbolic=False)
+    assert [f.heading for f in fs] == ["Forward pass", "dout"] + [
+        f"Step {k}" for k in range(9, 0, -1)] + ["Result"]
+    by = {f.heading: f for f in fs}
+    for k, declared in zip(range(9, 0, -1), F.BATCH_NORM_STEPS):
+        assert by[f"Step {k}"].description == declared["text"]
+    engine = _engine(loss)
+    # x − μ reached the output twice (x̂ and the square); −μ and 1/σ fed all four samples
+    for heading, name, count in (("Step 2", "x3 − μ", 2), ("Step 2", "−μ", 4),
+                                 ("Step 6", "1/σ", 4)):
+        b = _branch(fs, heading, name)
+        assert len(b.parts) == count and b.total == engine[b.node][0]
+        assert b.total == pytest.approx(sum(p[1] for p in b.parts), rel=1e-14)
+    # the closed form, evaluated with numpy, is what the engine sent to each x_k
+    x = np.array(BATCH_NORM_EXAMPLE["x"])
+    dout = np.array(BATCH_NORM_EXAMPLE["dout"])
+    gamma, n = BATCH_NORM_EXAMPLE["gamma"], len(x)
+    sigma = np.sqrt(x.var() + F.BN_EPS)
+    xhat = (x - x.mean()) / sigma
+    dx = gamma / (n * sigma) * (n * dout - dout.sum() - xhat * (dout * xhat).sum())
+    final = fs[-1]
+    assert final.title == "Result: " + F.BATCH_NORM_STEPS[-1]["result"]
+    leaves = {n.name: n for n in engine if n.op is None}
+    for k in range(n):
+        assert engine[leaves[f"x{k + 1}"]][0] == pytest.approx(dx[k], rel=1e-12)
+        row = next(r for r in final.rows if r[0] == f"∂L/∂x{k + 1}")
+        assert row[1].endswith(_book(dx[k]))  # its two branches added: x − μ's and μ's
+    assert engine[leaves["β"]][0] == pytest.approx(dout.sum(), rel=1e-14)
+    ja = frames(loss, symbolic=False, lang="ja")
+    assert [f.heading for f in ja][2:4] == ["ステップ9", "ステップ8"]

@@ -1,10 +1,18 @@
 """viz.steps: the book's grouping of the backward pass, from the composites' declarations."""
+import re
+
 import numpy as np
 import pytest
 
 from autograd import Tensor, Value, backward_steps, composite
 from autograd import functions as F
-from autograd.examples import appendix_a, apple_orange, book_sigmoid, mazur_network
+from autograd.examples import (
+    appendix_a,
+    apple_orange,
+    batch_norm_example,
+    book_sigmoid,
+    mazur_network,
+)
 from autograd.graph import COMPOSITES
 from viz.model import build
 from viz.steps import book_steps, declared_steps, sends_into, units
@@ -23,6 +31,10 @@ def _graphs():
         "sigmoid tensor": F.sigmoid(Tensor(np.array([0.5, -1.0]), requires_grad=True)).sum(),
         "mazur": mazur_network()["E_total"],
         "apple-orange": apple_orange(),
+        "batch_norm values": batch_norm_example(),
+        "batch_norm tensor": F.upstream(F.batch_norm(
+            x, Tensor(np.ones(3), requires_grad=True), Tensor(np.zeros(3), requires_grad=True)),
+            np.array([[0.1, -0.2, 0.3], [0.4, 0.5, -0.6]])),
     }
 
 
@@ -85,6 +97,9 @@ def test_a_bad_declaration_is_named():
         COMPOSITES["twice"].steps = ({"heading": "Step 1", "sent": ()},)
         with pytest.raises(ValueError, match=r"unknown keys \['sent'\]"):
             declared_steps("twice")
+        COMPOSITES["twice"].steps = ({"heading": "Step 1", "at": ("y", 2)},)
+        with pytest.raises(ValueError, match="composite 'twice': step 0"):
+            declared_steps("twice")
     finally:
         del COMPOSITES["twice"]
 
@@ -102,3 +117,35 @@ def test_the_declarations_are_the_books():
         assert all(s["text"] for s in declared_steps(name))
     assert declared_steps("softmax_with_loss") is None  # softmax's and the loss's, inside
     assert units(build(apple_orange(), grads=True))  # and nothing needs a declaration
+
+
+# Kratzert's nine steps of figure 6-17, backwards, and what each covers (by quantity;
+# None: an unnamed node on the way, such as the broadcast of β, γ or 1/σ over a Tensor)
+BN_STEPS = {"Step 9": {"y", None}, "Step 8": {"γx̂", None}, "Step 7": {"x̂", None},
+            "Step 6": {"1/σ"},
+            "Step 5": {"σ", None}, "Step 4": {"σ²", None}, "Step 3": {"(x − μ)²"},
+            "Step 2": {"x − μ", None}, "Step 1": {"μ", None}}
+
+
+@pytest.mark.parametrize("name", ["batch_norm values", "batch_norm tensor"])
+def test_batch_norm_steps_cover_the_nodes_of_their_quantity(name):
+    """A step declared by quantity (`at`) covers the nodes named so (x̂1 is an x̂) and the
+    unnamed ones on the way to them: the Σ and × 1/N of μ in step 1, the + ε in step 5,
+    −μ (and its broadcast) in step 2; in Kratzert's order, 9 down to 1."""
+    found = book_steps(GRAPHS[name])
+    steps = [u for u in found if u.frame is not None and u.frame[0] == "batch_norm"]
+    assert [u.heading for u in steps] == [f"Step {k}" for k in range(9, 0, -1)]
+    for u in steps:
+        # the sample's index follows x, y or x's hat: x̂1, x1 − μ, (x1 − μ)², γx̂1, y1
+        names = {n.name and re.sub("(?<=[xy\u0302])[0-9]+", "", n.name) for n in u.nodes}
+        assert names <= BN_STEPS[u.heading], (u.heading, names)
+    by = {u.heading: u for u in steps}
+    ops = {h: {sv.step.node.op.name for sv, _ in u.sends} for h, u in by.items()}
+    # the Σ of μ and of σ²: a chain of "+" over Values, one sum node over a Tensor
+    total = "add" if name.endswith("values") else "sum"
+    assert ops["Step 1"] == ops["Step 4"] == {"mul", total}
+    assert ops["Step 5"] == {"pow", "add"} and ops["Step 6"] == {"reciprocal"}
+    # −μ, and over a Tensor the broadcast that copies it to every sample
+    assert ops["Step 2"] == {"add", "mul"} | ({"broadcast_to"} if total == "sum" else set())
+    # the layer above is one step of its own, before Kratzert's
+    assert found[0].heading == "dout" and found[0].frame[0] == "upstream"

@@ -239,3 +239,24 @@ def test_the_guarded_softmax_with_loss_still_has_its_algebra():
     for ak in a:
         g = sg.simplified_gradient(ak)
         assert float(g.subs(values)) == pytest.approx(ak.grad, rel=1e-9)
+
+
+def test_batch_norm_gradient_is_the_books_closed_form():
+    """The engine's own rules run over sympy through figure 6-17's graph give, at every
+    x_k, dx = (1/N)·γ·(1/σ)·(N·dout − Σdout − x̂·Σ(dout·x̂)) with σ = √(σ² + ε), exactly;
+    and dγ = Σ dout·x̂, dβ = Σ dout."""
+    from autograd.examples import batch_norm_example
+    sg = symbolic(batch_norm_example())
+    s = sg.symbols
+    n = 4
+    xs, dout = ([s[f"{v}{k}"] for k in range(1, n + 1)] for v in ("x", "dout"))
+    gamma, eps = s["γ"], s["ε"]
+    mu = sum(xs) / n
+    sigma = sp.sqrt(sum((x - mu) ** 2 for x in xs) / n + eps)
+    xhat = [(x - mu) / sigma for x in xs]
+    dxhat = sum(d * h for d, h in zip(dout, xhat))
+    for k in range(n):
+        closed = gamma / (n * sigma) * (n * dout[k] - sum(dout) - xhat[k] * dxhat)
+        assert sp.simplify(sg.gradient(sg.leaves[f"x{k + 1}"]) - closed) == 0
+    assert sp.simplify(sg.gradient(sg.leaves["γ"]) - dxhat) == 0
+    assert sg.gradient(sg.leaves["β"]) == sum(dout)

@@ -20,7 +20,7 @@ from viz.cli.lang import LANGS, _, formatter, from_argv, speaking
 
 __all__ = ["COMMANDS", "build_parser", "main"]
 
-COMMANDS = ("tour", "draw", "figure", "train", "check")
+COMMANDS = ("tour", "draw", "figure", "train", "check", "serve")
 
 # errors of writing to a standard stream (no file name): a full disk, a closed pipe
 _STREAM_ERRORS = {errno.ENOSPC, errno.EPIPE, errno.EIO, errno.EFBIG, errno.EDQUOT}

@@ -9,21 +9,21 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
-import math
+import re
 import sys
 from pathlib import Path
+
+import numpy as np
 
 from viz import expr as E
 from viz.cli.files import EXIT_FAILED, CommandError, atomic_path, output_dir, output_file
 from viz.cli.files import dpi as check_dpi
 from viz.cli.lang import _, current
+from viz.values import parse_assignments
 
 FORMATS = (".svg", ".png", ".pdf", ".dot", ".gv")
 STEP_FORMATS = (".html", ".htm", ".gif")
 MAX_DIGITS = 17  # a float64 has 17 significant digits; more would be noise
-# the name of the output when the expression does not name it: the first one that is
-# not a variable of the expression, so `f*2 --at f=3` prints ∂g/∂f, not ∂f/∂f
-OUTPUT_NAMES = ("f", "g", "h", "F", "out")
 
 
 def add_parser(sub):
@@ -36,15 +36,25 @@ def add_parser(sub):
                '  graphgrad draw "sigmoid(w*x + b)" --at w=2 x=1 b=-1 --collapse sigmoid '
                '-o s.png\n'
                '  graphgrad draw "tanh(x)" --at x=0.5 --steps tanh.html\n'
-               '  graphgrad draw "sigmoid(x)" --at x=1 --labels symbols -o s.svg\n' +
-               _("functions: {functions}; operators: + - * / **.").format(
-                   functions=", ".join(E.FUNCTIONS)) + "\n" +
+               '  graphgrad draw "sigmoid(x)" --at x=1 --labels symbols -o s.svg\n'
+               '  graphgrad draw "sum(softmax(a) * a)" --at a=1,2,3\n'
+               '  graphgrad draw "softmax_with_loss(a, t)" --at a=0.3,2.9,4.0 t=0,0,1 '
+               '--labels symbols -o a.svg\n'
+               '  graphgrad draw "softmax_with_loss(x @ W + b, t)" --at x=1,5 '
+               '"W=0.1,0.3;0.2,0.4" b=0.1,0.2 t=0,1\n' +
+               _("functions: {functions}; operators: {operators}.").format(
+                   functions=", ".join(E.FUNCTIONS), operators=E.OPERATORS) + "\n" +
+               _("A vector's elements are drawn one by one (a1, a2, a3, as appendix A draws "
+                 "them); with a matrix, @ or max, each vector and matrix is one node (a "
+                 "vector is a row, 1×n). The labels t of a loss are data, drawn as "
+                 "constants.") + "\n" +
                _('An expression starting with "-" needs a space first: draw " -x*y" --at '
                  'x=1 y=2'),
         formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("expr", metavar="EXPR", help=_('the expression, e.g. "x*y + exp(x)"'))
     p.add_argument("--at", nargs="+", action="extend", default=[], metavar="NAME=VALUE",
-                   help=_("the value of each variable, e.g. --at x=1 y=2"))
+                   help=_("the value of each variable: a number (x=1), a vector "
+                          "(a=0.3,2.9,4.0) or a matrix (W=1,2;3,4: rows split by ;)"))
     p.add_argument("-o", "--out", metavar="FILE",
                    help=_("write the graph to FILE (.svg .png .pdf .dot); default: print "
                           "the DOT text"))
@@ -141,118 +151,82 @@ def check_options(args):
 
 # ----------------------------------------------------------------------------- the graph
 
-class GraphOps:
-    """viz.expr's ops interface, building the engine's graph: each variable is one
-    named Value (so the drawing labels it by name), each literal a constant."""
-
-    def __init__(self):
-        from autograd import Value
-        self.Value = Value
-        self.variables = {}
-
-    def const(self, number):
-        c = self.Value(number)
-        c.requires_grad = False  # a literal: drawn as a constant, no gradient wanted
-        return c
-
-    def var(self, name, value):
-        v = self.variables[name] = self.Value(value, name=name)
-        return v
-
-    def add(self, a, b):
-        return a + b
-
-    def sub(self, a, b):
-        return a - b
-
-    def mul(self, a, b):
-        return a * b
-
-    def div(self, a, b):
-        return a / b
-
-    def pow(self, a, b):
-        if b.requires_grad:
-            raise E.ExprError("the exponent of ** must be a number, not an expression of "
-                              "the variables (write exp(b*log(a)) for a**b)")
-        return a ** b.data
-
-    def neg(self, a):
-        return -a
-
-    def pos(self, a):
-        return a
-
-    def exp(self, a):
-        return a.exp()
-
-    def log(self, a):
-        return a.log()
-
-    def reciprocal(self, a):
-        return a.reciprocal()
-
-    def relu(self, a):
-        return a.relu()
-
-    def sigmoid(self, a):
-        return a.sigmoid()
-
-    def tanh(self, a):
-        return a.tanh()
-
-
 def evaluate(text, assignments):
-    """(root, {name: Value}, parsed expression, {name: value given}) for `text` at
-    `assignments` (["x=1", ...]); ExprError, DomainError, ArithmeticError on bad input."""
-    values = E.parse_assignments(assignments)
-    expression = E.parse(text)
-    ops = GraphOps()
-    root = expression.evaluate(values, ops)
-    return root, ops.variables, expression, values
+    """The graph of `text` at `assignments` (["x=1", "a=1,2,3", ...]), a
+    viz.expr_graph.Built; ExprError, DomainError, ArithmeticError on bad input."""
+    from viz.expr_graph import build_graph
+    return build_graph(text, parse_assignments(assignments))
 
 
-def output_name(variables):
-    taken = set(variables)
-    names = OUTPUT_NAMES + tuple(f"out{i}" for i in range(1, len(taken) + 2))
-    return next(n for n in names if n not in taken)
+# the engine's DomainError begins "op(inputs): " or "backward of op(inputs): "
+_DOMAIN = re.compile(r"(backward of )?(\w+)\(([^()]*)\): ")
+
+
+def _why(op):
+    """Why an input is outside `op`'s domain, said in the command's language."""
+    return {"log": _("log takes positive numbers only"),
+            "reciprocal": _("it would divide by 0"),
+            "pow": _("a negative number to a fractional power, or 0 to a negative one, is "
+                     "not a real number")}.get(op)
+
+
+def _domain_said(e):
+    """An engine's DomainError in the command's language: the engine's own English for
+    English, else the op and its inputs as the engine names them, and why."""
+    m = _DOMAIN.match(str(e))
+    if current() == "en" or m is None:
+        return str(e)
+    backward, op, inputs = m.groups()
+    call = f"{op}({inputs})"
+    if backward:
+        return _("the derivative of {call} is infinite or undefined here").format(call=call)
+    why = _why(op)
+    if why is None:
+        return _("{call} cannot be computed").format(call=call)
+    return _("{call} is not defined: {why}").format(call=call, why=why)
 
 
 def _g(x):
+    if isinstance(x, np.ndarray):
+        return np.array2string(x, precision=6, separator=", ", suppress_small=False,
+                               max_line_width=10**6, formatter={"float": _g})
     return f"{x:.6g}"
+
 
 
 def _compute(args):
     """The graph at the point, backward run: (root, report lines, gradients drawn)."""
     from autograd import DomainError
     try:
-        root, variables, expression, given = evaluate(args.expr, args.at)
+        built = evaluate(args.expr, args.at)
     except E.ExprError as e:
         raise CommandError(str(e)) from None
     except (DomainError, ArithmeticError, ValueError, TypeError) as e:
-        raise CommandError(_("cannot compute {expr} at {point}: {reason}").format(
+        message = _("cannot compute {expr} at {point}: {reason}").format(
             expr=repr(args.expr), point=" ".join(args.at) or _("no point"),
-            reason=e)) from None
+            reason=_domain_said(e) if isinstance(e, DomainError) else e)
+        offset = getattr(e, "expr_offset", None)
+        if offset is not None:  # the caret under the operation that failed
+            message = str(E.ExprError(message, args.expr, offset))
+        raise CommandError(message) from None
+    from viz.expr_graph import leaves, name_output
+    root, expression = built.root, built.expression
     recorded = root.requires_grad
     if args.steps and not recorded:
         raise CommandError(_("--steps: the expression has no variables, so there is no "
                              "backward pass to step through"))
-    # the expression "x" is the variable x itself; sigmoid names its output y, which
-    # must not read as a variable y
-    if root.name is None or (root.op is not None and root.name in expression.variables):
-        root.name = output_name(expression.variables)
+    name_output(built)
     lines = [f"{root.name} = {_g(root.data)}"]
     if recorded and not args.no_grad:
         try:
             root.backward()
         except (DomainError, ArithmeticError) as e:
             raise CommandError(_("the gradient is undefined at this point: {reason}").format(
-                reason=e)) from None
-        lines += [f"∂{root.name}/∂{n} = {_g(variables[n].grad)}"
-                  for n in expression.variables]
-    if not math.isfinite(root.data):
+                reason=_domain_said(e) if isinstance(e, DomainError) else e)) from None
+        lines += [f"∂{root.name}/∂{name} = {_g(node.grad)}" for name, node in leaves(built)]
+    if not np.all(np.isfinite(root.data)):
         lines.append(_("note: the value is not finite"))
-    unused = sorted(set(given) - set(expression.variables))
+    unused = sorted(set(built.values) - set(expression.variables))
     if unused:
         lines.append(_("note: not in the expression: {names}").format(names=", ".join(unused)))
     return root, lines, recorded and not args.no_grad

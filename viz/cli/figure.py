@@ -1,5 +1,5 @@
-"""`graphgrad figure`: the book's figures (chapter 5 and appendix A), regenerated from
-the engine's own graphs, each file written whole or not at all."""
+"""`graphgrad figure`: the book's figures (chapters 5 and 6, appendix A), regenerated
+from the engine's own graphs, each file written whole or not at all."""
 from __future__ import annotations
 
 import argparse
@@ -17,7 +17,7 @@ LABELS = ("numbers", "symbols", "both")
 def add_parser(sub):
     p = sub.add_parser(
         "figure", help=_("regenerate the book's figures as SVG and PNG"),
-        description=_("Regenerate figures of 'Deep Learning from Scratch' (chapter 5 and "
+        description=_("Regenerate figures of 'Deep Learning from Scratch' (chapters 5 and 6, "
                       "appendix A) from the engine's own graphs."),
         epilog=_("examples:") + "\n  graphgrad figure --list\n  graphgrad figure all -o "
                "figures\n  graphgrad figure sigmoid appendix-a -o figures --format svg pdf\n"
@@ -33,14 +33,14 @@ def add_parser(sub):
     p.add_argument("--dpi", type=int, default=None, metavar="N", help=_("PNG resolution"))
     p.add_argument("--labels", choices=LABELS, default="numbers",
                    help=_("what the edges say: numbers (default), symbols (the book's "
-                          "expressions: figures 5-20, 5-22, A-5; needs sympy) or both"))
-    p.add_argument("--rankdir", choices=["LR", "TB"], default="LR",
-                   help=_("left to right (the book's way, default) or top to bottom "
-                          "(narrower: appendix A fits a page's width)"))
+                          "expressions: figures 5-20, 5-22, 5-27, A-5; needs sympy) or both"))
+    p.add_argument("--rankdir", choices=["LR", "TB"], default=None,
+                   help=_("left to right (the book's way, the default but for batchnorm) "
+                          "or top to bottom (narrower: appendix A fits a page's width)"))
     return p
 
 
-def write_figure(name, outdir, formats, dpi, labels="numbers", rankdir="LR", lang=None,
+def write_figure(name, outdir, formats, dpi, labels="numbers", rankdir=None, lang=None,
                  stem=None):
     """Figure `name` as outdir/STEM.svg, STEM.png ... (STEM: the name unless given;
     viz.figures draws it, in `lang`; None: the command's language); returns the paths
@@ -81,7 +81,7 @@ def print_list(figures):
     rows = []
     for f in figures.FIGURES.values():
         book = _(f.book)
-        if not f.scalar:
+        if not f.symbolic:
             book += _("; numbers only")
         elif f.reproduces("symbols"):
             book += _("; --labels symbols: {figures}").format(figures=f.reproduces("symbols"))
@@ -97,7 +97,7 @@ def _labels(args, names, figures):
     figure was asked for ('all'); named alone, such a figure is an error."""
     chosen = {}
     for name in names:
-        scalar = figures.FIGURES[name].scalar
+        scalar = figures.FIGURES[name].symbolic
         if args.labels != "numbers" and not scalar:
             if "all" not in args.names:
                 raise CommandError(_("figure {name} is a graph of arrays: it has numbers "
@@ -126,7 +126,7 @@ def run(args):
     need_dot(formats)
     for name in names:
         options = {k: v for k, v in (("labels", labels[name]), ("rankdir", args.rankdir))
-                   if v not in ("numbers", "LR")}  # the defaults: no keywords
+                   if v not in ("numbers", None)}  # the defaults: no keywords
         for path in write_figure(name, args.out, formats, args.dpi or figures.DPI,
                                  **options):
             print(_("wrote {path}").format(path=path))

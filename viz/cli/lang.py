@@ -12,11 +12,10 @@ and put back afterwards.
 from __future__ import annotations
 
 import argparse
-import re
-import unicodedata
 from contextlib import contextmanager
 
 from viz import i18n
+from viz.i18n import cells, pad, wrap  # the languages' line breaking, terminal cells
 
 __all__ = ["LANGS", "_", "cells", "current", "formatter", "from_argv", "ngettext", "pad",
            "speaking", "wrap"]
@@ -67,42 +66,6 @@ def speaking(lang):
     finally:
         argparse._, argparse.ngettext = saved
         _speaking.pop()
-
-
-def cells(text):
-    """The width of `text` in a terminal: a kanji or kana takes two cells."""
-    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
-
-
-def pad(text, width):
-    """`text` padded with spaces to `width` cells (f"{text:<{width}}" counts characters)."""
-    return text + " " * (width - cells(text))
-
-
-# a line never starts with these (the closing marks and the small kana of Japanese
-# line breaking, kinsoku)
-_NO_START = set("、。，．）」』】〕・：；？！ゃゅょっャュョッー）,.:;)")
-_NO_END = set("（「『【〔(")  # nor ends with these
-_UNIT = re.compile(r"[ \t]+|[^\s\u3000-\u9fff\uff00-\uffef]+|.", re.S)
-
-
-def wrap(text, width):
-    """`text` broken into lines of at most `width` terminal cells: Latin words whole,
-    Japanese between any two characters (textwrap breaks only at spaces, and counts a
-    kanji as one column where a terminal gives it two).  A closing mark stays on its
-    line, hanging past `width` if it must (burasage)."""
-    lines, line = [], ""
-    for unit in _UNIT.findall(" ".join(text.split())):
-        if unit.isspace():
-            unit = " "
-        if line and cells(line + unit) > width and unit != " " and \
-                unit[0] not in _NO_START:
-            carried = line[-1] if line[-1] in _NO_END and len(line) > 1 else ""
-            lines.append(line[:len(line) - len(carried)].rstrip())
-            line = carried
-        if line or unit != " ":
-            line += unit
-    return lines + ([line.rstrip()] if line.strip() else [])
 
 
 class _Wrapping:

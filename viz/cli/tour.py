@@ -4,7 +4,9 @@ Prints the apple-and-orange shopping graph's price (715) and every gradient, the
 the book's graphs into a folder: the shopping graph, sigmoid opened up and as one box,
 appendix A's Softmax-with-Loss, and the appendix-A backward pass as a step-by-step HTML
 player: the Cross Entropy Error layer, then the book's Steps 1 to 6 with the branches summed
-at 1/S and at each exp(a_k), ending in ∂L/∂a_k = y_k − t_k, in numbers and in symbols.
+at 1/S and at each exp(a_k), ending in ∂L/∂a_k = y_k − t_k, in numbers and in symbols;
+and Batch Normalization's backward pass (figure 6-17) in Kratzert's steps 9 to 1, ending in
+its closed form.
 The symbols need sympy (`./run demo` installs it): without it the tour stops at once,
 saying so, rather than write a stepper without them.  The last line says how to run
 `graphgrad` from here on.  `--lang ja`: the printout, the drawings (リンゴ, 消費税 ...) and
@@ -12,9 +14,12 @@ the stepper (ステップ1 … ステップ6) in Japanese.
 """
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import shutil
 import sys
+from importlib import metadata
 from pathlib import Path
 
 from viz.cli.files import EXIT_FAILED, CommandError, atomic_path, output_dir
@@ -31,15 +36,19 @@ DRAWINGS = [
     ("sigmoid-collapsed", "the same sigmoid as one node (figures 5-21, 5-22)", {}),
     ("appendix-a", "Softmax-with-Loss node by node (appendix A)", {}),
     ("appendix-a", "the same with the book's expressions on every edge (figure A-5)",
-     {"labels": "symbols", "rankdir": "TB"}),
+     {"labels": "symbols"}),  # left to right, as the book lays figure A-5 out
 ]
 
 
 def _stem(name, options):
     return f"{name}-symbols" if options.get("labels") == "symbols" else name
 STEPPER = "appendix-a-steps.html"
+BN_STEPPER = "batchnorm-steps.html"
 # set by ./run to the path the user typed for it, so the tour can say how to get back
 RUN_VAR = "GRAPHGRAD_RUN"
+# where the tour keeps the files it made, to copy them next time instead of deriving
+# appendix A's algebra again (most of the tour's time); GRAPHGRAD_CACHE moves it
+CACHE_VAR = "GRAPHGRAD_CACHE"
 
 
 def add_parser(sub):
@@ -69,12 +78,19 @@ def how_to_run():
         path=f"{sys.prefix}/bin/activate")
 
 
+def _intermediate_names():
+    """The intermediate prices, which the book's figures 5-16 and 5-17 write as numbers
+    only: by the names of its code in English (apple_price, section 5.4.2), as a
+    shopper says them in Japanese (リンゴの代金, みかんの代金, 税抜きの合計)."""
+    return {"apple_price": _("apple_price"), "orange_price": _("orange_price"),
+            "all_price": _("all_price")}
+
+
 def _print_price():
     from viz.figures import book_names
     price, nodes = apple_orange()
-    # the book's names (リンゴ, 消費税) where its figures give them; the intermediate
-    # prices by the names of its code (apple_price, section 5.4.2)
-    names = book_names(current())
+    # the book's names (リンゴ, 消費税) where its figures give them
+    names = {**book_names(current()), **_intermediate_names()}
     print(_("Apples and oranges (figure 5-17): price = (100 × 2 + 150 × 3) × 1.1"))
     print(_("price: {value}").format(value=f"{price.data:g}"))
     for n in nodes:
@@ -84,6 +100,13 @@ def _print_price():
 
 
 def _draw_all(out, have_dot):
+    """[(files, what they show)] of the drawings and the stepper written into `out`:
+    copied from the cache when the same code made them before (appendix A's algebra is
+    most of the tour's time), else made, and kept there."""
+    key = tour_key(have_dot)
+    written = _from_cache(key, out)
+    if written is not None:
+        return written
     from viz.cli.figure import write_figure
     from viz.figures import DPI
     formats = ("svg", "png") if have_dot else ("dot",)
@@ -93,18 +116,43 @@ def _draw_all(out, have_dot):
         written.append((" ".join(p.name for p in paths), _(about)))
     if have_dot:
         written.append(_stepper(out))
+        written.append(_batch_norm_stepper(out))
+    _to_cache(key, out, written)
     return written
 
 
-def need_sympy():
-    """The tour's stepper writes the book's algebra: refuse to start without sympy."""
+def _from_cache(key, out):
+    folder = cache_dir() / key
     try:
-        import sympy  # noqa: F401
-    except ImportError:
+        written = json.loads((folder / "written.json").read_text(encoding="utf-8"))
+        files = {n: (folder / n).read_bytes() for files, _about in written
+                 for n in files.split()}
+    except (OSError, ValueError, TypeError, AttributeError):
+        return None  # not there, or damaged: made again
+    for name, data in files.items():
+        with atomic_path(out / name) as tmp:
+            tmp.write_bytes(data)
+    return [tuple(w) for w in written]
+
+
+def _to_cache(key, out, written):
+    folder = cache_dir() / key
+    for files, _about in written:
+        for name in files.split():
+            _keep(folder / name, (out / name).read_bytes())
+    # the listing last: a cache entry without it is never read
+    _keep(folder / "written.json", json.dumps(written, ensure_ascii=False).encode("utf-8"))
+
+
+def need_sympy():
+    """The tour's stepper writes the book's algebra: refuse to start without sympy
+    (looked for, not imported: a tour copied from the cache never needs it)."""
+    import importlib.util
+    if importlib.util.find_spec("sympy") is None:
         raise CommandError(_(
             "the appendix-A stepper writes the book's algebra (−t1/y1, 1/S, y1 − t1) with "
             "sympy, which is not installed; install it with: pip install 'graphgrad[symbolic]' "
-            "(./run demo does this)"), EXIT_FAILED) from None
+            "(./run demo does this)"), EXIT_FAILED)
 
 
 def run(args):
@@ -112,7 +160,7 @@ def run(args):
     need_sympy()
     out = Path(args.out or "graphgrad-out")
     output_dir(out, "-o", [f"{_stem(n, o)}.{f}" for n, _about, o in DRAWINGS
-                           for f in ("svg", "png", "dot")] + [STEPPER])
+                           for f in ("svg", "png", "dot")] + [STEPPER, BN_STEPPER])
     _print_price()
     have_dot = dot_available()
     written = _draw_all(out, have_dot)
@@ -143,8 +191,46 @@ def stepper_frames():
     return frames(examples.appendix_a(labels="constants"), symbolic=True, lang=current())
 
 
-def _stepper(out):
-    """The appendix-A backward pass as an HTML player."""
+def cache_dir():
+    base = os.environ.get(CACHE_VAR) or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"),
+        "graphgrad")
+    return Path(base) / "tour"
+
+
+def _dot_version():
+    import subprocess
+    try:
+        return subprocess.run(["dot", "-V"], capture_output=True, text=True,
+                              timeout=30).stderr.strip()
+    except (OSError, subprocess.SubprocessError):
+        return ""
+
+
+def tour_key(have_dot):
+    """What the tour's files are made from: the package's own files (code, template,
+    catalogues), sympy's, graphviz's and dot's versions, the language.  Any change in
+    them is a new key, so files made by other code are never copied."""
+    import autograd
+    import viz
+    digest = hashlib.sha256()
+    for package in (viz, autograd):
+        root = Path(package.__file__).parent
+        for path in sorted(p for p in root.rglob("*") if p.suffix in (".py", ".html", ".po")
+                           and "__pycache__" not in p.parts):
+            digest.update(path.relative_to(root).as_posix().encode())
+            digest.update(path.read_bytes())
+    for dist in ("sympy", "graphviz"):
+        try:
+            digest.update(f"{dist} {metadata.version(dist)}".encode())
+        except metadata.PackageNotFoundError:
+            digest.update(dist.encode())
+    digest.update(f"{_dot_version() if have_dot else 'no dot'} {current()}".encode())
+    return digest.hexdigest()[:32]
+
+
+def _made(out):
+    """What the stepper made into `out` is; the frames' algebra is most of its cost."""
     from viz.html import export_html, heading_groups
     fs = stepper_frames()
     with atomic_path(out / STEPPER) as tmp:
@@ -152,10 +238,51 @@ def _stepper(out):
     step = _("Step {n}").split("{n}")[0]  # 'Step ', 'ステップ'
     steps = [h for h, _first, _last in heading_groups(fs) if h.startswith(step)]
     result = fs[-1].title.removeprefix(_("Result: {statement}").format(statement=""))
-    return STEPPER, _("its backward pass in the book's {first} … {last}, ending in {result} "
-                      "(open in a browser)").format(first=steps[0], last=steps[-1],
-                                                    result=result)
+    return _("its backward pass in the book's {first} … {last}, ending in {result} "
+             "(open in a browser)").format(first=steps[0], last=steps[-1], result=result)
 
 
-__all__ = ["DRAWINGS", "NAMES", "apple_orange", "how_to_run", "need_sympy", "run",
-           "stepper_frames"]
+def _stepper(out):
+    """The appendix-A backward pass as an HTML player."""
+    return STEPPER, _made(out)
+
+
+def _keep(path, data):
+    """Write `path` in the cache whole or not at all; a cache that cannot be written is
+    no error (the tour made its file already)."""
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp.write_bytes(data)
+        os.replace(tmp, path)
+    except OSError:
+        try:
+            tmp.unlink(missing_ok=True)
+        except OSError:
+            pass
+
+
+def batch_norm_frames():
+    """Batch Normalization's backward pass (autograd.examples.batch_norm_example, figure
+    6-17 over a batch of four), top to bottom; numbers only: the closed form it ends in
+    is the composite's declared result, and the algebra of every step takes sympy long."""
+    from autograd import examples
+    from viz.stepper import frames
+    return frames(examples.batch_norm_example(), symbolic=False, rankdir="TB",
+                  lang=current())
+
+
+def _batch_norm_stepper(out):
+    from viz.html import export_html
+    fs = batch_norm_frames()
+    with atomic_path(out / BN_STEPPER) as tmp:
+        export_html(fs, tmp, title=_("Batch Normalization (figure 6-17), backward step by "
+                                     "step"))
+    result = fs[-1].title.removeprefix(_("Result: {statement}").format(statement=""))
+    return BN_STEPPER, _("Batch Normalization's backward pass in Kratzert's {first} … "
+                         "{last}, ending in {result} (open in a browser)").format(
+        first=fs[2].heading, last=fs[-2].heading, result=result)
+
+
+__all__ = ["BN_STEPPER", "DRAWINGS", "NAMES", "apple_orange", "batch_norm_frames",
+           "cache_dir", "how_to_run", "need_sympy", "run", "stepper_frames", "tour_key"]

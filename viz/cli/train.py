@@ -9,6 +9,7 @@ curves so far are saved, a second Ctrl-C is ignored until they are, and the exit
 130.
 """
 import argparse
+import contextlib
 import json
 import math
 import os
@@ -20,8 +21,8 @@ import numpy as np
 from viz.cli.files import CommandError, atomic_path, output_dir, sigint_ignored
 from viz.cli.lang import _, current
 
-__all__ = ["DEFAULTS", "LEARNING_RATES", "add_parser", "build_network", "load_data", "run",
-           "save_plots"]
+__all__ = ["DEFAULTS", "LEARNING_RATES", "add_parser", "blas_threads", "build_network",
+           "load_data", "run", "save_plots"]
 
 DATASETS = ("mnist", "spiral", "moons", "xor")
 MODELS = ("two-layer", "multi")
@@ -118,8 +119,40 @@ def add_parser(sub):
     p.add_argument("--check-grad", action="store_true",
                    help=_("first compare backprop with the numerical gradient on 3 samples "
                    "and print the differences (as the book's gradient_check.py)"))
+    p.add_argument("--threads", type=_threads, default=1, metavar="N",
+                   help=_("BLAS threads (default 1: the book's matrices are small, and "
+                   "on a busy machine more threads wait on each other; 0 leaves BLAS as "
+                   "numpy loaded it)"))
     p.add_argument("--no-progress", action="store_true", help=_("no progress bar"))
+    p.add_argument("--batchnorm", action="store_true",
+                   help=_("instead, the book's batch_norm_test.py (figure 6-19): networks "
+                          "with and without Batch Normalization over 16 weight scales; "
+                          "writes batchnorm.png and batchnorm.json"))
+    p.add_argument("--scales", type=int, default=16, metavar="N",
+                   help=_("--batchnorm: how many of the book's 16 weight scales (default "
+                          "all; fewer is quicker)"))
     return p
+
+
+def _threads(text):
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(_("not a number: {text}").format(
+            text=repr(text))) from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(_("--threads must be 0 or more, got {text}").format(
+            text=text))
+    return value
+
+
+def blas_threads(n):
+    """A context in which numpy's BLAS uses `n` threads (0: as loaded).  A pool of
+    threads sized for the machine pays off for large products only: for the book's
+    (100, 784) @ (784, 50) its threads mostly wait, and on a machine whose cores are
+    busy they spin against the other processes (benchmarks/bench_threads.py)."""
+    from threadpoolctl import threadpool_limits
+    return contextlib.nullcontext() if n == 0 else threadpool_limits(n, user_api="blas")
 
 
 # ----------------------------------------------------------------------------- options
@@ -230,12 +263,17 @@ def _one_line(text):
     return " ".join(str(text).split())
 
 
-def _not_found(e, download):
-    """A one-line MNISTNotFoundError: where it looked, why, and what to do."""
+def _not_found(e, download, data_dir=None):
+    """A one-line MNISTNotFoundError: where it looked, why, and what to do (a machine
+    without network is given the files by a folder: nothing else is looked at)."""
     where = ", ".join(map(str, e.searched)) or _("no directory")
     reason = "" if not e.reason or e.reason.startswith("Not downloading") \
         else f": {_one_line(e.reason)}"
     hint = "" if download else _("; --download fetches the full set")
+    if data_dir is None:
+        hint += _("; without network, copy the files from another machine into a folder "
+                  "and pass --data-dir DIR or set {variable}=DIR").format(
+                      variable="GRAPHGRAD_MNIST_DIR")
     return _("MNIST files not found in {where}{reason}{hint} (the two t10k files alone "
              "are enough)").format(where=where, reason=reason, hint=hint)
 
@@ -246,7 +284,7 @@ def _prepared(args, log):
         (x_train, t_train), (x_test, t_test) = load_data(
             args.dataset, args.data_dir, args.download, log)
     except MNISTNotFoundError as e:
-        raise CommandError(_not_found(e, args.download)) from None
+        raise CommandError(_not_found(e, args.download, args.data_dir)) from None
     except (OSError, ValueError) as e:
         raise CommandError(_one_line(e)) from None
     dtype = np.dtype(args.dtype)
@@ -346,7 +384,9 @@ def save_history(out_dir, history):
 
 # ----------------------------------------------------------------------------- the run
 
-def _gradient_check(net, x, t, log):
+def _gradient_check(net, x, t, log, bar):
+    """The book's gradient check on 3 samples, printed; `bar`: tqdm's options for the
+    progress bar of the numerical gradient (minutes on a big net)."""
     from autograd.gradcheck import gradient_check
 
     if net.dtype != np.float64:  # central differences need float64's digits
@@ -356,7 +396,8 @@ def _gradient_check(net, x, t, log):
         log(_("gradient check (mean |backprop - numerical| per parameter, 3 samples):"))
         check_net = net
     t0 = time.perf_counter()
-    diffs = gradient_check(check_net, x[:3], t[:3], verbose=False)
+    with _counting_losses(check_net, bar):
+        diffs = gradient_check(check_net, x[:3], t[:3], verbose=False)
     for key, d in diffs.items():
         log(f"{key}:{d:.1e}")
     worst = max(diffs.values())
@@ -364,6 +405,30 @@ def _gradient_check(net, x, t, log):
     log(_("gradient check: worst {worst} ({verdict}), {seconds} s").format(
         worst=f"{worst:.1e}", verdict=verdict, seconds=f"{time.perf_counter() - t0:.1f}"))
     return diffs
+
+
+@contextlib.contextmanager
+def _counting_losses(net, options):
+    """A progress bar fed by the network's loss while the block runs: central differences
+    call it twice per parameter, so the bar says how far the numerical gradient is, the
+    engine knowing nothing of bars."""
+    from tqdm import tqdm
+
+    total = 2 * sum(int(p.size) for p in net.params.values())
+    bar = tqdm(total=total, desc=_("numerical gradient"), unit=_(" loss"), leave=False,
+               dynamic_ncols=True, **options)
+    loss = net.loss
+
+    def counted(*args, **kwargs):
+        bar.update(1)
+        return loss(*args, **kwargs)
+
+    net.loss = counted  # an instance attribute: the class's loss is untouched
+    try:
+        yield
+    finally:
+        del net.loss
+        bar.close()
 
 
 def _float64_copy(net):
@@ -394,6 +459,12 @@ def build_network(args, input_size, output_size, std=None):
                                 std, dtype=args.dtype, seed=args.seed)
 
 
+def _bar_options(args, err):
+    """tqdm's stream and switch: quiet when stderr is not a terminal (disable=None), or
+    when asked."""
+    return {"file": err, "disable": True if args.no_progress else None}
+
+
 class _Session:
     """What the command adds to autograd.training.train: the progress bar, the accuracy
     lines, the parameters saved every epoch, and the files at the end."""
@@ -405,9 +476,8 @@ class _Session:
         self.args, self.net, self.out = args, net, out
         self.history = History()
         self.params_path = os.path.join(args.out, "params.npz")
-        # quiet when stderr is not a terminal (disable=None), or when asked
-        self.bar = tqdm(total=args.iters, file=err, disable=True if args.no_progress
-                        else None, unit="it", dynamic_ncols=True)
+        self.bar = tqdm(total=args.iters, unit=_("it"), dynamic_ncols=True,
+                        **_bar_options(args, err))
         self.checked = 0  # losses looked at for the first non-finite one
 
     def log(self, message):
@@ -420,10 +490,12 @@ class _Session:
         at = history.iteration[-1]
         boundary = at % history.iter_per_epoch == 0
         if not boundary or (len(history.iteration) - 1) % self.args.log_every == 0:
-            self.log(f"train acc, test acc | {history.train_acc[-1]:.4f}, "
-                     f"{history.test_acc[-1]:.4f}")
+            # the line of the book's train_neuralnet.py, in the command's language
+            self.log(_("train acc, test acc | {train}, {test}").format(
+                train=f"{history.train_acc[-1]:.4f}", test=f"{history.test_acc[-1]:.4f}"))
         self._diverged(history.loss)
-        self.bar.set_postfix_str(f"test acc {history.test_acc[-1]:.4f}", refresh=False)
+        self.bar.set_postfix_str(_("test acc {accuracy}").format(
+            accuracy=f"{history.test_acc[-1]:.4f}"), refresh=False)
 
     def _diverged(self, loss):
         """Say once where the loss stopped being a number."""
@@ -479,21 +551,17 @@ def _train(args, out, err):
     model, net = build_network(args, x_train.shape[1], n_classes, std)
     os.makedirs(args.out, exist_ok=True)
     log(_describe(args, data, model, n_classes))
-    if args.check_grad:
-        _gradient_check(net, x_train, t_train, log)
-    session = _Session(args, net, out, err)
-    t0 = time.perf_counter()
-    try:
-        train(net, OPTIMIZERS[args.optimizer](lr=args.lr), data, iters=args.iters,
-              batch_size=args.batch_size, seed=args.seed, callback=session.epoch,
-              on_iteration=session.step, history=session.history)
-    except KeyboardInterrupt:
-        session.save()
-        err.write(_("graphgrad train: interrupted at iteration {iteration} of {iters}; "
-                    "parameters saved to {params}, curves so far in {out}").format(
-                        iteration=session.history.iterations + 1, iters=args.iters,
-                        params=session.params_path, out=args.out) + "\n")
-        return 130
+    with blas_threads(args.threads):
+        if args.check_grad:
+            _gradient_check(net, x_train, t_train, log, _bar_options(args, err))
+        session = _Session(args, net, out, err)
+        t0 = time.perf_counter()
+        try:
+            train(net, OPTIMIZERS[args.optimizer](lr=args.lr), data, iters=args.iters,
+                  batch_size=args.batch_size, seed=args.seed, callback=session.epoch,
+                  on_iteration=session.step, history=session.history)
+        except KeyboardInterrupt:
+            return _interrupted(session, args, err)
     elapsed = time.perf_counter() - t0
     session.save()
     h = session.history
@@ -504,12 +572,24 @@ def _train(args, out, err):
     return 0
 
 
+def _interrupted(session, args, err):
+    session.save()
+    err.write(_("graphgrad train: interrupted at iteration {iteration} of {iters}; "
+                "parameters saved to {params}, curves so far in {out}").format(
+                    iteration=session.history.iterations + 1, iters=args.iters,
+                    params=session.params_path, out=args.out) + "\n")
+    return 130
+
+
 def run(args, out=None, err=None):
     """Run `graphgrad train` with parsed `args`; returns the exit code (0, 130 after
     Ctrl-C, 2 for a bad option or missing data, 1 when memory runs out)."""
     out = out or sys.stdout
     err = err or sys.stderr
     try:
+        if getattr(args, "batchnorm", False):
+            from viz.cli import batchnorm_test
+            return batchnorm_test.run(args, out, err)
         return _train(args, out, err)
     except CommandError as e:
         err.write(_("{prog}: error: {message}").format(prog="graphgrad train", message=e)

@@ -15,3 +15,11 @@ def no_dot(monkeypatch, tmp_path_factory):
 def not_through_run(monkeypatch):
     """As if graphgrad were run directly, not through ./run (which sets this)."""
     monkeypatch.delenv("GRAPHGRAD_RUN", raising=False)
+
+
+@pytest.fixture(autouse=True)
+def tour_cache(monkeypatch, tmp_path_factory):
+    """The tour's cache in a folder of the test's own, never the user's."""
+    folder = tmp_path_factory.mktemp("graphgrad-cache")
+    monkeypatch.setenv("GRAPHGRAD_CACHE", str(folder))
+    return folder

@@ -1,7 +1,7 @@
 """`graphgrad draw` (viz.cli.draw): the numbers, the drawing, its options and files."""
 import pytest
 
-from tests.viz.cli.helpers import needs_dot, run
+from tests.viz.cli.helpers import english_left, help_of, needs_dot, page_words, run, svg_words
 from viz.cli import draw
 
 
@@ -60,7 +60,9 @@ def test_draw_images(capsys, tmp_path, suffix):
     (["x*y", "--at", "x=1"], "no value for 'y'"),
     (["log(x)", "--at", "x=0"], "log is defined only for x > 0"),
     (["1/x", "--at", "x=0"], "cannot compute"),
-    (["x**y", "--at", "x=1", "y=2"], "exponent of ** must be a number"),
+    (["a + b", "--at", "a=1,2", "b=1,2,3"], "they need the same length"),
+    (["x", "--at", "x=١"], "invalid character '١' (U+0661)"),
+    (["softmax(a)", "--at", "a=1,2"], "wrap it in sum(...) or mean(...)"),
     (["__import__('os')"], "unknown function '__import__'"),
     (["x.real", "--at", "x=1"], "attribute access"),
     (["x", "--at", "x=abc"], "not a number"),
@@ -72,6 +74,26 @@ def test_draw_bad_input(capsys, argv, message):
     assert code == 2 and out == ""
     assert message in err and "Traceback" not in err
     assert err.startswith("graphgrad draw: error:")
+
+
+def test_draw_the_books_expressions(capsys):
+    # the issue's example: a vector value, softmax, sum
+    code, _, err = run(capsys, "draw", "sum(softmax(a) * a)", "--at", "a=1,2,3")
+    assert code == 0 and "f = 2.57521" in err
+    assert "∂f/∂a1 = -0.0517865" in err and "∂f/∂a3 = 0.947828" in err
+    # a variable exponent, and a matrix with @ (one node per array; labels: no gradient)
+    code, _, err = run(capsys, "draw", "x**y", "--at", "x=2", "y=3")
+    assert code == 0 and "∂f/∂y = 5.54518" in err
+    code, out, err = run(capsys, "draw", "softmax_with_loss(x @ W, t)", "--at", "x=1,2",
+                         "W=1,0;0,1", "t=0,1")
+    assert code == 0 and "∂L/∂W = [[0.268941, -0.268941]," in err and "∂L/∂t" not in err
+
+
+def test_draw_a_failed_operation_points_at_it(capsys):
+    code, _, err = run(capsys, "draw", "x + log(x - 2)", "--at", "x=1")
+    lines = err.splitlines()
+    assert code == 2 and "log is defined only for x > 0" in lines[0]
+    assert lines[-1].index("^") == lines[-2].index("log")
 
 
 def test_draw_error_points_at_the_position(capsys):
@@ -123,7 +145,6 @@ def test_the_output_is_never_named_like_a_variable(capsys):
     assert code == 0 and "g = 6" in err and "∂g/∂f = 2" in err and "∂f/∂f" not in err
     code, _, err = run(capsys, "draw", "f*g*h*F", "--at", "f=1", "g=2", "h=3", "F=4")
     assert "out = 24" in err and "∂out/∂F = 6" in err
-    assert draw.output_name(["f", "g", "h", "F", "out"]) == "out1"
     # sigmoid names its output y (figure 5-20): with a variable y it is renamed too
     code, _, err = run(capsys, "draw", "sigmoid(y)", "--at", "y=1")
     assert code == 0 and "f = 0.731059" in err and "∂f/∂y = 0.196612" in err
@@ -188,3 +209,58 @@ def test_draw_labels_symbols(capsys):
     with pytest.raises(SystemExit) as exit_:
         run(capsys, "draw", "x", "--at", "x=1", "--labels", "words")
     assert exit_.value.code == 2 and "invalid choice" in capsys.readouterr().err
+
+
+# ----------------------------------------------------------------------------- in Japanese
+
+# what `draw` shows as code: its functions and composites, the --labels choices
+DRAW_NAMES = ("exp", "log", "reciprocal", "relu", "sigmoid", "tanh", "sub", "div", "abs",
+              "mean", "neg", "std", "var", "all", "numbers", "symbols", "both", "sqrt",
+              "softmax", "sum", "max", "cross_entropy_error", "softmax_with_loss")
+
+
+@needs_dot
+def test_draw_speaks_japanese_under_lang_ja(capsys, tmp_path):
+    """Issue 20: --lang ja leaves no English sentence in what `draw` prints, draws or steps
+    through, nor in its refusals of options and of points outside a function's domain
+    (the expression parser's own refusals are viz.expr's)."""
+    said = [help_of(capsys, "draw", "--lang", "ja")]
+    g, steps = tmp_path / "g.svg", tmp_path / "s.html"
+    code, out, err = run(capsys, "draw", "sigmoid(w*x + b) - x/y", "--at", "w=2", "x=1",
+                         "b=-1", "y=4", "z=0", "--expand", "all", "-o", str(g), "--steps",
+                         str(steps), "--lang", "ja")
+    assert code == 0 and f"{g} を書き出しました" in out and "式に現れない変数: z" in out
+    said += [out, err, svg_words(g.read_text(encoding="utf-8")),
+             page_words(steps.read_text(encoding="utf-8"))]
+    assert "sigmoid" in said[-2] and "上流から伝わった微分" in said[-1]
+    code, out, err = run(capsys, "draw", "exp(x)", "--at", "x=1000", "-o", str(g),
+                         "--lang", "ja")
+    assert code == 0 and "注意: 値が有限ではありません" in out
+    said += [out, err]
+    refusals = {  # a point outside a domain, forward and backward; options
+        ("1/x", "--at", "x=0"): "reciprocal(x=0.0) は定義されません。0 で割ることになります",
+        ("log(x)", "--at", "x=-1"): "log(x=-1.0) は定義されません。log に渡せるのは正の数だけ",
+        ("x**-1", "--at", "x=0"): "pow(x=0.0) は定義されません。負の数の小数乗や、0 の負の数乗",
+        ("x**0.5", "--at", "x=0"): "この点では微分が定義されません: pow(x=0.0) の微分が無限大",
+        ("x", "--at", "x=1", "-o", "g.jpeg"): "名前から形式を判断できません",
+        ("x", "--at", "x=1", "--digits", "0"): "--digits は 1 から 17 までで指定",
+        ("x", "--at", "x=1", "--expand", "nosuch"): "その名前の合成関数はありません",
+        ("2*3", "--steps", "s.html"): "式に変数がないため",
+    }
+    for argv, japanese in refusals.items():
+        code, out, err = run(capsys, "draw", *argv, "--lang", "ja")
+        assert code == 2 and out == "" and err.startswith("graphgrad draw: エラー: ")
+        assert japanese in err, err
+        said.append(err)
+    for text in said:
+        assert english_left(text, DRAW_NAMES) == [], text
+
+
+def test_the_engines_domain_errors_stay_as_they_were_in_english(capsys):
+    code, _, err = run(capsys, "draw", "log(x)", "--at", "x=-1")
+    assert code == 2 and err == ("graphgrad draw: error: cannot compute 'log(x)' at x=-1: "
+                                 "log(x=-1.0): log is defined only for x > 0, got -1.0\n"
+                                 "  log(x)\n  ^\n")  # the caret under the failed call
+    code, _, err = run(capsys, "draw", "x**0.5", "--at", "x=0")
+    assert code == 2 and err.startswith("graphgrad draw: error: the gradient is undefined "
+                                        "at this point: backward of pow(x=0.0): ")

@@ -3,7 +3,7 @@ import re
 
 import pytest
 
-from tests.viz.cli.helpers import needs_dot, run
+from tests.viz.cli.helpers import english_left, help_of, needs_dot, run, svg_words
 from viz import figures
 
 
@@ -46,7 +46,8 @@ def test_figure_list_names_the_books_figure_per_labels(capsys):
     assert "--labels symbols: A-5" in rows["appendix-a"]
     assert "--labels symbols: 5-20" in rows["sigmoid"]
     assert "--labels symbols" not in rows["apple"]
-    assert "5-22" in rows["sigmoid-collapsed"] and "numbers only" in rows["affine"]
+    assert "5-22" in rows["sigmoid-collapsed"] and "--labels symbols: 5-27" in rows["affine"]
+    assert "6-17" in rows["batchnorm"]
 
 
 @needs_dot
@@ -60,18 +61,30 @@ def test_figure_with_symbols(capsys, tmp_path):
     for text in ("y1 − t1", "−t1/y1", "1/S", "−t1·S", "t1 + t2 + t3 = 1"):
         assert text in svg
     assert "exp(−x)" in (tmp_path / "sigmoid.svg").read_text(encoding="utf-8")
-    code, out, err = run(capsys, "figure", "affine", "-o", str(tmp_path), "--labels",
+
+
+def test_a_graph_of_arrays_without_symbols_is_refused_them(capsys, tmp_path, monkeypatch):
+    arrays = figures.Figure("arrays", "", "a graph of arrays", figures._affine,
+                            scalar=False)
+    monkeypatch.setitem(figures.FIGURES, "arrays", arrays)
+    code, out, err = run(capsys, "figure", "arrays", "-o", str(tmp_path), "--labels",
                          "symbols")
     assert code == 2 and "numbers only" in err
+    code, out, _ = run(capsys, "figure", "--list")
+    assert "numbers only" in next(r for r in out.splitlines() if r.startswith("arrays"))
 
 
-def test_figure_all_with_symbols_draws_arrays_with_numbers(capsys, tmp_path):
+def test_figure_all_with_symbols_draws_arrays_with_numbers(capsys, tmp_path, monkeypatch):
     import pytest
     pytest.importorskip("sympy")
+    arrays = figures.Figure("arrays", "", "a graph of arrays", figures._affine,
+                            scalar=False)
+    monkeypatch.setitem(figures.FIGURES, "arrays", arrays)
     code, out, _ = run(capsys, "figure", "all", "-o", str(tmp_path), "--labels",
                        "symbols", "--format", "dot")
-    assert code == 0 and "note: affine is a graph of arrays: drawn with numbers" in out
+    assert code == 0 and "note: arrays is a graph of arrays: drawn with numbers" in out
     assert "y1 − t1" in (tmp_path / "appendix-a.dot").read_text(encoding="utf-8")
+    assert "Xᵀ·∂L/∂Y" in (tmp_path / "affine.dot").read_text(encoding="utf-8")
 
 
 def test_the_apple_figure_in_japanese(capsys, tmp_path, monkeypatch):
@@ -117,3 +130,34 @@ def test_figure_list_in_japanese(capsys):
     assert rows["apple"].endswith("  支払金額 = リンゴ × リンゴの個数 × 消費税、微分つき")
     assert rows["appendix-a"].startswith(
         "図A-5 のグラフ（a = (0.3, 2.9, 4)）、--labels symbols: A-5")
+
+
+# what `figure` shows as code: the layers' and composites' names in the book's figures,
+# the --format and --labels choices
+FIGURE_NAMES = ("svg", "png", "pdf", "dot", "numbers", "symbols", "both", "all", "sigmoid",
+                "exp", "log", "softmax", "DeZero")
+
+
+@needs_dot
+def test_figure_speaks_japanese_under_lang_ja(capsys, tmp_path):
+    """Issue 20: --lang ja leaves no English sentence in `figure`'s help, list, notes and
+    errors, nor in any figure drawn (its captions, labels and tooltips), in both labels."""
+    said = [help_of(capsys, "figure", "--lang", "ja")]
+    code, out, _ = run(capsys, "figure", "--list", "--lang", "ja")
+    said.append(out)
+    for labels in ("numbers", "symbols"):
+        code, out, err = run(capsys, "figure", "all", "--labels", labels, "--format", "svg",
+                             "-o", str(tmp_path / labels), "--lang", "ja")
+        assert code == 0 and out.count("を書き出しました") == len(figures.names())
+        said += [out, err] + [svg_words(p.read_text(encoding="utf-8"))
+                              for p in sorted((tmp_path / labels).glob("*.svg"))]
+    for argv in (["pear"], [], ["apple", "--dpi", "0"]):
+        code, out, err = run(capsys, "figure", *argv, "-o", str(tmp_path), "--lang", "ja")
+        assert code == 2 and err.startswith("graphgrad figure: エラー: ")
+        said.append(err)
+    for text in said:
+        # the book's names: Cross Entropy Error and Batch Normalization (layers), Deep
+        # Learning (the title)
+        for name in ("Cross Entropy Error", "Batch Normalization", "Deep Learning"):
+            text = text.replace(name, "")
+        assert english_left(text, FIGURE_NAMES) == [], text

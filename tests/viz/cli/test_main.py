@@ -20,6 +20,17 @@ def test_no_command_prints_help(capsys):
     assert code == 2 and all(c in out for c in COMMANDS)
 
 
+def test_graphgrad_alone_speaks_japanese_under_lang_ja(capsys):
+    """Issue 20: `graphgrad --help` and `graphgrad` with no command, in Japanese: the
+    commands' names and the languages' codes are the only Latin words."""
+    from tests.viz.cli.helpers import english_left, help_of
+    code, out, _ = run(capsys, "--lang", "ja")
+    assert code == 2 and out == help_of(capsys, "--lang", "ja")
+    assert "連鎖律が目に見える自動微分エンジン。" in out
+    assert english_left(out, (*COMMANDS, "en", "ja", "MNIST")) == []
+    assert english_left(help_of(capsys, "--lang", "en"), COMMANDS)  # the test sees English
+
+
 def test_every_command_has_its_module():
     parser = build_parser()
     for name in COMMANDS:
@@ -107,7 +118,7 @@ BAD_INPUT = [
     (XY + ["--digits", "0"], "--digits must be between 1 and 17, got 0", 2),
     (XY + ["--depth", "-1"], "--depth must be 0 or more, got -1", 2),
     (XY + ["--expand", "nosuch"], "--expand nosuch: no composite of that name; the "
-     "composites are: all, abs, cross_entropy_error, div", 2),
+     "composites are: all, abs, batch_norm, cross_entropy_error, div", 2),
     (XY + ["--collapse", "nosuch"], "--collapse nosuch: no composite of that name", 2),
     (XY + ["--collapse", "sigmoid", "--expand", "sigmoid"],
      "--collapse sigmoid and --expand sigmoid contradict each other", 2),
@@ -140,6 +151,9 @@ BAD_INPUT = [
      "79,500,000,010 parameters", 2),
     (TRAIN + ["--hidden", "ten"], "--hidden wants a size or a comma-separated list", 2),
     (TRAIN + ["--seed", "-1"], "--seed must be 0 or more, got -1", 2),
+    (TRAIN + ["--threads", "-1"], "argument --threads: --threads must be 0 or more, got -1",
+     2),
+    (TRAIN + ["--threads", "all"], "argument --threads: not a number: 'all'", 2),
     (["train", "--data-dir", "/nope"], "--data-dir /nope: no such directory", 2),
     (TRAIN + ["--data-dir", "folder"], "--data-dir is for --dataset mnist", 2),
     (["check", "nope.py:Relu"], "nope.py: no such file", 2),
@@ -168,6 +182,21 @@ BAD_INPUT = [
     (CHECK + ["--draw", "out.jpeg"], "--draw out.jpeg: cannot tell the format from the "
      "name; use .svg, .png, .pdf, .dot", 2),
     (CHECK + ["--draw", "{ro}/c.svg"], "--draw {ro}/c.svg: cannot write in {ro}", 2),
+    (["train", "--batchnorm", "--dataset", "xor"], "--batchnorm is the book's MNIST "
+     "experiment; --dataset xor is not taken", 2),
+    (["train", "--batchnorm", "--hidden", "50"], "--batchnorm trains the book's two "
+     "networks its own way; it does not take --hidden (it takes --scales", 2),
+    (["train", "--batchnorm", "--iters", "5", "--check-grad"], "does not take --iters, "
+     "--check-grad", 2),
+    (["train", "--batchnorm", "--scales", "0"], "--scales must be between 1 and 16, got 0",
+     2),
+    (["train", "--batchnorm", "--seed", "-1"], "--seed must be 0 or more, got -1", 2),
+    (["train", "--batchnorm", "--out", "a-file"], "--out a-file: is a file, not a "
+     "directory", 2),
+    (["train", "--batchnorm", "--out", "{ro}/bn"], "--out {ro}/bn: cannot write in {ro}",
+     2),
+    (["train", "--batchnorm", "--data-dir", "/nope"], "--data-dir /nope: no such "
+     "directory", 2),
 ]
 
 
@@ -191,6 +220,48 @@ def test_bad_input_is_one_line_and_nothing_is_written(capsys, places, monkeypatc
     assert line == err.splitlines()[-1] and line.startswith(f"graphgrad {argv[0]}: error: ")
     assert message in line and "Traceback" not in err
     assert sorted(Path().rglob("*")) == before  # checked before any work
+
+
+# the names in the table's messages: options' values, files, the learner's classes, Python
+TABLE_NAMES = ("xor", "mnist", "he", "xavier", "auto", "all", "abs", "cross_entropy_error",
+               "div", "mean", "neg", "sigmoid", "softmax", "softmax_with_loss", "std", "sub",
+               "var", "apple", "Relu", "NotALayer", "NeedsW", "BadHook", "TwoLayerNet",
+               "LR", "TB", "W", "b", "Python", "folder")
+
+
+def _foreign(text):
+    """`text` without what the system and Python said in their own words: the system's
+    reasons (strerror) and the learner's own exception (a ZeroDivisionError)."""
+    import errno
+    try:
+        _ = 1 / 0
+    except ZeroDivisionError as e:
+        text = text.replace(str(e), "")
+    for code in errno.errorcode:
+        text = text.replace(os.strerror(code), "")
+    return text
+
+
+@pytest.mark.parametrize("argv, message, code", BAD_INPUT,
+                         ids=[f"{i}-{a[0]}" for i, (a, _, _) in enumerate(BAD_INPUT)])
+def test_bad_input_is_said_in_japanese_under_lang_ja(capsys, places, monkeypatch,
+                                                    argv, message, code):
+    """Issue 20: every refusal of the table above, one line in Japanese, with no English
+    sentence left (the values named in it are code; the system's reasons its own)."""
+    from tests.viz.cli.helpers import english_left
+    argv = [a.format(**places) for a in argv] + ["--lang", "ja"]
+    if code == 1:
+        monkeypatch.setattr(sys, "stdout", open("/dev/full", "w"))
+    try:
+        got = main(argv)
+    except SystemExit as e:
+        got = e.code
+    _, err = capsys.readouterr()
+    assert got == code
+    line = err.splitlines()[-1]
+    assert line.startswith(f"graphgrad {argv[0]}: エラー: ") or line.startswith(
+        "graphgrad: エラー: "), line  # argparse names the program alone for some
+    assert english_left(_foreign(line), TABLE_NAMES) == [], line
 
 
 # ----------------------------------------------------------------------------- main

@@ -5,7 +5,7 @@ import sys
 
 import pytest
 
-from tests.viz.cli.helpers import needs_dot, run
+from tests.viz.cli.helpers import english_left, help_of, needs_dot, page_words, run, svg_words
 
 
 @needs_dot
@@ -25,6 +25,15 @@ def test_tour(capsys, tmp_path):
     svg = (tmp_path / "appendix-a-symbols.svg").read_text(encoding="utf-8")
     for text in ("y1 − t1", "−t1/y1", "1/S", "−t1·S"):
         assert text in svg
+    # laid out left to right, as the book's figure A-5 (drawn top to bottom it was
+    # 961 × 2,075 px): the a_k on the left, L on the right, the drawing wider than tall
+    from PIL import Image
+    for name in ("appendix-a", "appendix-a-symbols"):
+        with Image.open(tmp_path / f"{name}.png") as im:
+            assert im.width > 2.5 * im.height, (name, im.size)
+    xs = {t: float(x) for x, t in re.findall(
+        r'<text[^>]*\bx="([-\d.]+)"[^>]*>(a1|L)</text>', svg)}
+    assert xs["a1"] < xs["L"]
 
 
 def test_tour_without_dot(capsys, tmp_path, no_dot):
@@ -76,6 +85,13 @@ def test_the_tours_stepper_is_appendix_a_in_the_books_steps(capsys, tmp_path):
     assert data[-1]["title"] == "Result: ∂L/∂a_k = y_k − t_k"
     text = " ".join(d["html"] for d in data)
     assert "node's output" not in text and "the constant" not in text
+    # and Batch Normalization's page beside it: Kratzert's steps 9 … 1, the closed form
+    assert "Kratzert's Step 9 … Step 1, ending in ∂L/∂x = (1/N)·γ·(1/σ)·(N·dout" in out
+    bn = _frames_in((tmp_path / "batchnorm-steps.html").read_text(encoding="utf-8"))
+    assert [d["heading"] for d in bn] == ["Forward pass", "dout"] + [
+        f"Step {k}" for k in range(9, 0, -1)] + ["Result"]
+    assert bn[-1]["title"].startswith("Result: ∂L/∂x = (1/N)·γ·(1/σ)")
+    assert "0.2783 + 0.1265 = 0.4048" in {d["heading"]: d["html"] for d in bn}["Step 2"]
 
 
 def test_the_tours_stepper_does_not_depend_on_what_else_is_installed(monkeypatch):
@@ -109,8 +125,12 @@ def test_the_tour_in_japanese(capsys, tmp_path):
     assert lines[0].startswith("リンゴとみかんの買い物（図5-17）")
     assert lines[1] == "支払金額: 715 円"
     for name, g in [("リンゴ", "2.2"), ("リンゴの個数", "110"), ("みかん", "3.3"),
-                    ("みかんの個数", "165"), ("消費税", "650"), ("all_price", "1.1")]:
+                    ("みかんの個数", "165"), ("消費税", "650"), ("リンゴの代金", "1.1"),
+                    ("みかんの代金", "1.1"), ("税抜きの合計", "1.1")]:
         assert any(ln.split() == [f"∂支払金額/∂{name}", "=", g] for ln in lines), name
+    # every quantity named in Japanese: none left as the code's apple_price (issue 20)
+    derivatives = [ln for ln in lines if ln.strip().startswith("∂支払金額/∂")]
+    assert len(derivatives) == 8 and not re.search(r"[A-Za-z_]", "".join(derivatives))
     assert "本のステップ1〜ステップ6の順にたどり、∂L/∂a_k = y_k − t_k にたどり着きます" in out
     page = (tmp_path / "appendix-a-steps.html").read_text(encoding="utf-8")
     assert '<html lang="ja">' in page
@@ -127,6 +147,90 @@ def test_the_tour_in_japanese(capsys, tmp_path):
     text = " ".join(d["html"] for d in data)
     for english in ("upstream", "sent to", "Forward", "node", "The ", "sum:"):
         assert english not in text, english
+    bn = (tmp_path / "batchnorm-steps.html").read_text(encoding="utf-8")
+    assert '<html lang="ja">' in bn and "ステップ9" in bn and "上流から伝わった微分 dout" in bn
+    assert "Kratzert のステップ9〜ステップ1の順にたどり" in out
     svg = (tmp_path / "apple-orange.svg").read_text(encoding="utf-8")
     assert "リンゴの個数" in svg and "消費税" in svg and "支払金額" in svg
     assert re.search(r'font-family="[^"]*Noto Sans CJK JP', svg)
+    # no English sentence left in what it prints, draws and steps through (issue 20)
+    said = [help_of(capsys, "tour", "--lang", "ja"), out, page_words(page)]
+    said += [svg_words(p.read_text(encoding="utf-8")) for p in tmp_path.glob("*.svg")]
+    (tmp_path / "a-file").write_text("")
+    code, _, err = run(capsys, "tour", "-o", str(tmp_path / "a-file"), "--lang", "ja")
+    assert code == 2 and err.startswith("graphgrad tour: エラー: ")
+    said.append(err)
+    for text in said:  # the book's layer names, the functions and the tour's files
+        for name in ("Cross Entropy Error", "Softmax-with-Loss", "Batch Normalization"):
+            text = text.replace(name, "")
+        assert english_left(text, ("sigmoid", "exp", "log", "softmax", "Kratzert")) == [], text
+
+
+def test_the_readmes_pictures_are_there_and_laid_out_as_they_say():
+    """Every picture README.md and README.ja.md show or link exists; the ones named -lr
+    are left to right (wider than tall), the inline appendix A top to bottom, as they say."""
+    from pathlib import Path
+    from xml.etree import ElementTree
+
+    from PIL import Image
+    root = Path(__file__).resolve().parents[3]
+    for readme in ("README.md", "README.ja.md"):
+        text = (root / readme).read_text(encoding="utf-8")
+        pictures = set(re.findall(r"\]\((docs/img/[^)\s]+\.(?:png|svg))\)", text))
+        assert any("appendix-a-lr.svg" in p for p in pictures), readme
+        for picture in pictures:
+            path = root / picture
+            assert path.is_file(), (readme, picture)
+            if path.suffix == ".svg":
+                svg = ElementTree.parse(path).getroot()
+                w, h = (float(svg.get(k).removesuffix("pt")) for k in ("width", "height"))
+            else:
+                with Image.open(path) as im:
+                    w, h = im.size
+            if path.stem.endswith("-lr"):
+                assert w > 3 * h, (picture, w, h)
+            elif path.stem == "appendix-a":
+                assert h > w, (picture, w, h)
+
+
+def _files(folder):
+    return {p.name: p.read_bytes() for p in folder.iterdir()}
+
+
+@needs_dot
+def test_a_second_tour_copies_what_the_same_code_made(capsys, tmp_path, tour_cache,
+                                                      monkeypatch):
+    pytest.importorskip("sympy")
+    code, first_out, _ = run(capsys, "tour", "-o", str(tmp_path / "a"))
+    assert code == 0
+    (entry,) = (tour_cache / "tour").iterdir()  # one key: this code, dot, English
+    # the second tour derives nothing: the stepper's frames are never made again
+    from viz.cli import tour
+    made = tour.stepper_frames
+    monkeypatch.setattr(tour, "stepper_frames", lambda: pytest.fail("derived again"))
+    code, second_out, _ = run(capsys, "tour", "-o", str(tmp_path / "b"))
+    assert code == 0 and _files(tmp_path / "a") == _files(tmp_path / "b")
+    assert second_out.replace(str(tmp_path / "b"), str(tmp_path / "a")) == first_out
+    # another language, or other code, is another key
+    monkeypatch.setattr(tour, "stepper_frames", made)
+    code, _, _ = run(capsys, "tour", "-o", str(tmp_path / "c"), "--lang", "ja")
+    assert len(list((tour_cache / "tour").iterdir())) == 2
+    assert tour.tour_key(True) != tour.tour_key(False)
+
+
+@needs_dot
+def test_a_damaged_or_unwritable_cache_is_no_error(capsys, tmp_path, tour_cache,
+                                                   monkeypatch):
+    pytest.importorskip("sympy")
+    from viz.cli import tour
+    folder = tour_cache / "tour" / tour.tour_key(True)
+    folder.mkdir(parents=True)
+    (folder / "written.json").write_text("{not json", encoding="utf-8")
+    code, out, err = run(capsys, "tour", "-o", str(tmp_path / "a"))
+    assert code == 0, err
+    assert (tmp_path / "a" / "appendix-a-steps.html").stat().st_size > 10_000
+    blocked = tmp_path / "a-file"
+    blocked.write_text("not a folder", encoding="utf-8")
+    monkeypatch.setenv("GRAPHGRAD_CACHE", str(blocked))  # mkdir fails under a file
+    code, out, err = run(capsys, "tour", "-o", str(tmp_path / "b"))
+    assert code == 0 and "appendix-a-steps.html" in out, err

@@ -3,6 +3,7 @@ import argparse
 import io
 import json
 import os
+import re
 import signal
 import sys
 
@@ -11,6 +12,8 @@ import pytest
 
 from autograd.models import MultiLayerNet, TwoLayerNet
 from autograd.optimizers import SGD
+from tests.viz.cli.helpers import english_left, help_of
+from tests.viz.cli.helpers import run as run_main
 from viz.cli import train
 
 
@@ -82,6 +85,64 @@ def test_mnist_falls_back_to_the_test_split(tmp_path, mnist_dir, monkeypatch):
     assert len(diffs) == 4 and all(float(d.split(":")[1]) < 1e-6 for d in diffs)
     assert "gradient check: worst" in out and "(ok)" in out
     assert out.count("train acc, test acc | ") == 3  # iterations 0 and 80, and the end
+
+
+def test_the_gradient_check_shows_its_progress(tmp_path, monkeypatch):
+    """Issue 19: --check-grad on a big net ran for minutes without a sign of life.  On a
+    terminal a bar counts the numerical gradient's losses, two per parameter (2-30-2:
+    152 parameters, 304 losses), and is gone when it is done; --no-progress has none;
+    the network's own loss is left as it was."""
+    import tqdm
+    closed = []
+    close = tqdm.tqdm.close
+
+    def record(bar):
+        closed.append((getattr(bar, "desc", None), bar.n, bar.total))
+        close(bar)
+
+    monkeypatch.setattr(tqdm.tqdm, "close", record)
+    err = Terminal()
+    code, out, _ = run(tmp_path, "--dataset", "xor", "--iters", "2", "--check-grad",
+                       err=err)
+    assert code == 0 and "gradient check: worst" in out
+    assert ("numerical gradient", 304, 304) in closed  # counted to the end, exactly
+    # on the terminal from the start (what it shows later depends on the clock)
+    assert re.search(r"numerical gradient: +0%\|.*\| 0/304", err.getvalue())
+    code, out, err = run(tmp_path, "--dataset", "xor", "--iters", "2", "--check-grad",
+                         "--no-progress", err=Terminal())
+    assert code == 0 and "numerical gradient" not in err
+    assert "loss" not in vars(TwoLayerNet(2, 3, 2))
+
+
+def _blas_threads():
+    from threadpoolctl import threadpool_info
+    return sorted({p["num_threads"] for p in threadpool_info() if p["user_api"] == "blas"})
+
+
+@pytest.mark.parametrize("option", [[], ["--threads", "1"], ["--threads", "2"],
+                                    ["--threads", "0"]])
+def test_blas_runs_the_threads_asked_for(tmp_path, monkeypatch, option):
+    """Issue 20: BLAS as loaded made 500 MNIST iterations 10x slower on a busy 2-core
+    machine; train limits its pools to 1 thread (--threads N: N, 0: as loaded) for the
+    gradient check and the training, and gives them back afterwards."""
+    pytest.importorskip("threadpoolctl")
+    loaded = _blas_threads()
+    if not loaded:
+        pytest.skip("numpy's BLAS has no thread pool threadpoolctl knows")
+    seen = []
+    update = SGD.update
+
+    def watch(self, params, grads):
+        seen.append(_blas_threads())
+        update(self, params, grads)
+
+    monkeypatch.setattr(SGD, "update", watch)
+    code, _, err = run(tmp_path, "--dataset", "xor", "--iters", "3", "--no-progress",
+                       "--check-grad", *option)
+    assert code == 0, err
+    want = loaded if option[1:] == ["0"] else [int(option[1]) if option else 1]
+    assert seen == [want] * 3
+    assert _blas_threads() == loaded
 
 
 def test_multi_float32_adam_on_spiral(tmp_path):
@@ -205,6 +266,26 @@ def test_data_dir_is_the_only_place_looked_at(tmp_path, mnist_dir, monkeypatch):
                    "enough)\n")
 
 
+def test_without_the_files_it_says_what_a_user_without_network_does(tmp_path, mnist_dir,
+                                                                    monkeypatch):
+    """Issue 20: in a fresh clone (no $GRAPHGRAD_MNIST_DIR, an empty cache) the project's
+    copy beside the repository is not used: the one-line error says --download, and
+    without network a folder by --data-dir or GRAPHGRAD_MNIST_DIR; given that way, the
+    same copy trains."""
+    monkeypatch.delenv("GRAPHGRAD_MNIST_DIR", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    code, out, err = run(tmp_path / "out", "--no-progress")
+    cache = tmp_path / "cache" / "graphgrad" / "mnist"
+    assert code == 2 and out == "" and len(err.splitlines()) == 1
+    assert err == (f"graphgrad train: error: MNIST files not found in {cache}; --download "
+                   "fetches the full set; without network, copy the files from another "
+                   "machine into a folder and pass --data-dir DIR or set "
+                   "GRAPHGRAD_MNIST_DIR=DIR (the two t10k files alone are enough)\n")
+    monkeypatch.setenv("GRAPHGRAD_MNIST_DIR", str(mnist_dir))
+    code, out, err = run(tmp_path / "out", "--no-progress", "--iters", "2", "--hidden", "5")
+    assert code == 0 and "split 8,000 train / 2,000 test" in out, err
+
+
 def test_a_damaged_mnist_file_is_named_and_moved_aside(tmp_path, capsys):
     from autograd.datasets.downloader import write_record
     from tests.datasets.helpers import NAMES, synthetic_mnist, write_mnist
@@ -249,3 +330,86 @@ def test_japanese_plots_name_a_font_with_japanese_glyphs(tmp_path, monkeypatch):
 
     assert missing_glyphs(japanese) == []
     assert missing_glyphs({}), "the test would not see a missing glyph"
+
+
+# ----------------------------------------------------------------------------- in Japanese
+
+# what `train` shows as code: datasets, models, optimizers, activations, initial scales
+TRAIN_NAMES = ("mnist", "spiral", "moons", "xor", "multi", "sgd", "momentum", "nesterov",
+               "adagrad", "rmsprop", "adam", "relu", "sigmoid", "tanh", "he", "xavier",
+               "auto", "DIR", "MNIST", "TwoLayerNet", "MultiLayerNet", "ReLU", "BLAS",
+               "Batch", "Normalization")  # the book keeps the method's name
+
+
+def _said_by_plots(monkeypatch):
+    """Every text of every figure train saves (titles, axes, legends, ticks)."""
+    from matplotlib.figure import Figure
+    from matplotlib.text import Text
+    texts, savefig = [], Figure.savefig
+
+    def recording(fig, *args, **kwargs):
+        texts.extend(t.get_text() for t in fig.findobj(Text))
+        return savefig(fig, *args, **kwargs)
+
+    monkeypatch.setattr(Figure, "savefig", recording)
+    return texts
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")  # the diverged run's overflow
+def test_train_speaks_japanese_under_lang_ja(tmp_path, capsys, monkeypatch):
+    """Issue 20: --lang ja leaves no English sentence in what `train` prints (the book's
+    accuracy line, the gradient check, the summary), on its progress bars, in its plots'
+    titles, axes and legends, or in its notes and errors."""
+    pytest.importorskip("matplotlib")
+    said = [help_of(capsys, "train", "--lang", "ja")]
+    plots = _said_by_plots(monkeypatch)
+    captured = sys.stderr
+    monkeypatch.setattr(sys, "stderr", Terminal())  # a person's terminal: the bars shown
+    code, out, _ = run_main(capsys, "train", "--dataset", "xor", "--iters", "40",
+                            "--log-every", "1", "--check-grad", "--out", str(tmp_path),
+                            "--lang", "ja")
+    bars = sys.stderr.getvalue()
+    assert code == 0 and "認識精度（訓練データ, テストデータ） | " in out
+    assert "勾配確認" in out and "最後の認識精度は訓練データ " in out
+    assert "数値微分:" in bars and "テストデータの認識精度 " in bars and "回/s" in bars
+    assert "認識精度" in plots and "訓練データの損失関数の値" in plots
+    said += [out, bars, "\n".join(plots)]
+    monkeypatch.setattr(sys, "stderr", captured)
+    runs = [  # float32 checked in float64; a diverging run; errors
+        ("--dataset", "spiral", "--model", "multi", "--hidden", "5,5", "--dtype", "float32",
+         "--check-grad", "--iters", "10"),
+        ("--dataset", "xor", "--lr", "1e200", "--iters", "30"),
+        ("--dataset", "xor", "--hidden", "5", "--model", "two-layer", "--activation",
+         "tanh"),
+        ("--data-dir", str(tmp_path)),  # no MNIST files there
+    ]
+    for argv in runs:
+        code, out, err = run_main(capsys, "train", *argv, "--no-progress", "--out",
+                                  str(tmp_path / "out"), "--lang", "ja")
+        said += [out, err]
+    assert "float64 で行います" in said[-8] and "損失関数の値が nan です" in said[-6]
+    assert "--model multi を使ってください" in said[-3] and "見つかりません" in said[-1]
+    calls = {"n": 0}
+
+    def interrupt(self, params, grads):
+        calls["n"] += 1
+        if calls["n"] == 3:
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(SGD, "update", interrupt)
+    code, out, err = run_main(capsys, "train", "--dataset", "moons", "--iters", "50",
+                              "--no-progress", "--out", str(tmp_path), "--lang", "ja")
+    assert code == 130 and "50 回中 3 回目で中断しました" in err
+    said += [out, err]
+    for text in said:
+        assert english_left(text, TRAIN_NAMES) == [], text
+
+
+def test_the_mnist_split_is_said_in_japanese(tmp_path, capsys, mnist_dir, monkeypatch):
+    monkeypatch.setenv("GRAPHGRAD_MNIST_DIR", str(mnist_dir))
+    code, out, _ = run_main(capsys, "train", "--iters", "2", "--hidden", "5",
+                            "--no-progress", "--out", str(tmp_path), "--lang", "ja")
+    assert code == 0
+    assert "テスト画像 10,000 枚を訓練 8,000 枚 / テスト 2,000 枚に分けて使います" in out
+    assert "--download を付けると全データを取得します" in out
+    assert english_left(out, TRAIN_NAMES) == []

@@ -1,0 +1,60 @@
+"""viz.cli.learner: the child of `graphgrad check`, run as the command runs it: the
+learner's file in a process of its own, the result one JSON document on a pipe."""
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[3]
+
+FILE = '''
+import sys
+import numpy as np
+import autograd.check
+
+SEEN = list(sys.argv)
+autograd.check.check_layer = None   # too late: the child bound the checker before
+
+
+class Relu:
+    def forward(self, x):
+        self.mask = x <= 0
+        return np.where(self.mask, 0.0, x)
+
+    def backward(self, dout):
+        print("argv", SEEN)
+        return np.where(self.mask, 0.0, dout)
+'''
+
+
+def _child(folder, *argv):
+    read, write = os.pipe()
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    command = [sys.executable, "-m", "viz.cli.learner", "--rtol", "1e-05", "--atol",
+               "1e-08", *argv[2:], "--", str(write), *argv[:2]]
+    proc = subprocess.Popen(command, pass_fds=(write,), cwd=folder, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    os.close(write)
+    with os.fdopen(read, "rb") as pipe:
+        data = pipe.read()
+    out, err = proc.communicate(timeout=120)
+    return json.loads(data), out, err, proc.returncode
+
+
+def test_the_child_sends_the_report_as_data(tmp_path):
+    (tmp_path / "relu.py").write_text(textwrap.dedent(FILE))
+    result, out, err, status = _child(tmp_path, "relu.py", "Relu")
+    assert status == 0 and err == ""
+    assert result["kind"] == "report" and "dot" not in result
+    assert [r["name"] for r in result["report"]["rows"]] == ["dx"]
+    assert "argv ['relu.py']" in out  # the file sees argv as `python relu.py` gives it
+
+
+def test_the_child_draws_when_asked_and_says_why_nothing_was_checked(tmp_path):
+    (tmp_path / "relu.py").write_text(textwrap.dedent(FILE))
+    result, *_ = _child(tmp_path, "relu.py", "Relu", "--draw")
+    assert result["dot"].startswith("digraph")
+    result, *_ = _child(tmp_path, "relu.py", "Nope")
+    assert result == {"kind": "error", "message": "relu.py: no class Nope; it defines Relu"}
