@@ -8,7 +8,8 @@ derivative rule, a forward on sympy expressions (exp -> sympy.exp, ...).  The ba
 pass is then the engine's own `backward_steps`, so every gradient comes from the
 primitives' own rules, run on sympy expressions (they are written with operators, so
 they do not care); only relu's rule, whose mask is a numeric comparison, becomes the
-Heaviside step.
+Heaviside step, as does the forward of `step` (that mask as a node of the graph of a
+gradient, made with create_graph=True).
 
 Each step is aligned with the numeric `backward_steps(root)` (same index, same node), and
 can be shown three ways:
@@ -60,6 +61,9 @@ _FORWARD = {
     "reciprocal": lambda x: 1 / x,
     "pow": lambda x, *, p: x ** p,
     "relu": lambda x: sp.Max(x, 0),
+    # relu's mask where a rule runs on nodes (create_graph): the engine's `step` node of a
+    # second derivative; its own rule (g·0) runs on sympy as it is
+    "step": lambda x: sp.Heaviside(x, 0),
     "tanh": sp.tanh,
 }
 

@@ -260,3 +260,31 @@ def test_batch_norm_gradient_is_the_books_closed_form():
         assert sp.simplify(sg.gradient(sg.leaves[f"x{k + 1}"]) - closed) == 0
     assert sp.simplify(sg.gradient(sg.leaves["γ"]) - dxhat) == 0
     assert sg.gradient(sg.leaves["β"]) == sum(dout)
+
+
+@pytest.mark.parametrize("w0", [-2.0, 2.0])
+def test_a_second_derivative_through_relu_twins_the_step_node(w0):
+    """The graph of relu's gradient (create_graph=True) holds the engine's `step` node,
+    the mask as a node: its twin is Heaviside's step, so the graph of ∂y/∂x = w·H(x·w)
+    is drawn in symbols and differentiated again by hand's rules: ∂/∂w = H(x·w) (the
+    mask's own derivative is 0), ∂/∂x = 0; the numbers put in are the engine's."""
+    import viz
+    from autograd import grad
+    x, w = Value(1.5, name="x"), Value(w0, name="w")
+    y = (x * w).relu()
+    (gx,) = grad(y, x, create_graph=True)
+    gx.name = "dy/dx"
+    gx.backward()
+    sg = symbolic(gx)
+    assert [s.node.op.name for s in sg.steps if s.node.op is not None].count("step") == 1
+    sx, sw = sg.symbols["x"], sg.symbols["w"]
+    assert sp.simplify(sg.value(gx) - sw * sp.Heaviside(sx * sw, 0)) == 0
+    assert sp.simplify(sg.gradient(sg.leaves["w"]) - sp.Heaviside(sx * sw, 0)) == 0
+    assert sg.gradient(sg.leaves["x"]) == 0
+    at = {sx: 1.5, sw: w0}
+    assert float(sg.gradient(sg.leaves["w"]).subs(at)) == w.grad == (1.0 if w0 > 0 else 0.0)
+    assert x.grad == 0.0
+    # the drawing writes the mask as the book's cases, never sympy's H or θ
+    source = viz.draw(gx, labels="symbols").source
+    assert "{1 (w·x &gt; 0), 0 (w·x ≤ 0)}" in source
+    assert "Heaviside" not in source and "θ" not in source
