@@ -93,6 +93,25 @@ def test_the_one_hot_relation_is_found_once_opened_or_shut():
     assert derive(appendix_a()).one_hot == []
 
 
+def test_a_composites_declared_result_is_the_derivations():
+    """Batch Normalization declares the closed form its backward pass ends in (the
+    algebra, left out of a graph this size, gives none): the derivation holds it where
+    the composite is stepped opened, in the reader's language; shut in a box, or where
+    no composite declares one, there is none."""
+    from autograd import functions as F
+    from autograd.examples import batch_norm_example
+    declared = F.BATCH_NORM_STEPS[-1]["result"]
+    d = derive(batch_norm_example(), grads=True, symbolic=False)
+    assert d.declared_result == declared
+    assert frames(d)[-1].title == f"Result: {declared}"  # the narration states it
+    ja = derive(batch_norm_example(), grads=True, symbolic=False, lang="ja")
+    assert ja.declared_result == ja._(declared) and frames(ja)[-1].title == \
+        f"結果: {ja._(declared)}"
+    assert derive(batch_norm_example(), collapse="batch_norm").declared_result is None
+    assert derive(appendix_a(labels="constants")).declared_result is None
+    assert derive(book_sigmoid()).declared_result is None
+
+
 def test_the_sums_inside_a_collapsed_composite_are_the_derivations():
     pytest.importorskip("sympy")
     d = derive(book_sigmoid(), collapse="sigmoid", grads=True)
