@@ -51,6 +51,8 @@ __all__ = ["BUDGET", "Budget", "BudgetExceeded", "ONE_HOT", "StepText", "Symboli
 # the rewrites grow slow without making anything readable.
 REWRITE_LIMIT = 60
 SIMPLIFY_LIMIT = 40
+_TRIG = (sp.functions.elementary.hyperbolic.HyperbolicFunction,
+         sp.functions.elementary.trigonometric.TrigonometricFunction)
 
 # forward of each scalar primitive on sympy expressions
 _FORWARD = {
@@ -481,11 +483,14 @@ class SymbolicGraph:
 
     def _simplify(self, expr):
         """sympy.simplify, once per expression: the drawing's last form and the
-        stepper's result both start from it."""
+        stepper's result both start from it.  tanh(u) and the like go in as atoms:
+        trigsimp only expands the book's 1 − tanh²(u), and took a second doing it."""
         key = ("s", expr)
         if key not in self._cache:
             self.budget.check()
-            self._cache[key] = sp.simplify(expr)
+            atoms = {f: sp.Dummy() for f in expr.atoms(*_TRIG)}
+            back = {d: f for f, d in atoms.items()}
+            self._cache[key] = sp.simplify(expr.xreplace(atoms)).xreplace(back)
         return self._cache[key]
 
     @_charged
