@@ -12,6 +12,12 @@ Rows (medians; each pair interleaved in one process, their ratio printed):
                  goal (issue 9) under 15 s.  Warm: the cache filled by an earlier tour of
                  the same code, what `./run demo` takes the second time; goal (issue 18)
                  under 2 s.
+  draw --steps   `python -m viz.cli draw "sigmoid(w*x + b)" --at ... -o g.svg --steps
+                 s.html` in a fresh process, wall clock: one drawing and its player.
+  page           the appendix-A page of the tour, stage by stage (CPU time, dot's
+                 children excluded): the derivation (view and symbolic twin), the
+                 frames (the narration and its algebra), the player page with every
+                 frame rendered by dot (wall time).
   stepper        viz.cli.tour.stepper_frames() and the HTML player of them (dot renders
                  every frame): the book's six steps with numbers and symbols, against the
                  same frames with numbers only (symbolic=False): what the algebra costs.
@@ -41,15 +47,21 @@ WARM_GOAL_S = 2.0
 LABELS = ("numbers", "symbols")
 
 
-def _tour(cache):
-    env = dict(os.environ, OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1",
-               GRAPHGRAD_CACHE=cache)
+def _process(args, **env):
+    """Wall-clock seconds of one whole `python -m viz.cli ARGS` process (`env`: added to
+    the environment); OUT in args is a fresh temporary folder."""
+    env = dict(os.environ, OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1", **env)
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     with tempfile.TemporaryDirectory() as out:
+        argv = [a.replace("OUT", out) for a in args]
         t0 = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "viz.cli", "tour", "-o", out], cwd=root,
-                       env=env, check=True, stdout=subprocess.DEVNULL)
+        subprocess.run([sys.executable, "-m", "viz.cli", *argv], cwd=root, env=env,
+                       check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         return time.perf_counter() - t0
+
+
+def _tour(cache):
+    return _process(["tour", "-o", "OUT"], GRAPHGRAD_CACHE=cache)
 
 
 def bench_tour(repeats):
@@ -63,6 +75,39 @@ def bench_tour(repeats):
                 cold.append(_tour(empty))
             warm.append(_tour(kept))
     return cold, warm
+
+
+DRAW_STEPS = ["draw", "sigmoid(w*x + b)", "--at", "w=2", "x=1", "b=-1", "-o", "OUT/g.svg",
+              "--steps", "OUT/s.html"]
+
+
+def bench_draw_steps(repeats):
+    """Wall-clock seconds of a whole `graphgrad draw ... -o g.svg --steps s.html`."""
+    return [_process(DRAW_STEPS) for _ in range(repeats)]
+
+
+def bench_page(repeats):
+    """The appendix-A page by stage: derive, frames, the player (dot renders)."""
+    from autograd import examples
+    from viz.derivation import derive
+    from viz.html import player_html
+    from viz.stepper import frames
+    stages = {"derive": [], "frames": [], "page": []}
+    for _ in range(repeats + 1):  # the first builds sympy's caches of its own: dropped
+        t0 = time.process_time()
+        d = derive(examples.appendix_a(labels="constants"), grads=True, symbolic=True)
+        d.symbolic  # noqa: B018  (the twin is made when first read)
+        t1 = time.process_time()
+        fs = frames(d)
+        for f in fs:
+            f.html  # noqa: B018  (written when first read)
+        t2 = time.process_time()
+        w0 = time.perf_counter()
+        player_html(fs)
+        w1 = time.perf_counter()
+        for name, t in (("derive", t1 - t0), ("frames", t2 - t1), ("page", w1 - w0)):
+            stages[name].append(t)
+    return {k: v[1:] for k, v in stages.items()}
 
 
 def bench_stepper(repeats):
@@ -132,12 +177,19 @@ def main(argv=None):
           "processes); CPU time for dot text\n")
     tour_reps, step_reps, draw_reps = (1, 2, 3) if args.quick else (5, 7, 15)
     cold, warm = bench_tour(tour_reps)
+    draws = bench_draw_steps(tour_reps)
     steps = bench_stepper(step_reps)
     table([[name, fmt_time(median(t)), f"{min(t):.2f}-{max(t):.2f} s",
-            check(median(t) < goal, f"< {goal:g} s")]
+            check(median(t) < goal, f"< {goal:g} s") if goal else ""]
            for name, t, goal in (("tour, cold (process)", cold, TOUR_GOAL_S),
-                                 ("tour, warm (process)", warm, WARM_GOAL_S))],
+                                 ("tour, warm (process)", warm, WARM_GOAL_S),
+                                 ("draw --steps (process)", draws, None))],
           ["row", "median", "range", "goal"])
+    page = bench_page(step_reps)
+    table([["appendix-A page", fmt_time(median(page["derive"])),
+            fmt_time(median(page["frames"])), fmt_time(median(page["page"])),
+            fmt_time(sum(median(v) for v in page.values()))]],
+          ["row", "derive (cpu)", "frames (cpu)", "player, dot (wall)", "total"])
     s, n = median(steps["symbols"]), median(steps["numbers"])
     table([["stepper appendix-A", fmt_time(s), fmt_time(n),
             f"{ratio(steps['symbols'], steps['numbers']):.2f}x"]],

@@ -6,6 +6,7 @@ uses tqdm for its progress bar and filelock for its per-file lock.  Nothing unde
 imports viz, not even inside a function: viz imports the engine, never the reverse (the
 checker's report is drawn by viz.check.draw(report))."""
 import ast
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -113,10 +114,12 @@ ROOMS = {
              "autograd/gradcheck.py", "autograd/training.py", "autograd/examples.py",
              "autograd/nn.py", "autograd/check/*.py"],
     "data": ["autograd/datasets/*.py"],
-    "drawing": ["viz/numbers.py", "viz/model.py", "viz/dot.py", "viz/render.py",
-                "viz/figures.py", "viz/symbolic.py", "viz/expr.py", "viz/values.py",
-                "viz/expr_graph.py", "viz/i18n.py", "viz/check.py"],
-    "stepping": ["viz/stepper.py", "viz/steps.py", "viz/html.py", "viz/widgets.py"],
+    "drawing": ["viz/numbers.py", "viz/model.py", "viz/names.py", "viz/budget.py",
+                "viz/symbolic.py", "viz/notation.py", "viz/derivation.py", "viz/algebra.py",
+                "viz/dot.py", "viz/render.py", "viz/figures.py", "viz/expr.py",
+                "viz/values.py", "viz/expr_graph.py", "viz/i18n.py", "viz/check.py"],
+    "stepping": ["viz/stepper.py", "viz/frame.py", "viz/steps.py", "viz/html.py",
+                 "viz/widgets.py"],
     "playground": ["viz/play/*.py"],
     "command line": ["viz/cli/*.py"],
     # the packages' public faces: `from autograd import Value` is the engine's API
@@ -177,6 +180,44 @@ def test_every_module_has_a_room():
     files = [p.relative_to(ROOT).as_posix() for d in ("autograd", "viz")
              for p in (ROOT / d).rglob("*.py")]
     assert sorted(f for f in files if f not in rooms) == []
+
+
+_TABLE_ROOMS = {"book layers and training": "book"}  # the page's longer names
+
+
+def _architecture_rooms():
+    """room -> the repository's .py files the rooms table of ARCHITECTURE.md lists: a
+    path with a folder sets the folder the bare names after it are in (`viz/numbers.py`,
+    then `model.py`), and a folder (`check/`, `viz/play/`) stands for every .py below it."""
+    rooms = {}
+    text = (ROOT / "ARCHITECTURE.md").read_text(encoding="utf-8")
+    for line in text.splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) < 5 or cells[0] in ("room", "---"):
+            continue
+        files, base = set(), ROOT
+        for item in re.findall(r"`([^`]+)`", cells[1]):
+            if "/" in item.rstrip("/"):  # a path from the repository's root
+                path = ROOT / item
+                base = path if item.endswith("/") else path.parent
+            else:
+                path = base / item
+            found = path.rglob("*.py") if item.endswith("/") else [path]
+            files.update(p.relative_to(ROOT).as_posix() for p in found if p.is_file())
+        rooms[_TABLE_ROOMS.get(cells[0], cells[0])] = files
+    return rooms
+
+
+def test_architecture_md_lists_the_same_rooms_and_files():
+    """The page's rooms table and ROOMS above agree, file by file: a module added to one
+    and not the other fails here (the façades are said in a sentence, not a row)."""
+    table, code = _architecture_rooms(), {}
+    for path, room in _room_of().items():
+        if room not in ("autograd api", "viz api"):
+            code.setdefault(room, set()).add(path)
+    assert set(table) == set(code)
+    for room in code:
+        assert table[room] == code[room], (room, sorted(table[room] ^ code[room]))
 
 
 def test_the_rooms_import_only_the_rooms_below_them():

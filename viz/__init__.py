@@ -5,15 +5,20 @@
     viz.draw(loss, collapse="sigmoid")   # a composite as one box
     viz.save(loss, "loss.png")           # .svg .png .pdf .dot
     viz.draw(loss, lang="ja")            # captions in Japanese, a CJK font named
+    d = viz.derive(loss, labels="both")  # the derivation, built once: its view, algebra,
+    viz.to_digraph(d.view)               # sums and forms, read by the drawing,
+    viz.stepper.frames(d)                # the stepper, the player and the widget
     viz.playground("sigmoid(x*w + b)", x=1, w=2, b=-1)   # type, see it drawn and stepped
 
-viz imports autograd's public API only; the engine never imports viz.  In IPython /
+The arrows go one way: viz reads the engine (autograd's public API) and the engine knows
+nothing of viz; tests/test_imports.py holds the rooms of ARCHITECTURE.md.  In IPython /
 Jupyter, importing viz makes Values and Tensors display as their graph (see
 viz.render.enable_notebook).
 """
+from viz.derivation import Derivation, build, derive
 from viz.dot import draw, svg_id, to_digraph
 from viz.html import export_html
-from viz.model import View, build
+from viz.model import View
 from viz.numbers import format_number
 from viz.render import (
     DotNotFoundError,
@@ -26,9 +31,9 @@ from viz.render import (
 )
 
 __all__ = [
-    "DotNotFoundError", "View", "build", "disable_notebook", "dot_available", "draw",
-    "enable_notebook", "export_html", "format_number", "pipe", "playground", "save", "svg_id",
-    "to_digraph", "to_svg",
+    "Derivation", "DotNotFoundError", "View", "build", "derive", "disable_notebook",
+    "dot_available", "draw", "enable_notebook", "export_html", "format_number", "pipe",
+    "playground", "save", "svg_id", "to_digraph", "to_svg",
 ]
 
 

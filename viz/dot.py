@@ -16,11 +16,13 @@ from dataclasses import dataclass
 
 import graphviz
 
+from viz.derivation import derive
 from viz.i18n import font_family, language, translator
-from viz.model import View, build
+from viz.model import View
 from viz.numbers import true_minus
 
-__all__ = ["COLORS", "STATES", "dot_text", "draw", "legend", "svg_id", "to_digraph"]
+__all__ = ["COLORS", "STATES", "dot_text", "draw", "fork_state", "legend", "printable",
+           "svg_id", "to_digraph"]
 
 COLORS = {
     "value": "black",
@@ -46,15 +48,24 @@ def svg_id(key):
     return _BAD_ID.sub("_", key.replace("->", "-to-").replace("#", "-"))
 
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+# C0 and C1 control characters, and the bidirectional controls that reorder what follows
+# them on screen (U+202E shows 'exp' written backwards): none of them is text a name needs
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e"
+                      "\u2066-\u2069]")
+
+
+def printable(text):
+    """`text` with its control and bidirectional-control characters shown as U+FFFD, so
+    nothing vanishes or reorders unseen; line breaks and tabs stay.  For every context
+    text reaches: DOT labels (below) and the stepper's HTML (viz.html)."""
+    return _CONTROL.sub("\ufffd", str(text).replace("\r\n", "\n").replace("\r", "\n"))
 
 
 def _printable(text):
     """Text with one kind of line break and no control characters (Graphviz's HTML-label
-    parser rejects them; a tab reads as a space); each other one shows as U+FFFD, so
-    nothing vanishes unseen."""
+    parser rejects them; a tab reads as a space); each other one shows as U+FFFD."""
     text = str(text).replace("\r\n", "\n").replace("\r", "\n").replace("\t", " ")
-    return _CONTROL.sub("\ufffd", text)
+    return printable(text)
 
 
 def _esc(text):
@@ -90,7 +101,7 @@ def _wrap(text, width=WRAP):
         return [text]
     cuts, depth = [], 0
     for i, ch in enumerate(text):
-        depth += ch in "([" and 1 or (ch in ")]" and -1 or 0)
+        depth += ch in "([{" and 1 or (ch in ")]}" and -1 or 0)
         if depth == 0 and text[i:i + 3] in (" + ", " − ") and i:
             cuts.append(i)
     lines, start = [], 0
@@ -208,6 +219,7 @@ class _Style:
     forks: bool = False
     lanes: dict = None
     edge_notes: dict = None
+    line_ids: bool = False
 
     def name(self, nid):
         return self.prefix + nid
@@ -258,11 +270,12 @@ def legend(view, always=False, lang=None):
     return lines
 
 
-def _caption(view, title, legend_option, lang):
-    """The title, then what the model says must be said (a relation it used), then the
-    legend (legend_option: None for the lines needed, True for '/' always, False none)."""
+def _caption(view, title, legend_option, lang, grads=True):
+    """The title, then what the derivation says must be said (where a relation shortened
+    a gradient: only where gradients are drawn), then the legend (legend_option: None for
+    the lines needed, True for '/' always, False none)."""
     lines = [title] if title else []
-    lines += view.notes
+    lines += (view.notes if grads else []) + view.caveats
     if legend_option is not False:
         lines += legend(view, always=legend_option is True, lang=lang)
     return "\n".join(lines)
@@ -347,9 +360,11 @@ def _edge(i, e, st, fork=None):
     if e.kind == "constant":
         value = _value_lines(e, st, label=source.label)
         if not value:  # the value is the label: a bare arrow
-            return None, [(src, dst, _mark(e, st, dict(
-                line, id=st.svg("edge", e.key), color=COLORS["constant"],
-                arrowsize="0.6")))]
+            bare = dict(line, id=st.svg("edge", e.key), color=COLORS["constant"],
+                        arrowsize="0.6")
+            if st.line_ids:
+                bare["class"] = f"line {state}"
+            return None, [(src, dst, _mark(e, st, bare))]
         grad = None
     else:
         symbolic = st.view.labels != "numbers" and source.kind == "variable"
@@ -361,14 +376,24 @@ def _edge(i, e, st, fork=None):
     tail, head = _ports(st)
     start = f"{st.prefix}{fork}:{head}" if fork else src
     return _label_node(lab, e.key, table, state, st, _lane(st, e.src, e.dst)), [
-        (start, f"{lab}:{tail}", dict(line, arrowhead="none")),
-        (f"{lab}:{head}", dst, _mark(e, st, dict(line)))]
+        (start, f"{lab}:{tail}", _line(st, e.key, 1, state, dict(line, arrowhead="none"))),
+        (f"{lab}:{head}", dst, _mark(e, st, _line(st, e.key, 2, state, dict(line))))]
 
 
-def _fork_state(fork, st):
+def _line(st, key, k, state, attrs):
+    """A stretch of an edge's line (1: to its label, 2: on to its head); with line_ids an
+    SVG id and its state as a class, so a player can restyle a frame without drawing it
+    again (viz.html)."""
+    if not st.line_ids:
+        return attrs
+    return dict(attrs, id=f"{st.svg('line', key)}-{k}", **{"class": f"line {state}"})
+
+
+def fork_state(fork, edge_states):
     """A trunk's sum is known once every branch's gradient is: pending while one is,
-    active while the last ones are computed."""
-    states = {st.states.get(k, "done") for k in fork.edges}
+    active while the last ones are computed (`edge_states`: key -> state, 'done' when
+    missing)."""
+    states = {edge_states.get(k, "done") for k in fork.edges}
     for state in ("pending", "active", "summing"):
         if state in states:
             return state
@@ -378,7 +403,7 @@ def _fork_state(fork, st):
 def _fork(j, fork, st):
     """A value used several times, as the book draws it: the trunk from the source, with
     the value and the sum of the gradients of its branches."""
-    state = _fork_state(fork, st)
+    state = fork_state(fork, st.states)
     line = _line_style(state)
     source = st.view.node(fork.src)
     symbolic = st.view.labels != "numbers" and source.kind == "variable"
@@ -389,7 +414,8 @@ def _fork(j, fork, st):
     lab = f"{st.prefix}F{j}"
     tail, _ = _ports(st)
     return _label_node(lab, fork.key, table, state, st), [
-        (st.name(fork.src), f"{lab}:{tail}", dict(line, arrowhead="none"))]
+        (st.name(fork.src), f"{lab}:{tail}",
+         _line(st, fork.key, 1, state, dict(line, arrowhead="none")))]
 
 
 def _home(e, view, cluster_of, parent):
@@ -477,7 +503,7 @@ def _align(g, st):
 def to_digraph(view: View, *, rankdir="LR", show_grads=None, highlight=None,
                edge_states=None, edge_grads=None, notes=None, title=None,
                fontsize=14, align_inputs=True, name="graphgrad", prefix="", forks=None,
-               legend=None, edge_notes=None, lang=None):
+               legend=None, edge_notes=None, lang=None, line_ids=False):
     """Render a `viz.model.View` as a `graphviz.Digraph`.
 
     rankdir: 'LR' (the book's left-to-right) or 'TB'.  In TB the value sits left of the
@@ -497,6 +523,9 @@ def to_digraph(view: View, *, rankdir="LR", show_grads=None, highlight=None,
     notes: view node id -> text written beside the node (e.g. the local derivative).
     edge_notes: edge (or fork) key -> text written under the edge's gradient, in
         COLORS['note'] (purple; the checker writes your gradient there).
+    line_ids: give every stretch of an edge's line the SVG id 'line-' + svg_id(key) +
+        '-1' (to its label) or '-2' (on to its head) and its state as a class: the HTML
+        player restyles one picture frame by frame (viz.html).
     title: a caption under the graph; the view's notes (a relation its symbols used)
         and the legend follow it.
     forks: draw a value used several times as one trunk that branches (the book's
@@ -522,8 +551,9 @@ def to_digraph(view: View, *, rankdir="LR", show_grads=None, highlight=None,
                 view.labels != "numbers" if forks is None else bool(forks),
                 lanes(view) if rankdir in ("TB", "BT") else {})
     st.edge_notes = edge_notes or {}
+    st.line_ids = line_ids
     lang = language(lang or view.lang)
-    caption = _caption(view, title, legend, lang)
+    caption = _caption(view, title, legend, lang, st.grads)
     if caption and st.vertical:
         caption = "\n" + caption  # in TB the last arrow ends just above the caption
     g = _graph(name, rankdir, fontsize, caption, lang)
@@ -619,14 +649,15 @@ def draw(node, *, expand=None, collapse=None, depth=None, grads="auto", seed=Non
         ('∂L/∂y', figure 5-20) and relations the algebra may use (by default the
         one-hot relation of named labels t; it is said in the caption where used).
     expand / collapse / depth / grads / seed / fmt / preview: see viz.model.build
-    (by default composites are opened as labelled clusters, neg/sub/div/mean drawn as
+    (the view of viz.derivation.derive, which this draws: to_digraph(derive(...).view);
+    by default composites are opened as labelled clusters, neg/sub/div/mean drawn as
     one −/÷/mean op, and gradients shown once backward() has run).
     rankdir, title and `render_options` (highlight=, edge_states=, forks=, legend=
     ...): see to_digraph.
     lang: 'en' or 'ja' (None: $GRAPHGRAD_LANG, else the locale's, else English): the
         captions, legend and tooltips, and a CJK font named first for 'ja'.
     """
-    view = build(node, expand=expand, collapse=collapse, depth=depth, grads=grads,
-                 seed=seed, fmt=fmt, preview=preview, labels=labels, upstream=upstream,
-                 given=given, lang=lang)
-    return to_digraph(view, rankdir=rankdir, title=title, **render_options)
+    d = derive(node, expand=expand, collapse=collapse, depth=depth, grads=grads, seed=seed,
+               fmt=fmt, preview=preview, labels=labels, upstream=upstream, given=given,
+               lang=lang)
+    return to_digraph(d.view, rankdir=rankdir, title=title, **render_options)

@@ -17,9 +17,9 @@ import numpy as np
 
 from autograd import Tensor, Value, grad, toposort
 from autograd.examples import appendix_a, apple, apple_orange, batch_norm_example, book_sigmoid
+from viz.derivation import build
 from viz.dot import draw, to_digraph
 from viz.i18n import language, translations, translator
-from viz.model import build
 from viz.render import save
 
 # apple, apple_orange and appendix_a are autograd.examples', named here for the tour

@@ -1,16 +1,19 @@
 """Exports of the backward-pass replay: one self-contained HTML player, an animated GIF,
 numbered SVG/PNG files.
 
-The HTML file needs nothing at view time (no network, no files beside it): the SVG of
-every frame, the explanations, the CSS and the script are inline.  Controls: previous /
-next buttons, a slider, ← / → (Home / End), play; "frame k / n" (a frame, never called
-a step: the book's Steps are the headings) and the frame's explanation under the graph;
-where a composite declares the book's steps, a row of their headings (Step 1 … Step 6)
-above it, the current one marked.  `#step=k` in the URL opens
-frame k.  The whole drawing is fitted to the window (never above 1.5 times dot's size);
-+ / − (buttons and keys, 0 fits again) zoom in and out, stopping once where the smallest
-text is 11 px, and a drawing larger than its panel scrolls to the current step's nodes.
-The page speaks the frames' language (`lang=` of viz.stepper.frames, or of the exports
+The HTML file needs nothing at view time (no network, no files beside it): the picture,
+the explanations, the CSS and the script are inline.  The frames of one replay share one
+SVG, drawn once; each frame carries only what changes on it (edge states, the node
+highlighted, the notes), which the script applies, so the page grows with the frames.
+Controls: previous / next buttons, a slider, ← / → (Home / End), play; "frame k / n" (a
+frame, never called a step: the book's Steps are the headings) and the frame's
+explanation under the graph (`explanation_html`: the frame's lines, its rows as a
+table); where a composite declares the book's steps, a row of their headings (Step 1 …
+Step 6) above it, the current one marked.  `#step=k` in the URL opens frame k.  The
+whole drawing is fitted to the window (never above 1.5 times dot's size); + / −
+(buttons and keys, 0 fits again) zoom in and out, stopping once where the smallest text
+is 11 px, and a drawing larger than its panel scrolls to the current step's nodes.  The
+page speaks the frames' language (`lang=` of viz.stepper.frames, or of the exports
 here): its buttons, hints and `<html lang>` follow.
 
     export_steps(loss, "steps.html")    # .html / .gif / a folder (numbered .svg or .png)
@@ -22,11 +25,14 @@ import json
 import re
 from pathlib import Path
 
+from viz.dot import fork_state, printable, svg_id, to_digraph
 from viz.i18n import font_family, language, translator
+from viz.render import pipe
 from viz.stepper import as_frames
 
-__all__ = ["embed_html", "export_frames", "export_gif", "export_html", "export_steps",
-           "heading_groups", "headings_html", "inline_svg", "player_html", "script_json"]
+__all__ = ["embed_html", "explanation_html", "export_frames", "export_gif", "export_html",
+           "export_steps", "heading_groups", "headings_html", "inline_svg", "player_html",
+           "script_json"]
 
 _TEMPLATE = Path(__file__).with_name("templates") / "stepper.html"
 
@@ -93,24 +99,127 @@ def _chrome(lang, count):
     }
 
 
+_ROWS = ("row", "sum")
+
+
+def _esc(text):
+    """Text for HTML: control and bidirectional-control characters shown as U+FFFD (as
+    the drawings show them), then the markup characters escaped."""
+    return html.escape(printable(text))
+
+
+def explanation_html(frame):
+    """A frame's explanation (its `lines`) as HTML: its title, the book's line, the
+    paragraphs, and the rows as a table (label, numeric, symbolic where the algebra
+    wrote any); every string escaped."""
+    esc = _esc
+    lines = frame.lines
+    has_sym = any(c[2] for k, c in lines if k in _ROWS)
+    parts = [f'<h3 class="frame-title">{esc(frame.title)}</h3>']
+    table = []
+    for kind, c in lines:
+        if kind in _ROWS:
+            table.append((kind, c))
+            continue
+        if table:
+            parts.append(_table(table, has_sym, frame.lang))
+            table = []
+        cls = ' class="book"' if kind == "book" else ""
+        parts.append(f"<p{cls}>{esc(c)}</p>")
+    if table:
+        parts.append(_table(table, has_sym, frame.lang))
+    return "\n".join(parts)
+
+
+def _table(rows, has_sym, lang):
+    esc, _ = _esc, translator(lang)
+    head = f"<tr><th></th><th>{esc(_('numeric'))}</th>" + (
+        f"<th>{esc(_('symbolic'))}</th>" if has_sym else "")
+    body = [head + "</tr>"]
+    for kind, (label, numeric, sym) in rows:
+        cls = ' class="sum"' if kind == "sum" else ""
+        cells = f'<th scope="row">{esc(label)}</th><td class="num">{esc(numeric)}</td>'
+        if has_sym:
+            cells += f'<td class="sym">{esc(sym or "")}</td>'
+        body.append(f"<tr{cls}>{cells}</tr>")
+    return '<table class="step-table">' + "".join(body) + "</table>"
+
+
 def player_html(frames, *, title=None, lang=None):
     """The HTML player of `frames` (a list of viz.stepper.Frame) as one string; `lang`:
-    the page's language (None: the frames')."""
+    the page's language (None: the frames').
+
+    Frames of one replay share one picture: it is drawn once, every edge pending, and
+    each frame says only what changes (the edges whose state moved, the node to
+    highlight, the notes beside nodes); the page's script restyles the picture.  The page
+    grows with the frames, not with frames × drawing (a 180-operation graph wrote 79 MB,
+    one SVG per frame).  Frames of different drawings (a list put together by hand) keep
+    a picture each."""
     lang = language(lang or frames[0].lang)
-    data = [{"title": f.title, "heading": f.heading, "html": f.html,
-             "svg": inline_svg(f.svg()), "focus": f.svg_ids()} for f in frames]
+    data = [{"title": printable(f.title), "heading": printable(f.heading), "html": f.html,
+             "focus": f.svg_ids()} for f in frames]
+    if _one_picture(frames):
+        first_svg = _base_svg(frames[0])
+        for item, paint in zip(data, _paints(frames)):
+            item.update(paint)
+    else:
+        for item, f in zip(data, frames):
+            item["svg"] = inline_svg(f.svg())
+        first_svg = data[0]["svg"]
     _ = translator(lang)
     title = title or _("graphgrad: the backward pass, step by step")
     return _fill(_TEMPLATE.read_text(encoding="utf-8"), {
-        "TITLE": html.escape(title),
+        "TITLE": _esc(title),
         "COUNT": str(len(data)),
         "MAX": str(len(data) - 1),
         "HEADINGS": headings_html(frames, lang),
-        "FIRST_SVG": data[0]["svg"],  # dot's SVG: its text is escaped by dot
+        "FIRST_SVG": first_svg,  # dot's SVG: its text is escaped by dot
         "FIRST_HTML": data[0]["html"],  # built with every string escaped (viz.stepper)
         "FRAMES_JSON": script_json(data),
         **_chrome(lang, len(data)),
     })
+
+
+def _one_picture(frames):
+    """True when every frame draws the same view the same way, only its states differ."""
+    first = frames[0]
+    return first.view is not None and all(
+        f.view is first.view and f.draw_options == first.draw_options and not f.edge_grads
+        for f in frames)
+
+
+def _base_svg(frame):
+    """The frames' one picture: the view with every edge pending (frame 0 of a replay),
+    no node highlighted, no note."""
+    view = frame.view
+    pending = {e.key: "pending" for e in view.edges}
+    return inline_svg(pipe(to_digraph(view, edge_states=pending, line_ids=True,
+                                      **frame.draw_options), "svg").decode("utf-8"))
+
+
+def _paints(frames):
+    """Per frame, what the script changes on the one picture: `states` (svg key ->
+    state, only the edges, and drawn trunks, whose state differs from the frame before;
+    the picture starts all pending), `highlight` (a node's SVG id or None) and `notes`
+    (node SVG id -> text written beside it)."""
+    view, options = frames[0].view, frames[0].draw_options
+    prefix = options.get("prefix", "")
+    drawn = options.get("forks")
+    forks = {f.key: f for f in view.forks} if (
+        view.labels != "numbers" if drawn is None else drawn) else {}
+    keys = [e.key for e in view.edges] + list(forks)
+    shown = dict.fromkeys(keys, "pending")
+    out = []
+    for f in frames:
+        now = {k: fork_state(forks[k], f.edge_states) if k in forks else
+               f.edge_states.get(k, "done") for k in keys}
+        out.append({
+            "states": {svg_id(prefix + k): s for k, s in now.items() if shown[k] != s},
+            "highlight": f"node-{svg_id(prefix + f.node_id)}" if f.node_id else None,
+            "notes": {f"node-{svg_id(prefix + n)}": printable(t)
+                      for n, t in (f.notes or {}).items()}})
+        shown = now
+    return out
 
 
 def heading_groups(frames):
@@ -134,7 +243,7 @@ def headings_html(frames, lang=None):
     buttons = "".join(
         f'<button type="button" data-frame="{a}" data-last="{b}" '
         f'title="{html.escape(_("frames {first}–{last}").format(first=a + 1, last=b + 1))}"'
-        f'>{html.escape(h)}</button>'
+        f'>{_esc(h)}</button>'
         for h, a, b in heading_groups(frames))
     label = html.escape(_("the steps of the book"))
     return f'<nav id="headings" aria-label="{label}">{buttons}</nav>' if buttons else ""
@@ -149,8 +258,9 @@ def embed_html(page, *, height=640):
 
 
 def export_html(root, path, *, title=None, lang=None, **options):
-    """Write the self-contained HTML player of `root`'s backward pass (or of a list of
-    frames) to `path`; `options` go to viz.stepper.frames.  `lang` ('en', 'ja'): the
+    """Write the self-contained HTML player of `root`'s backward pass (`root`: a node, a
+    viz.derivation.Derivation, or a list of frames) to `path`; `options` go to
+    viz.stepper.frames.  `lang` ('en', 'ja'): the
     narration's and the page's language (None: $GRAPHGRAD_LANG, the locale's, English;
     frames made already keep their narration, the page takes `lang`).  Returns the path."""
     path = Path(path)

@@ -13,10 +13,9 @@ A value used by several consumers is also a `ViewFork`: the book draws it as one
 that branches (figure A-5), the trunk carrying the value and the sum of the gradients
 that come back, each branch its own share.
 
-With labels='symbols' or 'both' every edge (and fork) also carries its forward
-expression and its gradient's forms, from viz.symbolic run over the same graph
-(`value_sym`, `grad_sym` as text, `value_expr`, `grad_exprs` as sympy expressions);
-see _Algebra for how a step is written.
+The model holds numbers and structure only.  Symbolic labels (`value_sym`, `grad_sym`
+as text, `value_expr`, `grad_exprs` as sympy expressions, `View.notes`) are the
+derivation's: `viz.derivation.derive(root, labels='symbols')` fills them in.
 
 Ids are positions in one deterministic walk (never `id()`), so the same graph built twice
 gives the same view and the same DOT text.
@@ -28,13 +27,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from autograd import Node, Value, backward_steps
+from autograd import Node, backward_steps
 from autograd.graph import postorder
 from viz.i18n import language, translator
 from viz.numbers import constant_text, format_data, format_number, make_formatter
 
-__all__ = ["ARITHMETIC", "LABELS", "SYMBOLS_LIMIT", "Cluster", "StepView", "View",
-           "ViewEdge", "ViewFork", "ViewNode", "build"]
+__all__ = ["ARITHMETIC", "LABELS", "Cluster", "StepView", "View", "ViewEdge", "ViewFork",
+           "ViewNode", "build", "check_root"]
 
 # Composites that are plain arithmetic: drawn by default as one op circle with a symbol
 # (x − y is x + y·(−1) inside, which says nothing a learner needs at that point).
@@ -45,10 +44,7 @@ ARITHMETIC = {"neg": "−", "sub": "−", "div": "÷", "mean": "mean"}
 _BOOK_LABELS = {"reciprocal": "/"}
 
 KINDS = ("op", "variable", "constant", "composite", "output")
-LABELS = ("numbers", "symbols", "both")
-# symbolic labels are for graphs a reader follows by hand; past this many operations the
-# expressions stop being readable (and sympy grows slow)
-SYMBOLS_LIMIT = 150
+LABELS = ("numbers", "symbols", "both")  # what the edges say (viz.derivation fills symbols)
 
 
 # ----------------------------------------------------------------------------- the model
@@ -144,14 +140,16 @@ class View:
     `output_key`: the edge out of the root to the 'out' node; `grads`: True when
     gradients were computed, from `seed`; `steps`: one StepView per backward step
     (empty without gradients); `format`: the number formatter of the edges;
-    `forks`: ViewFork list; `labels`: 'numbers', 'symbols' or 'both'; `symbolic`: the
-    viz.symbolic.SymbolicGraph behind symbolic labels (None for numbers); `notes`:
-    sentences a caption must say (where a relation such as t1 + t2 + t3 = 1 was used);
-    `lang`: the language of its tooltips and notes, and of the drawing's captions."""
+    `forks`: ViewFork list; `lang`: the language of its tooltips and notes, and of the
+    drawing's captions.  Set by viz.derivation when it adds symbolic labels: `labels`
+    ('numbers', 'symbols' or 'both'), `symbolic` (the viz.symbolic.SymbolicGraph behind
+    them; None for numbers), `notes` (sentences a caption must say with the gradients:
+    where a relation such as t1 + t2 + t3 = 1 was used), `caveats` (sentences it must
+    always say: the symbols were left out)."""
 
     def __init__(self):
         self.nodes, self.edges, self.clusters, self.steps = [], [], [], []
-        self.forks, self.notes = [], []
+        self.forks, self.notes, self.caveats = [], [], []
         self.labels = "numbers"
         self.symbolic = None
         self.root = None
@@ -188,6 +186,20 @@ class View:
     def fork_of(self, key):
         """The ViewFork edge `key` is a branch of, or None."""
         return self._fork_of.get(key)
+
+    def duplicate_names(self):
+        """Names that two different nodes of the graph carry (one symbol cannot stand for
+        both), sorted."""
+        seen, dup = {}, set()
+        for n in self._node_ids:
+            if n.name and seen.setdefault(n.name, n) is not n:
+                dup.add(n.name)
+        return sorted(dup)
+
+    def operand(self, node):
+        """(mark, drawn value) of a constant folded into a − or ÷ op (x − 1 draws the 1),
+        or None."""
+        return self._operands.get(node)
 
     def symbol_values(self):
         """Symbol -> number (the named leaves and quantities, a symbolic seed at the
@@ -246,14 +258,13 @@ def _has_grad(g):
     return g != 0
 
 
-def _check_options(root, depth, grads, labels, upstream):
+def check_root(root):
     if not isinstance(root, Node):
         raise TypeError(f"draw() needs a Value or Tensor, got {type(root).__name__}")
-    if labels not in LABELS:
-        raise ValueError(f"labels must be 'numbers', 'symbols' or 'both', got {labels!r}")
-    if upstream is not None and (not isinstance(upstream, str) or not upstream.strip()):
-        raise ValueError(f"upstream must be the name of the gradient arriving at the "
-                         f"output (e.g. '∂L/∂y'), got {upstream!r}")
+
+
+def _check_options(root, depth, grads):
+    check_root(root)
     if depth is not None and (not isinstance(depth, numbers.Integral) or depth < 0):
         raise ValueError(f"depth must be a non-negative int, got {depth!r}")
     if grads not in (True, False, "auto"):
@@ -486,8 +497,9 @@ def _role(n, composite):
 
 
 def build(root, *, expand=None, collapse=None, depth=None, grads="auto", seed=None,
-          fmt=None, preview=True, labels="numbers", upstream=None, given=None, lang=None):
-    """The view of the graph that computed `root`.
+          fmt=None, preview=True, lang=None):
+    """The view of the graph that computed `root`, with numbers on its edges (symbolic
+    labels are viz.derivation.derive's, which builds this view and adds them).
 
     expand, collapse: composite names (or 'all') to draw opened up as a labelled cluster,
         or shut as one box.  collapse wins over expand; a collapsed composite hides every
@@ -501,19 +513,10 @@ def build(root, *, expand=None, collapse=None, depth=None, grads="auto", seed=No
     seed: the gradient to start from; default root.grad when it is set, else 1 (ones for
         a Tensor).  The gradients drawn are those of a backward pass from root with it.
     fmt: number format (see make_formatter); preview: False shows only array shapes.
-    labels: 'numbers' (values and gradients), 'symbols' (their expressions, in the
-        graph's names, as the book's figures 5-20 and A-5 write them) or 'both'.
-        Symbols need sympy and a graph of Values.
-    upstream: symbolic labels: the name of the gradient arriving at the output, e.g.
-        '∂L/∂y' (figure 5-20); by default the seed's number.
-    given: symbolic labels: relations the algebra may use ('t1 + t2 + t3 = 1', a list,
-        or a dict); None finds the one-hot relation of labels fed to
-        cross_entropy_error as named constants holding a one-hot vector; False: none.
     lang: 'en' or 'ja' (None: $GRAPHGRAD_LANG, else the locale's): the language of the
-        tooltips and of the note saying where a relation was used; viz.dot draws the
-        view's captions in it too.
+        tooltips; viz.dot draws the view's captions in it too.
     """
-    _check_options(root, depth, grads, labels, upstream)
+    _check_options(root, depth, grads)
     view = View()
     view.lang = language(lang)
     view.root = root
@@ -544,9 +547,6 @@ def build(root, *, expand=None, collapse=None, depth=None, grads="auto", seed=No
         grads = root.requires_grad and _has_grad(root.grad)
     if grads and root.requires_grad:
         _add_grads(view, root, seed)
-    view.labels = labels
-    if labels != "numbers":
-        _add_symbols(view, upstream, given)
     return view
 
 
@@ -579,201 +579,3 @@ def _add_grads(view, root, seed):
             fork.grad = view.format_value(fork.grad_data)
 
 
-# ----------------------------------------------------------------------------- symbols
-
-def _symbolic_graph():
-    try:
-        from viz import symbolic
-    except ImportError:  # sympy is optional: numbers need nothing but numpy
-        raise ImportError("labels='symbols' and 'both' need sympy: pip install sympy "
-                          "(or pip install 'graphgrad[symbolic]')") from None
-    return symbolic
-
-
-def _one_hot(view):
-    """t1 + t2 + t3 = 1 for labels given to cross_entropy_error as named leaves that
-    hold a one-hot vector (the relation is then true of the drawn numbers)."""
-    groups = {}
-    for n in view._node_ids:
-        frame = next((f for f in n.scope if f[0] == "cross_entropy_error"), None)
-        if frame is None or n.op is None or n.op.name != "mul":
-            continue
-        for p in n.parents:
-            if p.op is None and p.name:
-                groups.setdefault(frame, {})[p] = None
-    relations = []
-    sp = _symbolic_graph().sp
-    for labels in groups.values():
-        values = [p.data for p in labels]
-        if len(values) > 1 and set(values) <= {0.0, 1.0} and sum(values) == 1:
-            # made as sympy objects: the names are data, never parsed
-            terms = [sp.Symbol(p.name, real=True) for p in labels]
-            relations.append(sp.Eq(sp.Add(*terms), 1))
-    return relations
-
-
-def _add_symbols(view, upstream, given):
-    """Forward expressions on every edge and fork, and the gradients' forms (_Algebra)."""
-    if not all(type(n) is Value for n in view._node_ids):
-        raise ValueError(f"labels={view.labels!r} draws graphs of Values (scalars); this "
-                         "one holds Tensors: use labels='numbers'")
-    ops = sum(1 for n in view._node_ids if n.op is not None)
-    if ops > SYMBOLS_LIMIT:
-        raise ValueError(f"labels={view.labels!r} is for graphs one follows by hand (at "
-                         f"most {SYMBOLS_LIMIT} operations); this one has {ops}: use "
-                         "labels='numbers'")
-    auto = given is None
-    relations = _one_hot(view) if auto else ([] if given is False else given)
-    seed = upstream
-    if seed is None and view.grads and float(view.seed) != 1.0:
-        seed = float(view.seed)
-    sg = _symbolic_graph().symbolic(view.root, seed=seed, given=relations)
-    dup = sg.duplicate_names()
-    if dup:
-        raise ValueError(f"labels={view.labels!r}: different nodes are named "
-                         f"{', '.join(map(repr, dup))}; give them distinct names, or draw "
-                         "with labels='numbers'")
-    view.symbolic = sg
-    for e in view.edges + view.forks:
-        operand = view._operands.get(e.node)
-        e.value_expr = sg.forward(e.node) if operand is None else \
-            _symbolic_graph().exact(operand[1])
-        e.value_sym = sg.book_text(e.value_expr)
-    if view.grads:
-        first = _Algebra(view, sg).run()
-        if first:
-            _ = translator(view.lang)
-            used = "; ".join(" = ".join(texts) for texts in first)
-            relations = _(" and ").join(_relation_texts(sg))
-            note = _("{relations} (one-hot labels): used at {used}") if auto else \
-                _("{relations}: used at {used}")
-            view.notes.append(note.format(relations=relations, used=used))
-
-
-def _relation_texts(sg):
-    return [f"{sg.book_text(lhs)} = {sg.book_text(rhs)}" for lhs, rhs in sg.given]
-
-
-def sp_ops(expr):
-    """The number of operations in a sympy expression (sympy.count_ops)."""
-    return expr.count_ops() if hasattr(expr, "count_ops") else 0
-
-
-class _Algebra:
-    """The gradients' forms, a step at a time in the engine's order, as the book derives
-    them (figures 5-20, A-5): what an op sends along an edge is its upstream's form times
-    the local derivative in the node's own terms, in SymbolicGraph.book_form; a fork's
-    trunk shows the sum of what came back (book_sum); into a collapsed box, the edge's
-    whole gradient in its shortest form with the graph's names.  A `given` relation is
-    used at the first edge it shortens, written there 'before = after' ((t1 + t2 +
-    t3)/S = 1/S), and after it without comment; an input's edge ends with its simplest
-    form (= ∂L/∂y·y(1 − y))."""
-
-    def __init__(self, view, sg):
-        self.view, self.sg = view, sg
-        self.forms = {view.output_key: (sg.seed,)}  # edge or fork key -> sympy forms
-        self.used = {view.output_key: False}  # key -> a given relation used on the way
-        self.carry = {}  # engine node -> keys of the edges carrying its value
-        for e in view.edges:
-            self.carry.setdefault(e.node, []).append(e.key)
-        self.first = []  # the texts of the edges where a relation was first used
-
-    def upstream(self, node):
-        keys = self.carry.get(node, ())
-        fork = self.view.fork_of(keys[0]) if keys else None
-        if fork is not None:
-            return self.fork(fork)
-        if keys and keys[0] in self.forms:
-            return self.forms[keys[0]][-1], self.used[keys[0]]
-        return None, False
-
-    def fork(self, fork):
-        if fork.key not in self.forms:
-            keys = [k for k in fork.edges if k in self.forms]
-            if not keys:
-                return None, False
-            self.forms[fork.key] = (self.sg.book_sum([self.forms[k][-1] for k in keys]),)
-            self.used[fork.key] = any(self.used[k] for k in keys)
-        return self.forms[fork.key][-1], self.used[fork.key]
-
-    def put(self, key, form, used):
-        forms = (form,)
-        if self.sg.given:
-            reduced = self.sg.with_given(form)
-            if reduced != form:
-                forms = (reduced,) if used else (form, reduced)
-                if not used:
-                    self.first.append(tuple(self.sg.book_text(f) for f in forms))
-                used = True
-        self.forms[key], self.used[key] = forms, used
-
-    def wanted(self, key):
-        return key is not None and self.view.edge(key).kind == "data"
-
-    def op_step(self, sv, ss):
-        up, used = self.upstream(sv.step.node)
-        if up is None:
-            return
-        for slot, key in enumerate(sv.edge_keys):
-            if self.wanted(key):
-                self.put(key, self.sg.book_form(up * ss.local_literal[slot]), used)
-
-    def box_step(self, sv):
-        view, sg = self.view, self.sg
-        outs = [e.key for e in view.edges if e.src == sv.node_id]
-        used = any(self.used.get(k, False) for k in outs)
-        for key in sv.edge_keys:
-            if not self.wanted(key):
-                continue
-            steps = [sg.step_of(n) for n, _ in view.edge(key).targets]
-            g = sum((st.grads[slot] for st, (_, slot)
-                     in zip(steps, view.edge(key).targets) if st is not None), 0)
-            # the box hides its steps: the shortest form says the most (figure 5-22)
-            forms = [sg.book_form(sg.fold(g)), sg.simplest(g, given=False)]
-            self.put(key, min((f for f in forms if f is not None), key=sg._book_size),
-                     used)
-
-    def finish_inputs(self):
-        """An input's last edge (or its fork) also gets its simplest form, when shorter."""
-        sg, view = self.sg, self.view
-        for vn in view.nodes:
-            leaf = vn.members[0] if vn.kind == "variable" else None
-            keys = self.carry.get(leaf, ())
-            if leaf is None or not keys or sg.step_of(leaf) is None:
-                continue
-            fork = view.fork_of(keys[0])
-            key = fork.key if fork is not None else keys[0]
-            if fork is not None:
-                self.fork(fork)
-            if key not in self.forms:
-                continue
-            last = self.forms[key][-1]
-            if sp_ops(last) <= 2:
-                continue  # y1 − t1: nothing shorter to find (and simplify() is slow)
-            best = sg.final_form(leaf, given=False)
-            if best is not None and sg.given:
-                reduced = sg.with_given(best)
-                if reduced != best and not self.used[key]:  # first used here: say so
-                    self.first.append((sg.book_text(best), sg.book_text(reduced)))
-                best = reduced
-            if best is not None and sg._book_size(best) < sg._book_size(last) and \
-                    sg.book_text(best) != sg.book_text(last):
-                self.forms[key] += (best,)
-
-    def run(self):
-        view, sg = self.view, self.sg
-        for sv in view.steps:
-            if sv.step.node.op is None:
-                continue
-            if view.node(sv.node_id).composite is None:
-                self.op_step(sv, sg.steps[sv.index])
-            else:
-                self.box_step(sv)
-        for fork in view.forks:
-            self.fork(fork)
-        self.finish_inputs()
-        for key, forms in self.forms.items():
-            item = view._edges_by_key.get(key) or next(f for f in view.forks if f.key == key)
-            item.grad_exprs = forms
-            item.grad_sym = tuple(sg.book_text(f) for f in forms)
-        return self.first

@@ -11,8 +11,11 @@ import re
 
 import numpy as np
 
-__all__ = ["constant_text", "format_data", "format_number", "make_formatter", "minus",
-           "true_minus"]
+__all__ = ["SUPERSCRIPT", "constant_text", "format_data", "format_number", "make_formatter",
+           "minus", "true_minus"]
+
+# exponents as the book sets them: x², y⁻¹ (str.translate table)
+SUPERSCRIPT = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
 
 
 def format_number(x, digits=4):

@@ -109,7 +109,7 @@ def _svg_of(node):
     try:
         if not dot_available() or not node.requires_grad:
             return None
-        from viz.model import build
+        from viz.derivation import build
         view = build(node, **{k: v for k, v in _notebook["options"].items()
                               if k in _BUILD_OPTIONS})
         if len(view.nodes) > _notebook["max_nodes"]:

@@ -27,12 +27,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from autograd.graph import COMPOSITES, postorder
+from autograd.graph import postorder
+from viz.derivation import declared_steps, sends_into
 
-__all__ = ["Unit", "book_steps", "declared_steps", "sends_into", "units"]
+# declared_steps and sends_into are the derivation's, named here too (viz.steps' API)
+__all__ = ["Unit", "book_steps", "declared_steps", "edge_states", "sends_into", "states",
+           "units"]
 
-_KEYS = {"heading", "text", "sends", "arrives", "upstream", "labels", "at", "result"}
-_WHERE = (None, "output", "inner")
 # a sample's index in a quantity's name (x̂1, x1 − μ, y12): after a letter or an accent
 _INDEX = re.compile(r"(?:(?<=[^\W\d_])|(?<=\u0302))[0-9]+")
 
@@ -68,37 +69,12 @@ class Unit:
         """The engine nodes whose sends this unit shows, in the engine's order."""
         return tuple(dict.fromkeys(sv.step.node for sv, _ in self.sends))
 
-
-def declared_steps(name):
-    """The steps composite `name` declares (checked), or None."""
-    comp = COMPOSITES.get(name)
-    steps = comp.steps if comp is not None else None
-    if not steps:
-        return None
-    for k, step in enumerate(steps):
-        bad = set(step) - _KEYS if isinstance(step, dict) else {"(not a dict)"}
-        sends = step.get("sends", ()) if isinstance(step, dict) else ()
-        ok = not bad and isinstance(step.get("heading"), str) and all(
-            isinstance(s, tuple) and 2 <= len(s) <= 3 and isinstance(s[0], str)
-            and isinstance(s[1], int) and (s[2:] or (None,))[0] in _WHERE for s in sends) \
-            and all(isinstance(q, str) for q in step.get("at", ())) \
-            and isinstance(step.get("result", ""), str)
-        if not ok:
-            raise ValueError(f"composite {name!r}: step {k} of its declared steps is not "
-                             f"{{'heading', 'text', 'sends': ((primitive, slot), ...)}}: "
-                             f"{step!r}" + (f" (unknown keys {sorted(bad)})" if bad else ""))
-    return steps
-
-
-def sends_into(view):
-    """engine node -> the sends into it [(StepView, slot), ...], in the engine's order: the
-    branches whose sum is the node's gradient."""
-    into = {}
-    for sv in view.steps:
-        for slot, p in enumerate(sv.step.node.parents):
-            if p.requires_grad:
-                into.setdefault(p, []).append((sv, slot))
-    return into
+    def by_node(self):
+        """The sends grouped by their step, in order: [(StepView, [slot, ...]), ...]."""
+        groups = {}
+        for sv, slot in self.sends:
+            groups.setdefault(sv, []).append(slot)
+        return list(groups.items())
 
 
 def book_steps(root, **options):
@@ -108,9 +84,10 @@ def book_steps(root, **options):
     return units(build(root, grads=True, **options))
 
 
-def units(view):
-    """The units of a view's backward pass, in the order the stepper shows them."""
-    into = sends_into(view)
+def units(view, into=None):
+    """The units of a view's backward pass, in the order the stepper shows them (`into`:
+    sends_into(view), when the caller has it)."""
+    into = sends_into(view) if into is None else into
     claims = _claims(view, into)
     _release(into, claims)
     found = _declared_units(view, into, claims) + _node_units(view, claims)
@@ -258,3 +235,48 @@ def _order(into, found):
     if any(place[d] > place[u] for u in order for d in deps(u)):
         return None
     return order
+
+
+# ----------------------------------------------------------------------------- edge states
+
+def states(view, shown, current, summing=()):
+    """Each edge's state once the sends `shown` ((engine node or StepView, slot) pairs)
+    were replayed, `current` among them on screen: 'active' for an edge a current send
+    goes along, 'summing' for the branches being added up (`summing`: edge keys), 'done'
+    once every send along it was shown, 'pending' otherwise.  The output edge (the seed),
+    an edge into a constant and an edge no gradient flows along are simply drawn."""
+    shown = {(_node_of(s), slot) for s, slot in shown}
+    current = {(_node_of(s), slot) for s, slot in current}
+    recorded = {sv.step.node for sv in view.steps}
+    out = {}
+    for e in view.edges:
+        targets = set(e.targets)
+        if e.key == view.output_key or e.grad is None or not targets or \
+                any(n not in recorded for n, _ in targets) or \
+                (e.node is not None and not e.node.requires_grad):
+            out[e.key] = "done"
+        elif e.key in summing:
+            out[e.key] = "summing"
+        elif targets & current:
+            out[e.key] = "active"
+        elif targets <= shown:
+            out[e.key] = "done"
+        else:
+            out[e.key] = "pending"
+    return out
+
+
+def _node_of(s):
+    return s.step.node if hasattr(s, "step") else s
+
+
+def edge_states(view, shown=(), current=()):
+    """Each edge's state once the engine steps `shown` (indices into view.steps) were
+    replayed, `current` among them being the one on screen: 'active' for the edges a
+    current step sends along, 'done' once every step feeding the edge was shown,
+    'pending' otherwise.  The output edge (the seed), an edge into a constant and an edge
+    no gradient flows along are simply drawn ('done')."""
+    def sends(indices):
+        return {(view.steps[i].step.node, s) for i in indices
+                for s in range(len(view.steps[i].step.grads))}
+    return states(view, sends(set(shown)), sends(set(current)))

@@ -8,7 +8,8 @@ derivative rule, a forward on sympy expressions (exp -> sympy.exp, ...).  The ba
 pass is then the engine's own `backward_steps`, so every gradient comes from the
 primitives' own rules, run on sympy expressions (they are written with operators, so
 they do not care); only relu's rule, whose mask is a numeric comparison, becomes the
-Heaviside step.
+Heaviside step, as does the forward of `step` (that mask as a node of the graph of a
+gradient, made with create_graph=True).
 
 Each step is aligned with the numeric `backward_steps(root)` (same index, same node), and
 can be shown three ways:
@@ -30,27 +31,28 @@ labels, which turns appendix A's final y1·(t1 + t2 + t3) − t1 into y1 − t1.
 """
 from __future__ import annotations
 
+import functools
 import operator
-import re
 from dataclasses import dataclass
 
 import sympy as sp
-from sympy.printing.precedence import PRECEDENCE, precedence
-from sympy.printing.str import StrPrinter
 
 from autograd import Node, Value, backward_steps, enable_grad
 from autograd.graph import apply, postorder
 from autograd.primitives import Primitive
-from viz.numbers import format_number
+from viz.budget import BUDGET, Budget, BudgetExceeded
+from viz.notation import to_text
 
-__all__ = ["ONE_HOT", "StepText", "SymbolicGraph", "SymbolicStep", "SymbolicValue", "exact",
-           "symbolic", "to_text"]
+__all__ = ["BUDGET", "Budget", "BudgetExceeded", "ONE_HOT", "StepText", "SymbolicGraph",
+           "SymbolicStep", "SymbolicValue", "exact", "sum_is_one", "symbolic", "to_text"]
 
 # Rewriting (cancel, factor, simplify) is tried only on expressions up to this many
 # operations: the book's steps are far below it, a deep network's far above, and there
 # the rewrites grow slow without making anything readable.
 REWRITE_LIMIT = 60
 SIMPLIFY_LIMIT = 40
+_TRIG = (sp.functions.elementary.hyperbolic.HyperbolicFunction,
+         sp.functions.elementary.trigonometric.TrigonometricFunction)
 
 # forward of each scalar primitive on sympy expressions
 _FORWARD = {
@@ -61,6 +63,9 @@ _FORWARD = {
     "reciprocal": lambda x: 1 / x,
     "pow": lambda x, *, p: x ** p,
     "relu": lambda x: sp.Max(x, 0),
+    # relu's mask where a rule runs on nodes (create_graph): the engine's `step` node of a
+    # second derivative; its own rule (g·0) runs on sympy as it is
+    "step": lambda x: sp.Heaviside(x, 0),
     "tanh": sp.tanh,
 }
 
@@ -167,149 +172,13 @@ def _param(v):
     return _number(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else v
 
 
-# ----------------------------------------------------------------------------- printing
-
-_SUPERSCRIPT = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
-
-
-class _Printer(StrPrinter):
-    """sympy's str, with the upstream symbol (∂L/∂y) written first in a product, as the
-    book writes ∂L/∂y·y², and Heaviside as H."""
-
-    lead = ()
-
-    def _print_Mul(self, expr):
-        for s in self.lead:
-            if s in expr.args:
-                rest = expr / s
-                sign = "-" if rest.could_extract_minus_sign() else ""
-                rest = -rest if sign else rest
-                if rest == 1:
-                    return f"{sign}{self._print(s)}"
-                inner = self.parenthesize(rest, PRECEDENCE["Mul"], strict=True)
-                return f"{sign}{self._print(s)}*{inner}"
-        return super()._print_Mul(expr)
-
-    def _print_Add(self, expr, order=None):
-        # positive terms first (y1 − t1, 1 − y), otherwise sympy's order
-        terms = sorted(self._as_ordered_terms(expr, order=order),
-                       key=lambda t: t.could_extract_minus_sign())
-        parts = []
-        for term in terms:
-            t = self._print(term)
-            sign = "+"
-            if t.startswith("-") and not term.is_Add:
-                sign, t = "-", t[1:]
-            if precedence(term) < precedence(expr) or term.is_Add:
-                t = f"({t})"
-            parts += [sign, t]
-        sign = parts.pop(0)
-        return ("" if sign == "+" else sign) + " ".join(parts)
-
-    def _print_Symbol(self, expr):
-        name = expr.name
-        return f"({name})" if any(c in name for c in "/ +-*") else name
-
-    def _print_Pow(self, expr, rational=False):
-        # a**(-2) as the book's 1/a²
-        if expr.exp.is_Integer and expr.exp < 0:
-            inner = self.parenthesize(expr.base ** -expr.exp, PRECEDENCE["Mul"])
-            return f"1/{inner}"
-        return super()._print_Pow(expr, rational=rational)
-
-    def _print_Heaviside(self, expr):
-        return f"H({self._print(expr.args[0])})"
-
-
-class _BookPrinter(_Printer):
-    """The drawings' notation, closer still to the book's figures: numbers first in a
-    sum (1 + exp(−x)), the upstream, then the leaves, then named quantities in a product
-    (−∂L/∂y·y², −t1·S), a product written before a parenthesis without a dot
-    (y(1 − y), −S(t1 + t2 + t3)), and exp(−a1) written 1/exp(a1) where exp(a1) is a
-    value of the graph and exp(−a1) is not (−t1/exp(a1); sigmoid keeps exp(−x))."""
-
-    leaves = frozenset()
-    exp_atoms = frozenset()
-
-    def _rank(self, f):
-        base = f.as_base_exp()[0]
-        if f.is_number:
-            return 0
-        if base in self.lead:
-            return 1
-        if base.is_Symbol:
-            return 2 if base in self.leaves else 3
-        return 5 if base.is_Add else 4
-
-    def _in_denominator(self, f):
-        if f.is_Pow and f.exp.is_Rational and f.exp < 0:
-            return f.base ** -f.exp
-        if isinstance(f, sp.exp) and f not in self.exp_atoms:
-            inverse = sp.exp(-f.args[0])
-            if inverse in self.exp_atoms:
-                return inverse
-        return None
-
-    def _factors(self, factors):
-        factors = sorted(factors, key=lambda f: (self._rank(f), str(f)))
-        text = ""
-        for i, f in enumerate(factors):
-            if i == 0 and f.is_Symbol and f in self.lead:
-                t = f.name  # ∂L/∂y first in a product reads as (∂L/∂y)·...
-            else:
-                t = self.parenthesize(f, PRECEDENCE["Mul"], strict=False)
-            bare = i and t.startswith("(") and factors[i - 1].as_base_exp()[0].is_Symbol \
-                and "/" not in factors[i - 1].as_base_exp()[0].name
-            text += ("" if bare or not i else "*") + t
-        return text
-
-    def _print_Mul(self, expr):
-        c, rest = expr.as_coeff_Mul()
-        sign = "-" if c < 0 else ""
-        c = -c if c < 0 else c
-        num, den = [], []
-        if c.is_Rational:
-            num += [sp.Integer(c.p)] if c.p != 1 else []
-            den += [sp.Integer(c.q)] if c.q != 1 else []
-        elif c != 1:
-            num.append(c)
-        for f in sp.Mul.make_args(rest):
-            d = self._in_denominator(f)
-            (num if d is None else den).append(f if d is None else d)
-        top = self._factors(num) if num else "1"
-        if not den:
-            return sign + top
-        bottom = self._factors(den)
-        if len(den) > 1 or (den[0].is_Pow and den[0].exp.is_Rational
-                            and not den[0].exp.is_Integer):
-            bottom = f"({bottom})"
-        return f"{sign}{top}/{bottom}"
-
-    def _print_Add(self, expr, order=None):
-        terms = sorted(self._as_ordered_terms(expr, order=order),
-                       key=lambda t: (t.could_extract_minus_sign(), not t.is_number))
-        return super()._print_Add(sp.Add(*terms, evaluate=False), order="none")
-
-    def _print_Float(self, expr):
-        return format_number(float(expr), 6)
-
-
-def to_text(expr, lead=(), *, book=False, leaves=(), exp_atoms=()):
-    """One line, the book's way: −t1/y1, −S·t1, y·(1 − y), exp(−x), y².  Symbols in
-    `lead` come first in a product.  book=True: the drawings' notation (_BookPrinter),
-    with `leaves` (symbols written before named quantities in a product) and
-    `exp_atoms` (exp values of the graph, so 1/exp(a1) is written as such)."""
-    printer = _BookPrinter() if book else _Printer()
-    printer.lead = tuple(lead)
-    if book:
-        printer.leaves, printer.exp_atoms = frozenset(leaves), frozenset(exp_atoms)
-    expr = sp.sympify(expr)
-    text = printer.doprint(expr)
-    if expr.is_Symbol and text.startswith("("):
-        text = text[1:-1]  # ∂L/∂y needs its parentheses only inside a product
-    text = re.sub(r"\*\*(\d+)", lambda m: m.group(1).translate(_SUPERSCRIPT), text)
-    text = text.replace("**", "^").replace("*", "·")
-    return text.replace("-", "−")
+def _charged(method):
+    """A SymbolicGraph method whose work counts against the graph's budget."""
+    @functools.wraps(method)
+    def charged(self, *args, **kwargs):
+        with self.budget:
+            return method(self, *args, **kwargs)
+    return charged
 
 
 # ----------------------------------------------------------------------------- the graph
@@ -358,14 +227,20 @@ class SymbolicGraph:
     Attributes: `root` (the numeric root), `symbols` (name -> Symbol, for the named
     leaves and the named intermediate nodes), `leaves` (name -> the numeric leaf node),
     `seed` (the symbolic gradient at the root), `steps` (SymbolicStep list, aligned with
-    autograd.backward_steps(root)), `given` (list of (lhs, rhs) relations).
+    autograd.backward_steps(root)), `given` (list of (lhs, rhs) relations), `budget`
+    (the Budget every form is charged to: BudgetExceeded once it is spent).
     """
 
-    def __init__(self, root, *, seed=None, given=None, names=None):
+    def __init__(self, root, *, seed=None, given=None, names=None, budget=BUDGET):
         if callable(root) and not isinstance(root, Node):
             root = root()  # a builder function
         if not isinstance(root, Node):
             raise TypeError(f"symbolic() needs a Value, got {type(root).__name__}")
+        self.budget = budget if isinstance(budget, Budget) else Budget(budget)
+        with self.budget:
+            self._make_twin(root, seed, given, names)
+
+    def _make_twin(self, root, seed, given, names):
         self.root = root
         self._names = dict(names or {})
         self.symbols = {}
@@ -384,9 +259,9 @@ class SymbolicGraph:
             seed = _number(seed)
         self.seed = sp.sympify(seed)
         self.given = self._relations(given)
+        self._cache = {}
         self._named = self._named_nodes()
         self._reverse = self._reverse_relations()
-        self._cache = {}
         self.steps = []
         sroot = self._shadow[root]
         for st in backward_steps(sroot, self.seed):
@@ -501,9 +376,14 @@ class SymbolicGraph:
         rev = {}
         for expr, sym in self._named:
             d = self._fold(expr, skip=sym)
-            for atom in d.atoms(sp.exp, sp.log):
-                if atom in rev:
+            atoms = d.atoms(sp.exp, sp.log)
+            for atom in atoms:
+                # an exp inside another exp or log comes out only through a log: such a
+                # solution is refused below, and solve() takes minutes to find it
+                if atom in rev or any(atom in a.args[0].atoms(sp.exp, sp.log)
+                                      for a in atoms):
                     continue
+                self.budget.check()
                 try:
                     sol = sp.solve(sp.Eq(sym, d), atom)
                 except (NotImplementedError, ValueError):
@@ -515,12 +395,23 @@ class SymbolicGraph:
     # -- display forms --------------------------------------------------------------------
 
     def _fold(self, expr, skip=None):
-        for full, sym in self._named:
-            if sym is not skip:
-                expr = expr.subs(full, sym)
-        return expr
+        key = ("f", expr, skip)
+        if key not in self._cache:
+            folded = expr
+            for full, sym in self._named:
+                if sym is not skip:
+                    folded = folded.subs(full, sym)
+            self._cache[key] = folded
+        return self._cache[key]
 
     def _candidates(self, expr):
+        """The forms compact() and reduce() choose from, once per expression."""
+        key = ("k", expr)
+        if key not in self._cache:
+            self._cache[key] = self._rewrites(expr)
+        return list(self._cache[key])
+
+    def _rewrites(self, expr):
         base = self._fold(expr)
         forms = [expr, base]
         if self._reverse:
@@ -531,6 +422,7 @@ class SymbolicGraph:
                 # cancel/factor grow slow on long expressions, and crawl (minutes) on
                 # computed floats: softmax_with_loss's log guard, its max shift
                 continue
+            self.budget.check()
             forms.append(self._fold(sp.cancel(c)))
             forms.append(self._fold(sp.factor(c)))
             if syms:
@@ -541,6 +433,7 @@ class SymbolicGraph:
     def _size(e):
         return (sp.count_ops(e), len(str(e)))
 
+    @_charged
     def compact(self, expr):
         """The shortest form of `expr` using the named intermediate nodes."""
         expr = sp.sympify(expr)
@@ -552,6 +445,7 @@ class SymbolicGraph:
                 self._cache[key] = min(self._candidates(expr), key=self._size)
         return self._cache[key]
 
+    @_charged
     def reduce(self, expr):
         """`compact`, also using the `given` relations (t1 + t2 + t3 = 1)."""
         expr = sp.sympify(expr)
@@ -587,6 +481,19 @@ class SymbolicGraph:
         st = self._by_node.get(node)
         return st.upstream if st is not None else sp.Integer(0)
 
+    def _simplify(self, expr):
+        """sympy.simplify, once per expression: the drawing's last form and the
+        stepper's result both start from it.  tanh(u) and the like go in as atoms:
+        trigsimp only expands the book's 1 − tanh²(u), and took a second doing it."""
+        key = ("s", expr)
+        if key not in self._cache:
+            self.budget.check()
+            atoms = {f: sp.Dummy() for f in expr.atoms(*_TRIG)}
+            back = {d: f for f, d in atoms.items()}
+            self._cache[key] = sp.simplify(expr.xreplace(atoms)).xreplace(back)
+        return self._cache[key]
+
+    @_charged
     def simplified_gradient(self, node):
         """The gradient in its shortest form, compact and with `given`.  simplify() may
         leave the book's terms (sigmoid's y(1 − y) becomes 1/(4cosh²(x/2))), so the
@@ -594,8 +501,9 @@ class SymbolicGraph:
         g = self.gradient(node)
         if sp.count_ops(g) > SIMPLIFY_LIMIT or g.has(sp.Float):
             return self.reduce(g)
-        return min((self.reduce(g), self.reduce(sp.simplify(g))), key=self._size)
+        return min((self.reduce(g), self.reduce(self._simplify(g))), key=self._size)
 
+    @_charged
     def simplest(self, expr, given=True):
         """`expr` as simplified_gradient writes a gradient (simplify() tried, the graph's
         names, the `given` relations unless given=False), in book form; None where that
@@ -606,7 +514,7 @@ class SymbolicGraph:
         if g.has(sp.Float) or sp.count_ops(g) > SIMPLIFY_LIMIT:
             return None
         form = self.reduce if given else self.compact
-        return self.book_form(min((form(g), form(sp.simplify(g))), key=self._size))
+        return self.book_form(min((form(g), form(self._simplify(g))), key=self._size))
 
     def final_form(self, node, given=True):
         """simplest() of the gradient reaching `node` (y(1 − y) for sigmoid's x)."""
@@ -616,6 +524,7 @@ class SymbolicGraph:
         """`expr` as one line of text, the symbolic seed (∂L/∂y) first in products."""
         return to_text(expr, lead=self.seed.free_symbols if self.seed.is_Symbol else ())
 
+    @_charged
     def chain(self, literal, full):
         """'literal = compact = reduced' as text, each distinct form once."""
         parts = []
@@ -625,6 +534,7 @@ class SymbolicGraph:
                 parts.append(t)
         return " = ".join(parts)
 
+    @_charged
     def show(self, step):
         """A step's upstream, local derivatives and sent gradients as text."""
         if isinstance(step, int):
@@ -634,6 +544,7 @@ class SymbolicGraph:
         sent = tuple(self.chain(up * loc, g) for loc, g in zip(local, step.grads))
         return StepText(self.text(up), tuple(self.text(x) for x in local), sent)
 
+    @_charged
     def show_sum(self, upstream, sent):
         """Text for a merged step (a collapsed composite): compact upstream expressions
         entering it, and the chain for each full gradient leaving it."""
@@ -670,6 +581,17 @@ class SymbolicGraph:
             self._cache["monomials"] = subs
         return self._cache["monomials"]
 
+    def definitions(self):
+        """(symbol, definition) of each named quantity defined by a product (y1 =
+        exp(a1)/S), in the node's own terms."""
+        out = []
+        for node, d in self._definition.items():
+            name = self.name_of(node)
+            if name and not d.is_Atom and not any(f.has(sp.Add) for f in sp.Mul.make_args(d)):
+                out.append((self._symbol(name), d))
+        return out
+
+    @_charged
     def fold(self, expr):
         """`expr` with the values of named nodes written as their names (exp(a1)/(exp(a1)
         + exp(a2) + exp(a3)) -> y1), and nothing else done to it."""
@@ -679,6 +601,7 @@ class SymbolicGraph:
         # fewer quantities first (−t1·S over −t1·exp(a1)/y1), then fewer operations
         return (len(e.free_symbols), sp.count_ops(e), len(str(e)))
 
+    @_charged
     def book_form(self, expr):
         """The shortest of `expr` and what the substitutions of _monomials() (and
         expanding) make of it, searched greedily: −t1/(S·y1) -> −t1/exp(a1),
@@ -696,6 +619,7 @@ class SymbolicGraph:
             names = sorted({s for _, s in self._named}, key=str)
             moves += [sp.expand, sp.factor_terms, lambda e: sp.collect(e, names)]
             for _ in range(4):
+                self.budget.check()
                 options = [m(best) for m in moves]
                 better = min(options, key=self._book_size, default=best)
                 if self._book_size(better) >= self._book_size(best):
@@ -704,6 +628,7 @@ class SymbolicGraph:
             self._cache[key] = best
         return self._cache[key]
 
+    @_charged
     def book_sum(self, parts):
         """Gradients arriving at a branch, added as the book adds them: the sum of their
         forms, with a common factor taken out (−t1·S − t2·S − t3·S = −S(t1 + t2 + t3));
@@ -712,6 +637,7 @@ class SymbolicGraph:
         factored = sp.factor_terms(total)
         return min((total, factored), key=self._book_size)
 
+    @_charged
     def with_given(self, expr):
         """`expr` with the `given` relations used (t1 + t2 + t3 -> 1), in book form; the
         same expression when they change nothing."""
@@ -737,7 +663,7 @@ class SymbolicGraph:
         return values
 
 
-def symbolic(root, *, seed=None, given=None, names=None):
+def symbolic(root, *, seed=None, given=None, names=None, budget=BUDGET):
     """The graph of `root` (a Value, or a function building one) over sympy symbols.
 
     seed: the gradient at the root: 1 (default), a number, or a symbol name such as
@@ -745,8 +671,16 @@ def symbolic(root, *, seed=None, given=None, names=None):
     given: relations the display may use: 't1 + t2 + t3 = 1', a list of them, a dict
         {lhs: rhs} or sympy Eq objects.
     names: {node: 'S'} names for intermediate nodes, without renaming the nodes.
+    budget: CPU seconds the graph's algebra may spend, its making and every form asked
+        of it (BUDGET; None: no limit); past it BudgetExceeded is raised.
     """
-    return SymbolicGraph(root, seed=seed, given=given, names=names)
+    return SymbolicGraph(root, seed=seed, given=given, names=names, budget=budget)
+
+
+def sum_is_one(names):
+    """The relation name1 + name2 + ... = 1 (one-hot labels), for `given`: the symbols
+    are made from the names as data, never parsed."""
+    return sp.Eq(sp.Add(*[sp.Symbol(n, real=True) for n in names]), 1)
 
 
 # the one-hot relation of appendix A's labels, for `given`

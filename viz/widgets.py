@@ -3,6 +3,7 @@
     from viz.widgets import Stepper
     Stepper(loss)                      # a slider, ◀ prev / next ▶, the graph and the text
     Stepper(loss, collapse="sigmoid")  # options as viz.stepper.frames
+    Stepper(viz.derive(loss))          # the frames of a derivation made already
     Stepper(loss, lang="ja")           # ステップ1 …, 順伝播, the buttons in Japanese
 
 With ipywidgets the frames are shown in a live widget; the output also carries the
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import html
 
+from viz.dot import printable
 from viz.html import embed_html, inline_svg, player_html
 from viz.i18n import language, translator
 from viz.stepper import as_frames
@@ -40,7 +42,8 @@ def _ipywidgets():
 
 
 class Stepper:
-    """Step through `root`'s backward pass (a Value/Tensor, or a list of Frames).
+    """Step through `root`'s backward pass (a Value/Tensor, a viz.derivation.Derivation,
+    or a list of Frames).
 
     Attributes: `frames`, `index` (the frame shown); with ipywidgets also `widget` (the
     VBox to display), `slider`, `prev_button`, `next_button`, `counter`, `heading` (the
@@ -98,7 +101,8 @@ class Stepper:
         f = self.frames[k]
         _ = self._
         self.counter.value = _("frame {k} / {n}").format(k=k + 1, n=len(self.frames))
-        self.heading.value = f"<b>{html.escape(f.heading)}</b>" if f.heading else ""
+        self.heading.value = f"<b>{html.escape(printable(f.heading))}</b>" if f.heading \
+            else ""
         self.prev_button.disabled = k == 0
         self.next_button.disabled = k == len(self.frames) - 1
         # Japanese has no italics: the book's line upright, the text marked as Japanese

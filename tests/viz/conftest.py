@@ -19,6 +19,7 @@ PAYLOADS = [
     "a & b &amp; &lt; &#60;",
     "line 1\nline 2\r\nline 3",
     "ctl \x00\x01\x07\x1b\x7f end",
+    "bidi \u202eexp\u202c \u2066rtl\u2069 \u200f \x85 \x9b end",  # reorders, C1
     "\\N \\G \\L back\\",  # DOT escString substitutions, a final backslash
     "<x> evil [shape=box label=<EVIL>]",  # a title read as an HTML label: a new node
     "<x> evil [shape=box label=<EVIL>",

@@ -11,6 +11,7 @@ import pytest
 import viz
 from autograd import Tensor, Value
 from autograd.examples import appendix_a, apple_orange
+from viz.derivation import derive
 from viz.dot import COLORS, svg_id, to_digraph
 from viz.model import build
 from viz.stepper import edge_states, frames
@@ -208,8 +209,10 @@ def _squeeze(text):
 
 
 def _plain(text):
-    """`text` as the drawing shows it: control characters as U+FFFD."""
-    return re.sub(r"[\x00-\x08\x0b-\x1f\x7f]", "\ufffd", text.replace("\r\n", "\n"))
+    """`text` as the drawing shows it: control characters (C0, C1) and the bidirectional
+    controls as U+FFFD."""
+    return re.sub("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e"
+                  "\u2066-\u2069]", "\ufffd", text.replace("\r\n", "\n"))
 
 
 def _shown(text):
@@ -346,7 +349,7 @@ def test_a_fork_draws_the_sum_of_its_branches():
     x, y = Value(1.0, name="x"), Value(2.0, name="y")
     f = x * y + x.exp()
     f.backward()
-    view = build(f, labels="symbols")
+    view = derive(f, labels="symbols").view
     src = to_digraph(view).source
     (fork,) = view.forks
     assert f'id="edge-{svg_id(fork.key)}"' in src and "F0:m:e -> L" in src
@@ -413,3 +416,18 @@ def test_edge_notes_are_written_under_the_gradient_in_their_colour():
     assert note not in to_digraph(view, forks=True).source  # no notes: as before
     tb = to_digraph(view, edge_notes=notes, rankdir="TB").source
     assert f'<TD CELLPADDING="3"><FONT COLOR="{note}">yours: 3' in tb  # beside, in TB
+
+
+def test_control_and_bidi_characters_show_as_replacement_characters():
+    """U+202E would draw what follows it backwards (a name could read as another); NUL,
+    ESC and the C1 controls are no text: every context shows them as U+FFFD (issue 19),
+    the DOT source and, through printable(), the stepper's HTML."""
+    from viz.dot import printable
+    assert printable("a\x00b\x1bc\u202ed\u2066e\x85f\tg\nh\r\ni") == \
+        "a\ufffdb\ufffdc\ufffdd\ufffde\ufffdf\tg\nh\ni"
+    x = Value(2.0, name="x\u202egnp.exe")
+    y = x * x
+    y.name = "\x1b[31my"
+    y.backward()
+    src = viz.draw(y).source
+    assert "\u202e" not in src and "\x1b" not in src and "\ufffd" in src

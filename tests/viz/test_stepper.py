@@ -56,7 +56,7 @@ def test_symbolic_column_beside_the_numbers():
     assert row[1] == "−0.5344" and row[2] == "−y²"
     assert '<td class="sym">−y²</td>' in recip.html
     final = fs[-1]  # sigmoid's upstream is the book's dout (= 1 in the numbers)
-    assert final.rows == [("∂L/∂x", "1 × 0.7311 × (1 − 0.7311) = 0.1966", "dout·y·(1 − y)")]
+    assert final.rows == [("∂L/∂x", "1 × 0.7311 × (1 − 0.7311) = 0.1966", "dout·y(1 − y)")]
 
 
 def test_collapsed_sigmoid_steps_as_one_unit():
@@ -71,7 +71,7 @@ def test_collapsed_sigmoid_steps_as_one_unit():
     assert labels[0].startswith("upstream") and labels[-1] == "sent to x"
     up, sent = box.rows[0], box.rows[-1]
     assert up[1] == "1"
-    assert sent[1] == "1 × 0.1966 = 0.1966" and sent[2] == "dout·y·(1 − y)"
+    assert sent[1] == "1 × 0.1966 = 0.1966" and sent[2] == "dout·y(1 − y)"
     assert box.edge_states[box.view.output_key] == "done"
     assert "one unit" in box.text
 
@@ -218,10 +218,11 @@ def test_appendix_a_in_the_books_six_headed_steps(book_a):
     y = [n for n in _engine(loss) if n.name in ("y1", "y2", "y3")]
     s2, s5 = steps["Step 2"], steps["Step 5"]
     assert s2.steps == s5.steps and len(s2.steps) == 3
-    assert s2.title == "Step 2: the × nodes y1, y2, y3 → 1/S"
-    assert s5.title == "Step 5: the × nodes y1, y2, y3 → exp(a1), exp(a2), exp(a3)"
+    assert s2.title == "Step 2: the “×” nodes giving y1, y2, y3, towards 1/S"
+    assert s5.title == ("Step 5: the “×” nodes giving y1, y2, y3, towards exp(a1), "
+                        "exp(a2), exp(a3)")
     assert {s2.view.node_id(n) for n in y} == set(s2.focus) == set(s5.focus)
-    assert steps["Step 3"].title == "Step 3: the / node 1/S"
+    assert steps["Step 3"].title == "Step 3: the “/” node giving 1/S"
     assert steps["Step 1"].title == "Step 1: the gradients arriving at y1, y2, y3"
 
 
@@ -265,7 +266,7 @@ def test_the_branches_into_1_over_S_are_summed_in_step_3(book_a):
     assert sympy.simplify(sum(p[2] for p in b.parts) - b.symbolic) == 0
     row = next(r for f in fs if f.heading == "Step 3" for r in f.rows if r[0].startswith("sum"))
     assert row[1] == "0 + 0 + (−74.12) = −74.12"
-    assert row[2] == "−S·t1 − S·t2 − S·t3 = −S·(t1 + t2 + t3) = −S"
+    assert row[2] == "−t1·S − t2·S − t3·S = −S(t1 + t2 + t3) = −S"
     step3 = next(f for f in fs if f.heading == "Step 3")
     summed = {k for k, s in step3.edge_states.items() if s == "summing"}
     assert summed == {step3.view.edge_key(n, 1) for n in ys}  # the three edges into 1/S
@@ -293,7 +294,7 @@ def test_the_two_branches_into_each_exp_are_summed_in_step_6(book_a):
         assert sympy.simplify(got.subs(sub) - sympy.diff(L, e[k - 1])) == 0
     rows = [r for r in step6.rows if r[0] == "sum: upstream ∂L/∂exp(a3)"]
     assert rows == [("sum: upstream ∂L/∂exp(a3)", "0.01349 + (−0.01832) = −0.004824",
-                     "1/S − t3/(S·y3) = (1 − t3/y3)/S")]
+                     "1/S − t3/exp(a3)")]
     summed = {k for k, s in step6.edge_states.items() if s == "summing"}
     assert len(summed) == 6  # two branches out of each exp(a_k)
     assert all(step6.view.edge(k).node.op.name == "exp" for k in summed)
@@ -327,8 +328,8 @@ def test_sigmoids_four_steps_end_in_dout_y_1_minus_y():
     assert [f.description for f in fs[1:5]] == [s["text"] for s in F.SIGMOID_STEPS]
     sent = [next(r for r in f.rows if r[0].startswith("sent to")) for f in fs[1:5]]
     assert sent[0][2] == "dout·(−y²) = −dout·y²"  # the book's −∂L/∂y·y²
-    assert sent[3][2].endswith("= dout·y·(1 − y)")
-    assert fs[-1].title == "Result: ∂L/∂x = dout·y·(1 − y)"
+    assert sent[3][2].endswith("= dout·y(1 − y)")
+    assert fs[-1].title == "Result: ∂L/∂x = dout·y(1 − y)"
     assert fs[-1].rows[0][1].endswith(f"= {_book(y * (1 - y))}")
     plain = frames(book_sigmoid(x), symbolic=False)  # the same steps with numbers only
     assert [f.heading for f in plain] == [f.heading for f in fs]
@@ -341,7 +342,7 @@ def test_graphs_without_declared_steps_keep_one_frame_per_node():
     ops = [s for s in backward_steps(price) if s.node.op is not None]
     assert len(fs) == len(ops) + 2
     assert {f.heading for f in fs[1:-1]} == {""}
-    assert fs[1].title == "Backward: the × node price (mul)"
+    assert fs[1].title == "Backward: the “×” node giving price (mul)"
 
 
 def test_a_collapsed_composite_steps_as_one_box_not_in_its_steps():
@@ -425,6 +426,53 @@ def test_a_sum_of_branches_in_japanese():
     assert any(row[0].startswith("分岐した値の和: 上流から伝わった微分 ∂L/∂(1/S)")
                for row in step3.rows)
     assert '<tr class="sum">' in step3.html  # marked as the sum, in any language
+
+
+def test_headings_read_as_the_book_would():
+    """Issue 20: 'Cross Entropy Error: the 2 + nodes' read as arithmetic, 'the × node L'
+    as a product.  The symbol is quoted as the book quotes it (the “×” node), the node
+    is named by what it gives, and a long list by its count, in both languages."""
+    en = [f.title for f in frames(appendix_a(labels="constants"), symbolic=False)]
+    ja = [f.title for f in frames(appendix_a(labels="constants"), symbolic=False,
+                                  lang="ja")]
+    assert en[1:3] == ["Cross Entropy Error: the “×” node giving L",
+                       "Cross Entropy Error: the 2 “+” nodes"]
+    assert ja[1:3] == ["Cross Entropy Errorレイヤ: 「×」ノード（出力 L）",
+                       "Cross Entropy Errorレイヤ: 2 個の「+」ノード"]
+    assert ja[6] == "ステップ2: 「×」ノード（出力 y1, y2, y3）から 1/S へ"
+    sig = [f.title for f in frames(book_sigmoid(1.0), symbolic=False)]
+    assert sig[1:5] == ["Step 1: the “/” node giving y", "Step 2: the “+” node giving "
+                        "exp(−x) + 1", "Step 3: the “exp” node giving exp(−x)",
+                        "Step 4: the “×” node giving −x"]
+    for title in en + ja + sig:
+        assert not re.search(r"\d [+×/−] nodes|node [+×/−] |the [+×/] node", title), title
+
+
+def test_steps_5_and_6_write_the_books_forms_and_say_once_why(book_a):
+    """Issue 20: the table wrote −t1/(S·y1) and (1 − t1/y1)/S where the book's step and
+    figure A-5 write −t1/exp(a1) and 1/S − t1/exp(a1).  The table now writes the book's
+    form, says once why it is the same (y1 = exp(a1)/S), and agrees with the drawing."""
+    from viz.derivation import derive
+    loss, fs = book_a
+    steps = {f.heading: f for f in fs if f.heading.startswith("Step ")}
+    sent5 = [r[2] for r in steps["Step 5"].rows if r[0].startswith("sent to")]
+    assert sent5 == [f"(−t{k}/y{k})·(1/S) = −t{k}/exp(a{k})" for k in (1, 2, 3)]
+    said = [line for f in fs for kind, line in f.lines
+            if kind == "p" and line.startswith("y1 = exp(a1)/S")]
+    assert said == ["y1 = exp(a1)/S, so −t1/(S·y1) = −t1/exp(a1)."]  # once, in step 5
+    assert said[0] in steps["Step 5"].text
+    sums = [r[2] for r in steps["Step 6"].rows if r[0].startswith("sum")]
+    sent6 = [r[2] for r in steps["Step 6"].rows if r[0].startswith("sent to")]
+    assert sums == [f"1/S − t{k}/exp(a{k})" for k in (1, 2, 3)]
+    assert sent6 == [f"(1/S − t{k}/exp(a{k}))·exp(a{k}) = y{k} − t{k}" for k in (1, 2, 3)]
+    # the same forms as figure A-5 draws on the trunks into each exp(a_k) and the edges
+    # from the × nodes (the drawing's own algebra)
+    view = derive(appendix_a(labels="constants"), labels="symbols").view
+    trunks = {f.value_sym: f.grad_sym[-1] for f in view.forks}
+    assert [trunks[f"exp(a{k})"] for k in (1, 2, 3)] == sums
+    ja = frames(appendix_a(labels="constants"), lang="ja")
+    assert sum("y1 = exp(a1)/S なので、−t1/(S·y1) = −t1/exp(a1) です。" in f.text
+               for f in ja) == 1
 
 
 # ----------------------------------------------------------------------------- Batch Norm

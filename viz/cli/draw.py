@@ -255,27 +255,29 @@ def _write_image(g, path, dpi):
     return 0
 
 
-def _write_steps(root, path, options, report):
+def _write_steps(d, path, report):
+    """The stepper of the drawing's own derivation (built once, read by both)."""
     from viz.html import export_steps
-    options = {k: v for k, v in options.items() if k in ("expand", "collapse", "depth")}
     p = Path(path)
-    options["lang"] = current()
     if p.suffix.lower() in STEP_FORMATS:
         with atomic_path(p) as tmp:
-            export_steps(root, tmp, **options)
+            export_steps(d, tmp)
     else:  # a folder of numbered frames: each frame is written by the stepper
-        export_steps(root, p, **options)
+        export_steps(d, p)
     print(_("wrote {path}").format(path=path), file=report)
 
 
 def run(args):
     check_options(args)
     root, lines, grads = _compute(args)
-    options = dict(expand=args.expand, collapse=args.collapse, depth=args.depth,
-                   grads=grads, fmt=args.digits)
-    from viz.dot import draw
+    from viz.derivation import derive
+    from viz.dot import to_digraph
     try:
-        g = draw(root, rankdir=args.rankdir, labels=args.labels, lang=current(), **options)
+        # the stepper needs the gradients even when the drawing shows none (--no-grad)
+        d = derive(root, expand=args.expand, collapse=args.collapse, depth=args.depth,
+                   grads=grads or bool(args.steps), fmt=args.digits, labels=args.labels,
+                   lang=current())
+        g = to_digraph(d.view, rankdir=args.rankdir, show_grads=grads)
     except (ValueError, TypeError) as e:
         raise CommandError(str(e)) from None
     # the DOT text on stdout stays valid DOT: the numbers then go to stderr
@@ -288,5 +290,5 @@ def run(args):
     else:
         sys.stdout.write(g.source)
     if args.steps:
-        _write_steps(root, args.steps, options, report)
+        _write_steps(d, args.steps, report)
     return 0

@@ -1,6 +1,8 @@
 """What the playground shows for one request, computed from scratch: the one module that
-calls the drawing and stepping machinery (viz.expr_graph, viz.dot, viz.render,
-viz.stepper, viz.html), so the server, the page and the Jupyter widget never do.
+calls the drawing and stepping machinery (viz.expr_graph, viz.derivation, viz.dot,
+viz.render, viz.stepper, viz.html), so the server, the page and the Jupyter widget never
+do.  Each request derives its graph once (viz.derivation.derive): the drawing, the
+nodes' local derivatives and the stepper's frames all read that one derivation.
 
     drawing("sigmoid(x*w + b)", {"x": "1", "w": "2", "b": "-1"}, labels="both")
     # {'ok': True, 'svg': '<svg ...', 'variables': [...], 'result': [...], 'nodes': {...}}
@@ -142,16 +144,18 @@ def _draw_options(collapse):
     return {"collapse": "all"} if collapse else {}
 
 
-def _view(built, labels, lang, collapse):
-    from viz.model import build
-    return build(built.root, labels=labels, lang=lang, grads=built.root.requires_grad,
-                 **_draw_options(collapse))
+def _derive(built, lang, collapse, **options):
+    """The request's one derivation (graph() ran backward wherever there is a gradient);
+    `options`: labels=, or grads= and symbolic= for the stepper."""
+    from viz.derivation import derive
+    options.setdefault("grads", built.root.requires_grad)
+    return derive(built.root, lang=lang, **_draw_options(collapse), **options)
 
 
-def _svg(view, fmt="svg"):
+def _svg(d, fmt="svg"):
     from viz.dot import to_digraph
     from viz.render import pipe
-    return pipe(to_digraph(view), fmt, dpi=144 if fmt == "png" else None)
+    return pipe(to_digraph(d.view), fmt, dpi=144 if fmt == "png" else None)
 
 
 def variables_of(expr_text, texts, limits=LIMITS):
@@ -175,15 +179,15 @@ def drawing(expr_text, texts, *, labels="numbers", lang=None, collapse=False,
     try:
         built = graph(expr_text, texts, limits)
         shown, note = _symbolic(built, labels, _)
-        view = _view(built, shown, lang, collapse)
+        d = _derive(built, lang, collapse, labels=shown)
         from viz.html import inline_svg
-        svg = inline_svg(_svg(view).decode("utf-8"))
+        svg = inline_svg(_svg(d).decode("utf-8"))
     except PlayError as e:
         out["error"] = e.payload()
         return out
     out.update(ok=True, svg=svg, labels=shown, note=note, form=built.form,
                shapes={n: shape_text(v) for n, v in built.values.items()},
-               result=_result(built), nodes=local_derivatives(view),
+               result=_result(built), nodes=local_derivatives(d.view),
                steppable=bool(built.root.requires_grad))
     return out
 
@@ -279,10 +283,11 @@ def steps_page(expr_text, texts, *, labels="numbers", lang=None, collapse=False,
     shown, _note = _symbolic(built, labels, _)
     from viz.html import player_html
     from viz.stepper import frames
-    fs = frames(built.root, symbolic=None if shown != "numbers" else False, lang=lang,
-                **_draw_options(collapse))
-    return player_html(fs, title=_("graphgrad playground: {expr}").format(expr=expr_text),
-                       lang=lang)
+    # the frames draw numbers on the edges; the algebra goes beside them in the words
+    d = _derive(built, lang, collapse, grads=True,
+                symbolic=None if shown != "numbers" else False)
+    return player_html(frames(d), title=_("graphgrad playground: {expr}").format(
+        expr=expr_text), lang=lang)
 
 
 def image(expr_text, texts, fmt, *, labels="numbers", lang=None, collapse=False,
@@ -291,4 +296,4 @@ def image(expr_text, texts, fmt, *, labels="numbers", lang=None, collapse=False,
     lang = language(lang)
     built = graph(expr_text, texts, limits)
     shown, _note = _symbolic(built, labels, translator(lang))
-    return _svg(_view(built, shown, lang, collapse), fmt)
+    return _svg(_derive(built, lang, collapse, labels=shown), fmt)

@@ -79,7 +79,7 @@ def test_the_tours_stepper_is_appendix_a_in_the_books_steps(capsys, tmp_path):
     assert [d["heading"] for d in data] == (["Forward pass"] + ["Cross Entropy Error"] * 4
                                             + [f"Step {k}" for k in range(1, 7)] + ["Result"])
     html = {d["heading"]: d["html"] for d in data}
-    assert "−S·t1 − S·t2 − S·t3 = −S·(t1 + t2 + t3) = −S" in html["Step 3"]  # branches
+    assert "−t1·S − t2·S − t3·S = −S(t1 + t2 + t3) = −S" in html["Step 3"]  # branches
     assert "0.01349 + (−0.01832) = −0.004824" in html["Step 6"]
     assert "0.7366 − 1 = −0.2634" in html["Result"] and "y3 − t3" in html["Result"]
     assert data[-1]["title"] == "Result: ∂L/∂a_k = y_k − t_k"
@@ -96,11 +96,11 @@ def test_the_tours_stepper_is_appendix_a_in_the_books_steps(capsys, tmp_path):
 
 def test_the_tours_stepper_does_not_depend_on_what_else_is_installed(monkeypatch):
     pytest.importorskip("sympy")
-    from viz import stepper
+    from viz import derivation
     from viz.cli import tour
     before = [(f.title, f.rows) for f in tour.stepper_frames()]
     # the rules that pick the algebra by themselves must not change the tour
-    monkeypatch.setattr(stepper, "SYMBOLIC_AUTO_LIMIT", 0)
+    monkeypatch.setattr(derivation, "SYMBOLIC_AUTO_LIMIT", 0)
     assert [(f.title, f.rows) for f in tour.stepper_frames()] == before
     assert before[-1][1][0][2] == "y1 − t1"
 
