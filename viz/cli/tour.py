@@ -264,11 +264,12 @@ def _keep(path, data):
 
 def batch_norm_frames():
     """Batch Normalization's backward pass (autograd.examples.batch_norm_example, figure
-    6-17 over a batch of four), top to bottom; numbers only: the closed form it ends in
-    is the composite's declared result, and the algebra of every step takes sympy long."""
+    6-17 over a batch of four), left to right as the book draws it, which also fills a
+    screen's width when the player fits the drawing; numbers only: the closed form it ends
+    in is the composite's declared result, and the algebra of every step takes sympy long."""
     from autograd import examples
     from viz.stepper import frames
-    return frames(examples.batch_norm_example(), symbolic=False, rankdir="TB",
+    return frames(examples.batch_norm_example(), symbolic=False, rankdir="LR",
                   lang=current())
 
 
