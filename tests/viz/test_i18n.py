@@ -74,16 +74,17 @@ def test_placeholders_survive_translation():
 
 
 def _messages_in_code():
-    """Every string literal handed to a translator call `_(...)` in viz/, and in the
-    checker (autograd/check/: its report's words, and each Message's English template,
-    the second argument of `Message(code, template, ...)`, which viz translates)."""
+    """Every string literal handed to a translator call `_(...)` or marked `N_(...)` (a
+    refusal's template, viz.refusal) in viz/, and in the checker (autograd/check/: its
+    report's words, and each Message's English template, the second argument of
+    `Message(code, template, ...)`, which viz translates)."""
     found = set()
     for path in [*(ROOT / "viz").rglob("*.py"), *(ROOT / "autograd" / "check").rglob("*.py")]:
         tree = ast.parse(path.read_text(encoding="utf-8"))
         for node in ast.walk(tree):
             if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)):
                 continue
-            k = {"_": 0, "Message": 1}.get(node.func.id)
+            k = {"_": 0, "N_": 0, "Message": 1}.get(node.func.id)
             if k is not None and len(node.args) > k and isinstance(node.args[k], ast.Constant) \
                     and isinstance(node.args[k].value, str):
                 found.add(node.args[k].value)
