@@ -223,7 +223,7 @@ DRAW_NAMES = ("exp", "log", "reciprocal", "relu", "sigmoid", "tanh", "sub", "div
 def test_draw_speaks_japanese_under_lang_ja(capsys, tmp_path):
     """Issue 20: --lang ja leaves no English sentence in what `draw` prints, draws or steps
     through, nor in its refusals of options and of points outside a function's domain
-    (the expression parser's own refusals are viz.expr's)."""
+    (the expression's and the values' refusals: the test after this one)."""
     said = [help_of(capsys, "draw", "--lang", "ja")]
     g, steps = tmp_path / "g.svg", tmp_path / "s.html"
     code, out, err = run(capsys, "draw", "sigmoid(w*x + b) - x/y", "--at", "w=2", "x=1",
