@@ -97,6 +97,19 @@ def test_every_message_in_the_code_is_in_the_catalogue():
     assert not missing, f"messages without a Japanese entry in {PO.name}: {missing}"
 
 
+def test_a_refusal_is_made_from_a_marked_template():
+    """A learner's refusal (ExprError, PlayError) written as a bare or f-string literal would
+    reach a Japanese reader in English: its text is an N_("...") template."""
+    bare = []
+    for path in (ROOT / "viz").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) \
+                    and node.func.id in ("ExprError", "PlayError") and node.args \
+                    and isinstance(node.args[0], (ast.Constant, ast.JoinedStr)):
+                bare.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+    assert not bare, f"refusals without an N_ template: {bare}"
+
+
 _WORDS = re.compile(r"\b(?!exp\b|tanh\b|log\b)[a-z]{2,}\b")  # English, not a function
 
 
