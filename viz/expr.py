@@ -19,7 +19,8 @@ A sign written directly in front of a number literal is part of the number, so
 ``ops.neg`` / ``ops.pos``.
 
 Every rejection is an :class:`ExprError` that points at the offending character and says
-what is allowed.
+what is allowed: in English as its message, in the learner's language with ``said(_)``
+(viz.refusal; each text is an ``N_`` template with its Japanese in the catalogue).
 
 Example::
 
