@@ -19,7 +19,8 @@ A sign written directly in front of a number literal is part of the number, so
 ``ops.neg`` / ``ops.pos``.
 
 Every rejection is an :class:`ExprError` that points at the offending character and says
-what is allowed.
+what is allowed: in English as its message, in the learner's language with ``said(_)``
+(viz.refusal; each text is an ``N_`` template with its Japanese in the catalogue).
 
 Example::
 
@@ -33,10 +34,11 @@ from __future__ import annotations
 import ast
 import math
 import re
-import unicodedata
 import warnings
 from collections.abc import Mapping
 from typing import Any
+
+from viz.refusal import N_, ExprError
 
 __all__ = [
     "FLOAT_OPS",
@@ -64,6 +66,7 @@ OPERATORS = "+ - * / ** @"
 # stack. A chain like a+b+c+... counts one level per operator.
 MAX_LENGTH = 2000
 MAX_DEPTH = 100
+_TOO_DEEP = N_("expression is too deeply nested (the limit is {limit} levels)")
 
 _ALLOWED_FUNCTIONS = ", ".join(FUNCTIONS)
 _BINARY_OPS = {ast.Add: "add", ast.Sub: "sub", ast.Mult: "mul", ast.Div: "div", ast.Pow: "pow",
@@ -81,28 +84,28 @@ _OPERATOR_SYMBOLS = {
     ast.Not: "not",
 }
 _REJECTIONS = {
-    ast.Attribute: "attribute access ('.name') is not allowed",
-    ast.Subscript: "indexing ('[...]') is not allowed",
-    ast.Compare: "comparisons are not allowed",
-    ast.BoolOp: "'and' / 'or' are not allowed",
-    ast.Lambda: "lambda expressions are not allowed",
-    ast.IfExp: "conditional expressions ('... if ... else ...') are not allowed",
-    ast.NamedExpr: "assignments (':=') are not allowed",
-    ast.Starred: "'*' unpacking is not allowed",
-    ast.Tuple: "tuples (commas) are not allowed",
-    ast.List: "lists are not allowed (a vector is a variable: a=1,2,3)",
-    ast.Set: "sets are not allowed",
-    ast.Dict: "dicts are not allowed",
-    ast.ListComp: "comprehensions are not allowed",
-    ast.SetComp: "comprehensions are not allowed",
-    ast.DictComp: "comprehensions are not allowed",
-    ast.GeneratorExp: "generator expressions are not allowed",
-    ast.JoinedStr: "strings are not allowed",
-    ast.FormattedValue: "strings are not allowed",
-    ast.Await: "'await' is not allowed",
-    ast.Yield: "'yield' is not allowed",
-    ast.YieldFrom: "'yield' is not allowed",
-    ast.Slice: "slices are not allowed",
+    ast.Attribute: N_("attribute access ('.name') is not allowed"),
+    ast.Subscript: N_("indexing ('[...]') is not allowed"),
+    ast.Compare: N_("comparisons are not allowed"),
+    ast.BoolOp: N_("'and' / 'or' are not allowed"),
+    ast.Lambda: N_("lambda expressions are not allowed"),
+    ast.IfExp: N_("conditional expressions ('... if ... else ...') are not allowed"),
+    ast.NamedExpr: N_("assignments (':=') are not allowed"),
+    ast.Starred: N_("'*' unpacking is not allowed"),
+    ast.Tuple: N_("tuples (commas) are not allowed"),
+    ast.List: N_("lists are not allowed (a vector is a variable: a=1,2,3)"),
+    ast.Set: N_("sets are not allowed"),
+    ast.Dict: N_("dicts are not allowed"),
+    ast.ListComp: N_("comprehensions are not allowed"),
+    ast.SetComp: N_("comprehensions are not allowed"),
+    ast.DictComp: N_("comprehensions are not allowed"),
+    ast.GeneratorExp: N_("generator expressions are not allowed"),
+    ast.JoinedStr: N_("strings are not allowed"),
+    ast.FormattedValue: N_("strings are not allowed"),
+    ast.Await: N_("'await' is not allowed"),
+    ast.Yield: N_("'yield' is not allowed"),
+    ast.YieldFrom: N_("'yield' is not allowed"),
+    ast.Slice: N_("slices are not allowed"),
 }
 # Forms whose offending part comes after their first child (e.g. the '.' of "x.y"), so
 # the caret is put on the first token after that child instead of at the node start.
@@ -124,57 +127,6 @@ _UNPARSABLE_CHAR = re.compile("[\x00\ud800-\udfff]")
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 _WORD = re.compile(r"\w+|\S")
 _NUMBER_THEN_NAME = re.compile(r"(\d[\d_.]*)([^\W\d]\w*)")
-
-
-class ExprError(ValueError):
-    """A user error in an expression or a ``--at`` item.
-
-    ``text`` is the offending input, ``offset`` a 0-based index into it and ``message``
-    the plain explanation; ``str()`` adds the input line with a caret under ``offset``.
-    """
-
-    def __init__(self, message: str, text: str = "", offset: int = 0) -> None:
-        super().__init__(message)
-        self.message = message
-        self.text = text
-        self.offset = max(0, min(offset, len(text)))
-
-    def __reduce__(self):
-        return (type(self), (self.message, self.text, self.offset))
-
-    def __str__(self) -> str:
-        if not self.text:
-            return self.message
-        line, column = _display_line(self.text, self.offset)
-        # Reusing the line's own tabs keeps the caret aligned whatever the tab width.
-        padding = "".join("\t" if ch == "\t" else " " for ch in line[:column])
-        return f"{self.message}\n  {line}\n  {padding}^"
-
-
-def _display_line(text: str, offset: int, width: int = 76) -> tuple[str, int]:
-    """The line of ``text`` holding ``offset``, cut to ``width`` around it, and the column."""
-    starts = [0] + [m.end() for m in _LINE_BREAK.finditer(text)]
-    start = max(s for s in starts if s <= offset)
-    following = [s for s in starts if s > start]
-    end = following[0] if following else len(text)
-    line = text[start:end].rstrip("\r\n")
-    column = min(offset - start, len(line))
-    if len(line) > width:
-        left = max(0, min(column - width // 2, len(line) - width))
-        right = left + width
-        shown = line[left:right]
-        column -= left
-        if left:
-            shown = "..." + shown[3:]
-        if right < len(line):
-            shown = shown[:-3] + "..."
-        line = shown
-    # Control characters would garble the terminal and lone surrogates cannot even be
-    # printed, so each is shown as one '?' to keep the caret column right.
-    line = "".join(
-        "?" if ch != "\t" and unicodedata.category(ch) in ("Cc", "Cs") else ch for ch in line
-    )
-    return line, column
 
 
 class _Source:
@@ -282,11 +234,8 @@ class Expr:
         """
         for name in self.variables:
             if name not in values:
-                raise ExprError(
-                    f"no value for {name!r}: pass --at {name}=...",
-                    self.text,
-                    self._var_offsets[name],
-                )
+                raise ExprError(N_("no value for {name}: pass --at {bare}=..."), self.text,
+                                self._var_offsets[name], name=repr(name), bare=name)
         nodes = {}
         for name in self.variables:
             make = ops.label if name in self.labels else ops.var
@@ -310,7 +259,7 @@ class Expr:
         except ExprError as exc:
             if exc.text:
                 raise
-            raise ExprError(exc.message, self.text, offset) from None
+            raise ExprError(exc.template, self.text, offset, **exc.arguments) from None
         except Exception as exc:
             exc.expr_offset = offset
             raise
@@ -321,17 +270,15 @@ def parse(text: str) -> Expr:
     if not isinstance(text, str):
         raise TypeError(f"expression must be a str, not {type(text).__name__}")
     if len(text) > MAX_LENGTH:
-        raise ExprError(
-            f"expression is too long ({len(text)} characters; the limit is {MAX_LENGTH})",
-            text,
-            MAX_LENGTH,
-        )
+        raise ExprError(N_("expression is too long ({n} characters; the limit is {limit})"),
+                        text, MAX_LENGTH, n=len(text), limit=MAX_LENGTH)
     bad = _UNPARSABLE_CHAR.search(text)
     if bad:
-        raise ExprError(f"invalid character U+{ord(bad.group()):04X}", text, bad.start())
+        raise ExprError(N_("invalid character {code}"), text, bad.start(),
+                        code=f"U+{ord(bad.group()):04X}")
     body = text.lstrip(_LEADING_SPACE)
     if not body.strip():
-        raise ExprError("expression is empty", text, 0)
+        raise ExprError(N_("expression is empty"), text, 0)
     # mode='eval' refuses leading indentation, which is harmless here: drop it and shift
     # every reported position by the amount dropped.
     source = _Source(text, len(text) - len(body))
@@ -344,11 +291,10 @@ def parse(text: str) -> Expr:
     except SyntaxError as exc:
         raise _from_syntax_error(exc, source) from None
     except (RecursionError, MemoryError):
-        raise ExprError(
-            f"expression is too deeply nested (the limit is {MAX_DEPTH} levels)", text, 0
-        ) from None
+        raise ExprError(_TOO_DEEP, text, 0, limit=MAX_DEPTH) from None
     except ValueError as exc:
-        raise ExprError(f"cannot parse expression: {exc}", text, 0) from None
+        raise ExprError(N_("cannot parse expression: {reason}"), text, 0,
+                        reason=str(exc)) from None
     return _check(tree.body, source)
 
 
@@ -374,8 +320,8 @@ class _Checker:
             elif task == _CHECK_OPERATOR:
                 # Checked between the operands so the leftmost problem is reported first.
                 if type(item.op) not in _BINARY_OPS:
-                    raise ExprError(_operator_message(type(item.op)), self.text,
-                                    self.operator_offset(item))
+                    raise _operator_refused(type(item.op), self.text,
+                                            self.operator_offset(item))
             else:
                 self.visit(item, depth)
         return Expr(self.text, tuple(self.code), self.var_offsets, tuple(self.labels))
@@ -386,11 +332,7 @@ class _Checker:
     def visit(self, node: ast.AST, depth: int, label_of: str | None = None) -> None:
         source, text, push = self.source, self.text, self.stack.append
         if depth > MAX_DEPTH:
-            raise ExprError(
-                f"expression is too deeply nested (the limit is {MAX_DEPTH} levels)",
-                text,
-                source.start_of(node),
-            )
+            raise ExprError(_TOO_DEEP, text, source.start_of(node), limit=MAX_DEPTH)
         if isinstance(node, ast.Constant):
             self.code.append((_CONST, _number(node, source), source.start_of(node)))
         elif isinstance(node, ast.Name):
@@ -398,7 +340,7 @@ class _Checker:
         elif isinstance(node, ast.UnaryOp):
             op_type = type(node.op)
             if op_type not in _UNARY_OPS:
-                raise ExprError(_operator_message(op_type), text, source.start_of(node))
+                raise _operator_refused(op_type, text, source.start_of(node))
             operand = node.operand
             if isinstance(operand, ast.Constant):
                 number = _number(operand, source)
@@ -416,20 +358,21 @@ class _Checker:
         elif isinstance(node, ast.Call):
             self.call(node, depth)
         else:
-            raise ExprError(_describe(node), text, _position_of(node, source))
+            raise _refused(node, text, _position_of(node, source))
 
     def name(self, node: ast.Name, label_of: str | None) -> None:
         offset, name = self.source.start_of(node), node.id
         if name in FUNCTIONS:
-            raise ExprError(f"{name!r} is a function: call it like {_usage(name)}",
-                            self.text, offset)
+            raise ExprError(N_("{name} is a function: call it like {usage}"), self.text,
+                            offset, name=repr(name), usage=_usage(name))
         if label_of is None and name in self.labels:
-            raise ExprError(f"{name!r} is the labels of a loss here, so it cannot also be a "
-                            "variable: give the labels their own name", self.text, offset)
+            raise ExprError(N_("{name} is the labels of a loss here, so it cannot also be a "
+                               "variable: give the labels their own name"), self.text, offset,
+                            name=repr(name))
         if label_of is not None and name in self.var_offsets and name not in self.labels:
-            raise ExprError(f"{name!r} is a variable here, so it cannot also be the labels "
-                            f"of {label_of}(): give the labels their own name",
-                            self.text, offset)
+            raise ExprError(N_("{name} is a variable here, so it cannot also be the labels "
+                               "of {loss}(): give the labels their own name"),
+                            self.text, offset, name=repr(name), loss=label_of)
         if label_of is not None:
             self.labels.setdefault(name, offset)
         self.var_offsets.setdefault(name, offset)
@@ -451,9 +394,9 @@ class _Checker:
             self.stack.append((_VISIT, labels, depth + 1))
         else:
             raise ExprError(
-                f"the labels of {name}() are data: a name given a one-hot vector (t=0,0,1) "
-                "or a class index (t=2), or a class index written here (2)",
-                self.text, self.source.start_of(labels))
+                N_("the labels of {loss}() are data: a name given a one-hot vector (t=0,0,1) "
+                   "or a class index (t=2), or a class index written here (2)"),
+                self.text, self.source.start_of(labels), loss=name)
         self.stack.append((_VISIT, node.args[0], depth + 1))
 
 
@@ -470,35 +413,26 @@ def _check_call(node: ast.Call, source: _Source) -> str:
     func = node.func
     if not isinstance(func, ast.Name):
         # "2(x+1)" or "(x+1)(x-1)" usually means a forgotten '*'.
-        raise ExprError(
-            f"only function names can be called (missing '*'?); allowed: {_ALLOWED_FUNCTIONS}",
-            text,
-            source.next_token(source.end_of(func)),
-        )
+        raise ExprError(N_("only function names can be called (missing '*'?); allowed: "
+                           "{allowed}"), text, source.next_token(source.end_of(func)),
+                        allowed=_ALLOWED_FUNCTIONS)
     if func.id not in FUNCTIONS:
-        raise ExprError(
-            f"unknown function {func.id!r} (allowed: {_ALLOWED_FUNCTIONS})",
-            text,
-            source.start_of(func),
-        )
+        raise ExprError(N_("unknown function {name} (allowed: {allowed})"), text,
+                        source.start_of(func), name=repr(func.id), allowed=_ALLOWED_FUNCTIONS)
     for arg in node.args:
         if isinstance(arg, ast.Starred):
-            raise ExprError("'*' unpacking is not allowed", text, source.start_of(arg))
+            raise ExprError(_REJECTIONS[ast.Starred], text, source.start_of(arg))
     if node.keywords:
-        raise ExprError(
-            f"keyword arguments are not allowed: write {_usage(func.id)}",
-            text,
-            source.start_of(node.keywords[0]),
-        )
+        raise ExprError(N_("keyword arguments are not allowed: write {usage}"), text,
+                        source.start_of(node.keywords[0]), usage=_usage(func.id))
     wanted = ARITY[func.id]
     if len(node.args) != wanted:
         where = node.args[wanted] if len(node.args) > wanted else node
-        count = "exactly one argument" if wanted == 1 else "two arguments"
-        raise ExprError(
-            f"{func.id}() takes {count}: {_usage(func.id)} ({len(node.args)} given)",
-            text,
-            source.start_of(where),
-        )
+        template = (N_("{name}() takes exactly one argument: {usage} ({n} given)")
+                    if wanted == 1 else
+                    N_("{name}() takes two arguments: {usage} ({n} given)"))
+        raise ExprError(template, text, source.start_of(where), name=func.id,
+                        usage=_usage(func.id), n=len(node.args))
     return func.id
 
 
@@ -507,38 +441,44 @@ def _number(node: ast.Constant, source: _Source) -> int | float:
     offset = source.start_of(node)
     # bool is an int subclass, so compare exact types.
     if type(value) not in (int, float):
-        raise ExprError(_describe_constant(value), source.text, offset)
+        raise _constant_refused(value, source.text, offset)
     try:
         finite = math.isfinite(float(value))
     except OverflowError:
         finite = False
     if not finite:
-        raise ExprError("number is too large", source.text, offset)
+        raise ExprError(N_("number is too large"), source.text, offset)
     return value
 
 
-def _describe_constant(value: object) -> str:
+def _constant_refused(value: object, text: str, offset: int) -> ExprError:
     if isinstance(value, bool):
-        return "True/False are not allowed; use 1 or 0"
+        return ExprError(N_("True/False are not allowed; use 1 or 0"), text, offset)
     if isinstance(value, complex):
-        return "complex numbers are not allowed"
+        return ExprError(N_("complex numbers are not allowed"), text, offset)
     if isinstance(value, (str, bytes)):
-        return "strings are not allowed"
+        return ExprError(_REJECTIONS[ast.JoinedStr], text, offset)
     if value is None:
-        return "None is not allowed"
+        return ExprError(N_("None is not allowed"), text, offset)
     if value is Ellipsis:
-        return "'...' is not allowed"
-    return f"{type(value).__name__} literals are not allowed"
+        return ExprError(N_("'...' is not allowed"), text, offset)
+    return ExprError(N_("{kind} literals are not allowed"), text, offset,
+                     kind=type(value).__name__)
 
 
-def _operator_message(op_type: type) -> str:
-    symbol = _OPERATOR_SYMBOLS.get(op_type, op_type.__name__)
-    hint = "; use ** for powers" if op_type is ast.BitXor else ""
-    return f"operator {symbol!r} is not allowed (allowed: {OPERATORS}{hint})"
+def _operator_refused(op_type: type, text: str, offset: int) -> ExprError:
+    symbol = repr(_OPERATOR_SYMBOLS.get(op_type, op_type.__name__))
+    template = (N_("operator {symbol} is not allowed (allowed: {allowed}; use ** for powers)")
+                if op_type is ast.BitXor else
+                N_("operator {symbol} is not allowed (allowed: {allowed})"))
+    return ExprError(template, text, offset, symbol=symbol, allowed=OPERATORS)
 
 
-def _describe(node: ast.AST) -> str:
-    return _REJECTIONS.get(type(node), f"{type(node).__name__} expressions are not allowed")
+def _refused(node: ast.AST, text: str, offset: int) -> ExprError:
+    if type(node) in _REJECTIONS:
+        return ExprError(_REJECTIONS[type(node)], text, offset)
+    return ExprError(N_("{kind} expressions are not allowed"), text, offset,
+                     kind=type(node).__name__)
 
 
 def _position_of(node: ast.AST, source: _Source) -> int:
@@ -552,27 +492,28 @@ def _position_of(node: ast.AST, source: _Source) -> int:
     return source.start_of(node)
 
 
+# Python's syntax errors, said as a learner needs them: (its message, our template); the
+# named groups fill the template, each quoted.
 _SYNTAX_MESSAGES = [
-    (re.compile(r"'\(' was never closed"), "unbalanced parentheses: '(' is never closed"),
-    (re.compile(r"'(.)' was never closed"), r"unbalanced brackets: '\1' is never closed"),
-    (re.compile(r"unmatched '\)'"), "unbalanced parentheses: ')' has no matching '('"),
-    (re.compile(r"unmatched '(.)'"), r"unbalanced brackets: '\1' has no matching opening"),
-    (
-        re.compile(r"closing parenthesis '(.)' does not match opening parenthesis '(.)'.*"),
-        r"mismatched brackets: '\1' does not match '\2'",
-    ),
-    (re.compile(r"invalid syntax\. Perhaps you forgot a comma\?"), "missing operator (e.g. '*')"),
-    (re.compile(r"leading zeros in decimal integer literals.*"), "invalid number: leading zero"),
-    (re.compile(r"invalid \w+ literal"), "invalid number"),
-    (re.compile(r"invalid digit .*"), "invalid number"),
-    (re.compile(r"unterminated (triple-quoted )?string literal.*"), "strings are not allowed"),
-    (re.compile(r"f-string.*"), "strings are not allowed"),
-    (
-        re.compile(r"unexpected character after line continuation character"),
-        "'\\' is not an operator (use '/' to divide)",
-    ),
-    (re.compile(r"unexpected indent"), "unexpected indentation after a line break"),
+    (r"'\(' was never closed", N_("unbalanced parentheses: '(' is never closed")),
+    (r"'(?P<bracket>.)' was never closed", N_("unbalanced brackets: {bracket} is never closed")),
+    (r"unmatched '\)'", N_("unbalanced parentheses: ')' has no matching '('")),
+    (r"unmatched '(?P<bracket>.)'", N_("unbalanced brackets: {bracket} has no matching opening")),
+    (r"closing parenthesis '(?P<closing>.)' does not match opening parenthesis "
+     r"'(?P<opening>.)'.*", N_("mismatched brackets: {closing} does not match {opening}")),
+    (r"invalid syntax\. Perhaps you forgot a comma\?", N_("missing operator (e.g. '*')")),
+    (r"leading zeros in decimal integer literals.*", N_("invalid number: leading zero")),
+    (r"invalid \w+ literal", N_("invalid number")),
+    (r"invalid digit .*", N_("invalid number")),
+    (r"unterminated (triple-quoted )?string literal.*", _REJECTIONS[ast.JoinedStr]),
+    (r"f-string.*", _REJECTIONS[ast.JoinedStr]),
+    (r"unexpected character after line continuation character",
+     N_("'\\' is not an operator (use '/' to divide)")),
+    (r"unexpected indent", N_("unexpected indentation after a line break")),
+    (r"invalid character '(?P<char>.)' \((?P<code>U\+[0-9A-F]+)\)",
+     N_("invalid character {char} ({code})")),
 ]
+_SYNTAX_MESSAGES = [(re.compile(pattern), template) for pattern, template in _SYNTAX_MESSAGES]
 
 
 def _from_syntax_error(exc: SyntaxError, source: _Source) -> ExprError:
@@ -586,19 +527,25 @@ def _from_syntax_error(exc: SyntaxError, source: _Source) -> ExprError:
     else:
         # The parser reports a bare "x +" with no column: it ran out of input.
         offset = len(text.rstrip())
-    for pattern, replacement in _SYNTAX_MESSAGES:
-        if pattern.fullmatch(message):
-            message = pattern.sub(replacement, message)
+    arguments: dict[str, str] = {}
+    for pattern, template in _SYNTAX_MESSAGES:
+        match = pattern.fullmatch(message)
+        if match:
+            message = template
+            arguments = {k: v if k == "code" else f"'{v}'"
+                         for k, v in match.groupdict().items()}
             break
     else:
+        # a message we have no words for: Python's own, in every language
         message = re.sub(r"\s*\(detected at line \d+\)", "", message)
     if message == "invalid syntax":
         token = _WORD.match(text, offset)
         if offset >= len(text.rstrip()):
-            message = "expression ends unexpectedly (missing operand?)"
+            message = N_("expression ends unexpectedly (missing operand?)")
             offset = len(text.rstrip())
         elif token:
-            message = f"invalid syntax: unexpected {token.group()!r}"
+            message = N_("invalid syntax: unexpected {token}")
+            arguments = {"token": repr(token.group())}
     elif message.startswith("'\\' is not"):
         # The parser points just past the backslash.
         backslash = text.rfind("\\", 0, offset + 1)
@@ -616,9 +563,10 @@ def _from_syntax_error(exc: SyntaxError, source: _Source) -> ExprError:
         )
         if match and match.end() >= offset and not exponent:
             number, name = match.groups()
-            message = f"invalid number {match.group()!r} (write {number}*{name} to multiply)"
+            message = N_("invalid number {typed} (write {number}*{name} to multiply)")
+            arguments = {"typed": repr(match.group()), "number": number, "name": name}
             offset = start
-    return ExprError(message, text, offset)
+    return ExprError(message, text, offset, **arguments)
 
 
 class FloatOps:
@@ -689,8 +637,8 @@ class FloatOps:
         # @, softmax, sum, mean, max and the losses need vectors: plain floats have none
         if name in ARITY or name == "matmul":
             def refuse(*args: Any) -> Any:
-                raise ExprError(f"{'@' if name == 'matmul' else name} needs vectors or "
-                                "matrices; FloatOps computes with plain numbers")
+                raise ExprError(N_("{name} needs vectors or matrices; FloatOps computes "
+                                   "with plain numbers"), name="@" if name == "matmul" else name)
             return refuse
         raise AttributeError(name)
 

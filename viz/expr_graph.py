@@ -34,6 +34,7 @@ from autograd import Tensor, Value
 from autograd import functions as F
 from autograd.graph import postorder
 from viz.expr import Expr, ExprError, parse
+from viz.refusal import N_
 
 __all__ = ["FORMS", "Built", "build_graph", "form_of", "leaves", "name_output",
            "output_name"]
@@ -76,20 +77,21 @@ def build_graph(text, values, *, max_nodes=None) -> Built:
     root = expression.evaluate(values, ops)
     _check_names(expression, ops.variables)
     if isinstance(root, list):
-        raise ExprError(f"the expression gives a {len(root)}-vector; the graph needs one "
-                        "number at its end: wrap it in sum(...) or mean(...)",
-                        expression.text, 0)
+        raise ExprError(N_("the expression gives a {n}-vector; the graph needs one number "
+                           "at its end: wrap it in sum(...) or mean(...)"),
+                        expression.text, 0, n=len(root))
     if not isinstance(root, (Value, Tensor)):
         root = ops.node(root)
     if isinstance(root, Tensor) and root.data.ndim:
-        raise ExprError(f"the expression gives an array of shape {root.data.shape}; the "
-                        "graph needs one number at its end: wrap it in sum(...) or "
-                        "mean(...)", expression.text, 0)
+        raise ExprError(N_("the expression gives an array of shape {shape}; the graph "
+                           "needs one number at its end: wrap it in sum(...) or mean(...)"),
+                        expression.text, 0, shape=root.data.shape)
     if max_nodes is not None:
         size = len(postorder(root))
         if size > max_nodes:
-            raise ExprError(f"the graph has {size} nodes; the limit here is {max_nodes}: "
-                            "use shorter vectors or fewer operations", expression.text, 0)
+            raise ExprError(N_("the graph has {n} nodes; the limit here is {limit}: use "
+                               "shorter vectors or fewer operations"), expression.text, 0,
+                            n=size, limit=max_nodes)
     return Built(root, ops.variables, expression, dict(values), form)
 
 
@@ -128,9 +130,10 @@ def _check_names(expression, made):
         for other in expression.variables:
             if other != name and any(v.name == other for v in elements):
                 raise ExprError(
-                    f"the elements of {name!r} are named {elements[0].name}, "
-                    f"{elements[1].name if len(elements) > 1 else ''}... and {other!r} is a "
-                    "variable too: rename one", expression.text, expression.offset_of(other))
+                    N_("the elements of {name} are named {first}, {second}... and {other} is "
+                       "a variable too: rename one"), expression.text,
+                    expression.offset_of(other), name=repr(name), first=elements[0].name,
+                    second=elements[1].name if len(elements) > 1 else "", other=repr(other))
 
 
 def _constant(node):
@@ -196,8 +199,9 @@ class ElementOps(_Ops):
     def zip(self, a, b, fn, symbol):
         if isinstance(a, list) and isinstance(b, list):
             if len(a) != len(b):
-                raise ExprError(f"{symbol} of a {len(a)}-vector and a {len(b)}-vector: "
-                                "element by element, they need the same length")
+                raise ExprError(N_("{symbol} of a {m}-vector and a {n}-vector: element by "
+                                   "element, they need the same length"), symbol=symbol,
+                                m=len(a), n=len(b))
             return [fn(x, y) for x, y in zip(a, b)]
         if isinstance(a, list):
             return [fn(x, b) for x in a]
@@ -263,14 +267,15 @@ class ElementOps(_Ops):
 
 def _vector(a, name):
     if not isinstance(a, list):
-        raise ExprError(f"{name} needs a vector: give its argument as one, e.g. a=1,2,3")
+        raise ExprError(N_("{name} needs a vector: give its argument as one, e.g. a=1,2,3"),
+                        name=name)
     return a
 
 
 def _class_index(name, value):
     if float(value) != int(value) or value < 0:
-        raise ExprError(f"the labels {name!r} are a one-hot vector (0,0,1) or a class "
-                        f"index (0, 1, 2 ...), got {value!r}")
+        raise ExprError(N_("the labels {name} are a one-hot vector (0,0,1) or a class index "
+                           "(0, 1, 2 ...), got {value}"), name=repr(name), value=repr(value))
     return int(value)
 
 
@@ -278,16 +283,17 @@ def _labels(t, scores):
     """Labels as the loss takes them: a class index, or one-hot constants."""
     if isinstance(t, numbers.Real) and not isinstance(t, Value):
         if float(t) != int(t) or t < 0:
-            raise ExprError(f"a class index is 0, 1, 2 ..., got {t!r}")
+            raise ExprError(N_("a class index is 0, 1, 2 ..., got {value}"), value=repr(t))
         t = int(t)
         if isinstance(scores, list) and t >= len(scores):
-            raise ExprError(f"class index {t} for {len(scores)} scores: the classes are "
-                            f"0 to {len(scores) - 1}")
+            raise ExprError(N_("class index {t} for {n} scores: the classes are 0 to {last}"),
+                            t=t, n=len(scores), last=len(scores) - 1)
         return t
     if isinstance(t, Value):  # a literal class index, made a constant by const()
         return _labels(t.data, scores)
     if isinstance(scores, list) and len(t) != len(scores):
-        raise ExprError(f"{len(t)} labels for {len(scores)} scores: give one per score")
+        raise ExprError(N_("{m} labels for {n} scores: give one per score"), m=len(t),
+                        n=len(scores))
     return t
 
 
@@ -332,8 +338,8 @@ class ArrayOps(_Ops):
         try:
             np.broadcast_shapes(a.data.shape, b.data.shape)
         except ValueError:
-            raise ExprError(f"{symbol} of shapes {a.data.shape} and {b.data.shape}: they do "
-                            "not broadcast") from None
+            raise ExprError(N_("{symbol} of shapes {a} and {b}: they do not broadcast"),
+                            symbol=symbol, a=a.data.shape, b=b.data.shape) from None
         return fn(a, b)
 
     def add(self, a, b):
@@ -352,8 +358,8 @@ class ArrayOps(_Ops):
         a, b = self.node(a), self.node(b)
         sa, sb = a.data.shape, b.data.shape
         if not (a.data.ndim and b.data.ndim) or sa[-1] != sb[0 if b.data.ndim == 1 else -2]:
-            raise ExprError(f"@ of shapes {sa} and {sb}: the inner sizes must agree "
-                            "(n×k @ k×m)")
+            raise ExprError(N_("@ of shapes {a} and {b}: the inner sizes must agree "
+                               "(n×k @ k×m)"), a=sa, b=sb)
         return a @ b
 
     def neg(self, a):

@@ -20,12 +20,15 @@ from collections.abc import Iterable
 import numpy as np
 
 from viz.expr import FUNCTIONS, ExprError, parse
+from viz.refusal import N_
 
 __all__ = ["MAX_ELEMENTS", "format_value", "parse_assignments", "parse_value", "shape_text"]
 
 # a value is typed by hand: more numbers than this is a file's work, not a field's
 MAX_ELEMENTS = 10_000
 _SEPARATORS = re.compile(r"[,;]")
+_NOT_FINITE = N_("value for {name} must be a finite number, got {typed}")
+_NOT_A_NUMBER = N_("value for {name} is not a number: {typed}")
 
 
 def _number(text: str, start: int, name: str, whole: str) -> float:
@@ -33,28 +36,28 @@ def _number(text: str, start: int, name: str, whole: str) -> float:
     stripped = text.strip()
     offset = start + len(text) - len(text.lstrip())
     if not stripped:
-        raise ExprError(f"value for {name!r} has an empty entry: write a number between "
-                        "the commas", whole, offset)
+        raise ExprError(N_("value for {name} has an empty entry: write a number between "
+                           "the commas"), whole, offset, name=repr(name))
     try:
         expr = parse(stripped)
     except ExprError as e:
         if "too large" in e.message:
-            raise ExprError(f"value for {name!r} must be a finite number, got {stripped!r}",
-                            whole, offset) from None
+            raise ExprError(_NOT_FINITE, whole, offset, name=repr(name),
+                            typed=repr(stripped)) from None
         if e.message.startswith("invalid character"):
-            raise ExprError(f"value for {name!r}: {e.message}; a number is written with "
-                            "the digits 0-9", whole, offset + e.offset) from None
+            raise ExprError(N_("value for {name}: {reason}; a number is written with the "
+                               "digits 0-9"), whole, offset + e.offset, name=repr(name),
+                            reason=e) from None
         if e.message.startswith("invalid number") and "(write" not in e.message:
-            raise ExprError(f"value for {name!r}: {e.message}", whole,
-                            offset + e.offset) from None
-        raise ExprError(f"value for {name!r} is not a number: {stripped!r}", whole,
-                        offset) from None
+            raise ExprError(N_("value for {name}: {reason}"), whole, offset + e.offset,
+                            name=repr(name), reason=e) from None
+        raise ExprError(_NOT_A_NUMBER, whole, offset, name=repr(name),
+                        typed=repr(stripped)) from None
     number = expr.number()
     if number is None:
         if stripped.lstrip("+-").lower() in ("nan", "inf", "infinity"):
-            raise ExprError(f"value for {name!r} must be a finite number, got {stripped!r}",
-                            whole, offset)
-        raise ExprError(f"value for {name!r} is not a number: {stripped!r}", whole, offset)
+            raise ExprError(_NOT_FINITE, whole, offset, name=repr(name), typed=repr(stripped))
+        raise ExprError(_NOT_A_NUMBER, whole, offset, name=repr(name), typed=repr(stripped))
     return number
 
 
@@ -64,8 +67,8 @@ def parse_value(text: str, name: str = "x", whole: str | None = None,
     (pointing into `whole`, the text `text` is part of, at `start`) when it is none."""
     whole = text if whole is None else whole
     if len(_SEPARATORS.findall(text)) >= MAX_ELEMENTS:
-        raise ExprError(f"value for {name!r} has more than {MAX_ELEMENTS} numbers", whole,
-                        start)
+        raise ExprError(N_("value for {name} has more than {limit} numbers"), whole, start,
+                        name=repr(name), limit=MAX_ELEMENTS)
     rows, at = [], start
     for row_text in text.split(";"):
         row, col = [], at
@@ -80,8 +83,9 @@ def parse_value(text: str, name: str = "x", whole: str | None = None,
     if len(widths) > 1:
         bad = next(i for i, r in enumerate(rows) if len(r) != len(rows[0]))
         at = start + sum(len(r) + 1 for r in text.split(";")[:bad])
-        raise ExprError(f"the rows of {name!r} differ in length: row 1 has {len(rows[0])} "
-                        f"numbers, row {bad + 1} has {len(rows[bad])}", whole, at)
+        raise ExprError(N_("the rows of {name} differ in length: row 1 has {first} numbers, "
+                           "row {row} has {n}"), whole, at, name=repr(name),
+                        first=len(rows[0]), row=bad + 1, n=len(rows[bad]))
     return np.array(rows)
 
 
@@ -120,20 +124,19 @@ def parse_assignments(items: Iterable[str]) -> dict[str, float | np.ndarray]:
         raw_name, equals, raw_value = item.partition("=")
         if not equals or not raw_name.strip() or not raw_value.strip():
             where = len(item) if not equals or raw_name.strip() else 0
-            raise ExprError(f"expected NAME=NUMBER (or NAME=1,2,3 for a vector), got "
-                            f"{item!r}", item, where)
+            raise ExprError(N_("expected NAME=NUMBER (or NAME=1,2,3 for a vector), got "
+                               "{item}"), item, where, item=repr(item))
         name_offset = len(raw_name) - len(raw_name.lstrip())
         # The parser NFKC-normalizes identifiers; do the same so e.g. 'ﬁ' matches 'fi'.
         name = unicodedata.normalize("NFKC", raw_name.strip())
         if not name.isidentifier() or keyword.iskeyword(name):
-            raise ExprError(
-                f"invalid variable name {raw_name.strip()!r} in {item!r}", item, name_offset
-            )
+            raise ExprError(N_("invalid variable name {name} in {item}"), item, name_offset,
+                            name=repr(raw_name.strip()), item=repr(item))
         if name in FUNCTIONS:
-            raise ExprError(
-                f"{name!r} is a function name and cannot be given a value", item, name_offset
-            )
+            raise ExprError(N_("{name} is a function name and cannot be given a value"), item,
+                            name_offset, name=repr(name))
         if name in values:
-            raise ExprError(f"{name!r} is given more than once", item, name_offset)
+            raise ExprError(N_("{name} is given more than once"), item, name_offset,
+                            name=repr(name))
         values[name] = parse_value(raw_value, name, item, len(raw_name) + 1)
     return values

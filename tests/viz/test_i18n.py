@@ -74,16 +74,17 @@ def test_placeholders_survive_translation():
 
 
 def _messages_in_code():
-    """Every string literal handed to a translator call `_(...)` in viz/, and in the
-    checker (autograd/check/: its report's words, and each Message's English template,
-    the second argument of `Message(code, template, ...)`, which viz translates)."""
+    """Every string literal handed to a translator call `_(...)` or marked `N_(...)` (a
+    refusal's template, viz.refusal) in viz/, and in the checker (autograd/check/: its
+    report's words, and each Message's English template, the second argument of
+    `Message(code, template, ...)`, which viz translates)."""
     found = set()
     for path in [*(ROOT / "viz").rglob("*.py"), *(ROOT / "autograd" / "check").rglob("*.py")]:
         tree = ast.parse(path.read_text(encoding="utf-8"))
         for node in ast.walk(tree):
             if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)):
                 continue
-            k = {"_": 0, "Message": 1}.get(node.func.id)
+            k = {"_": 0, "N_": 0, "Message": 1}.get(node.func.id)
             if k is not None and len(node.args) > k and isinstance(node.args[k], ast.Constant) \
                     and isinstance(node.args[k].value, str):
                 found.add(node.args[k].value)
@@ -94,6 +95,19 @@ def test_every_message_in_the_code_is_in_the_catalogue():
     ids = {m.id for m in _entries()}
     missing = sorted(_messages_in_code() - ids)
     assert not missing, f"messages without a Japanese entry in {PO.name}: {missing}"
+
+
+def test_a_refusal_is_made_from_a_marked_template():
+    """A learner's refusal (ExprError, PlayError) written as a bare or f-string literal would
+    reach a Japanese reader in English: its text is an N_("...") template."""
+    bare = []
+    for path in (ROOT / "viz").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) \
+                    and node.func.id in ("ExprError", "PlayError") and node.args \
+                    and isinstance(node.args[0], (ast.Constant, ast.JoinedStr)):
+                bare.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+    assert not bare, f"refusals without an N_ template: {bare}"
 
 
 _WORDS = re.compile(r"\b(?!exp\b|tanh\b|log\b)[a-z]{2,}\b")  # English, not a function

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
-import re
 import sys
 from pathlib import Path
 
@@ -19,6 +18,7 @@ from viz import expr as E
 from viz.cli.files import EXIT_FAILED, CommandError, atomic_path, output_dir, output_file
 from viz.cli.files import dpi as check_dpi
 from viz.cli.lang import _, current
+from viz.refusal import domain_said
 from viz.values import parse_assignments
 
 FORMATS = (".svg", ".png", ".pdf", ".dot", ".gv")
@@ -158,34 +158,6 @@ def evaluate(text, assignments):
     return build_graph(text, parse_assignments(assignments))
 
 
-# the engine's DomainError begins "op(inputs): " or "backward of op(inputs): "
-_DOMAIN = re.compile(r"(backward of )?(\w+)\(([^()]*)\): ")
-
-
-def _why(op):
-    """Why an input is outside `op`'s domain, said in the command's language."""
-    return {"log": _("log takes positive numbers only"),
-            "reciprocal": _("it would divide by 0"),
-            "pow": _("a negative number to a fractional power, or 0 to a negative one, is "
-                     "not a real number")}.get(op)
-
-
-def _domain_said(e):
-    """An engine's DomainError in the command's language: the engine's own English for
-    English, else the op and its inputs as the engine names them, and why."""
-    m = _DOMAIN.match(str(e))
-    if current() == "en" or m is None:
-        return str(e)
-    backward, op, inputs = m.groups()
-    call = f"{op}({inputs})"
-    if backward:
-        return _("the derivative of {call} is infinite or undefined here").format(call=call)
-    why = _why(op)
-    if why is None:
-        return _("{call} cannot be computed").format(call=call)
-    return _("{call} is not defined: {why}").format(call=call, why=why)
-
-
 def _g(x):
     if isinstance(x, np.ndarray):
         return np.array2string(x, precision=6, separator=", ", suppress_small=False,
@@ -200,11 +172,11 @@ def _compute(args):
     try:
         built = evaluate(args.expr, args.at)
     except E.ExprError as e:
-        raise CommandError(str(e)) from None
+        raise CommandError(e.said(_)) from None
     except (DomainError, ArithmeticError, ValueError, TypeError) as e:
         message = _("cannot compute {expr} at {point}: {reason}").format(
             expr=repr(args.expr), point=" ".join(args.at) or _("no point"),
-            reason=_domain_said(e) if isinstance(e, DomainError) else e)
+            reason=domain_said(e, _) if isinstance(e, DomainError) else e)
         offset = getattr(e, "expr_offset", None)
         if offset is not None:  # the caret under the operation that failed
             message = str(E.ExprError(message, args.expr, offset))
@@ -222,7 +194,7 @@ def _compute(args):
             root.backward()
         except (DomainError, ArithmeticError) as e:
             raise CommandError(_("the gradient is undefined at this point: {reason}").format(
-                reason=_domain_said(e) if isinstance(e, DomainError) else e)) from None
+                reason=domain_said(e, _) if isinstance(e, DomainError) else e)) from None
         lines += [f"∂{root.name}/∂{name} = {_g(node.grad)}" for name, node in leaves(built)]
     if not np.all(np.isfinite(root.data)):
         lines.append(_("note: the value is not finite"))

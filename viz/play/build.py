@@ -25,6 +25,7 @@ from autograd import DomainError
 from viz.expr import ExprError, parse
 from viz.expr_graph import build_graph, leaves, name_output
 from viz.i18n import language, translator
+from viz.refusal import N_, Reason
 from viz.values import parse_value, shape_text
 
 __all__ = ["LIMITS", "Limits", "PlayError", "drawing", "graph", "image", "local_derivatives",
@@ -46,26 +47,30 @@ LIMITS = Limits()
 
 class PlayError(Exception):
     """A learner's mistake or a limit, said for the page: `where` is 'expr', a variable's
-    name or '' (the request as a whole), `offset` a position in that text."""
+    name or '' (the request as a whole), `offset` a position in that text.  `message` is
+    English, made from the gettext template and its `arguments` (as viz.refusal's
+    ExprError), so payload(lang) says it in the learner's language."""
 
-    def __init__(self, message, where="", text="", offset=0):
-        super().__init__(message)
-        self.message, self.where, self.text, self.offset = message, where, text, offset
+    def __init__(self, message, where="", text="", offset=0, **arguments):
+        self.refusal = ExprError(message, **arguments)
+        super().__init__(self.refusal.message)
+        self.message, self.where, self.text, self.offset = (self.refusal.message, where,
+                                                            text, offset)
 
-    def payload(self):
-        return {"message": self.message, "where": self.where, "text": self.text,
-                "offset": self.offset}
+    def payload(self, lang="en"):
+        return {"message": self.refusal.said_message(translator(lang)), "where": self.where,
+                "text": self.text, "offset": self.offset}
 
 
 def _expr_error(e, where):
-    return PlayError(e.message, where, e.text, e.offset)
+    return PlayError(e.template, where, e.text, e.offset, **e.arguments)
 
 
 def parsed(expr_text, limits=LIMITS):
     """The checked expression, or PlayError."""
     if len(expr_text) > limits.expression:
-        raise PlayError(f"the expression is longer than {limits.expression} characters",
-                        "expr", expr_text, limits.expression)
+        raise PlayError(N_("the expression is longer than {limit} characters"), "expr",
+                        expr_text, limits.expression, limit=limits.expression)
     try:
         return parse(expr_text)
     except ExprError as e:
@@ -91,17 +96,18 @@ def filled(expression, texts):
 
 def _values(expression, texts, limits):
     if len(expression.variables) > limits.variables:
-        raise PlayError(f"more than {limits.variables} variables", "expr", expression.text, 0)
+        raise PlayError(N_("more than {limit} variables"), "expr", expression.text, 0,
+                        limit=limits.variables)
     values = {}
     for name in expression.variables:
         if name in RESERVED:
-            raise PlayError(f"{name!r} is a word of the page's address (?{name}=...): give the "
-                            "variable another name", "expr", expression.text,
-                            expression.offset_of(name))
+            raise PlayError(N_("{name} is a word of the page's address (?{bare}=...): give "
+                               "the variable another name"), "expr", expression.text,
+                            expression.offset_of(name), name=repr(name), bare=name)
         text = texts[name]
         if len(text) > limits.value:
-            raise PlayError(f"the value of {name!r} is longer than {limits.value} characters",
-                            name, text, limits.value)
+            raise PlayError(N_("the value of {name} is longer than {limit} characters"),
+                            name, text, limits.value, name=repr(name), limit=limits.value)
         try:
             values[name] = parse_value(text, name)
         except ExprError as e:
@@ -122,8 +128,8 @@ def graph(expr_text, texts, limits=LIMITS):
     except ExprError as e:
         raise _expr_error(e, "expr") from None
     except (DomainError, ArithmeticError, ValueError, TypeError) as e:
-        raise PlayError(f"cannot compute it at these values: {e}", "expr", expr_text,
-                        getattr(e, "expr_offset", 0)) from None
+        raise PlayError(N_("cannot compute it at these values: {reason}"), "expr", expr_text,
+                        getattr(e, "expr_offset", 0), reason=Reason(e)) from None
     return built
 
 
@@ -183,7 +189,7 @@ def drawing(expr_text, texts, *, labels="numbers", lang=None, collapse=False,
         from viz.html import inline_svg
         svg = inline_svg(_svg(d).decode("utf-8"))
     except PlayError as e:
-        out["error"] = e.payload()
+        out["error"] = e.payload(lang)
         return out
     out.update(ok=True, svg=svg, labels=shown, note=note, form=built.form,
                shapes={n: shape_text(v) for n, v in built.values.items()},
@@ -278,8 +284,8 @@ def steps_page(expr_text, texts, *, labels="numbers", lang=None, collapse=False,
     _ = translator(lang)
     built = graph(expr_text, texts, limits)
     if not built.root.requires_grad:
-        raise PlayError(_("the expression has no variables, so there is no backward pass "
-                          "to step through"), "expr", expr_text, 0)
+        raise PlayError(N_("the expression has no variables, so there is no backward pass "
+                           "to step through"), "expr", expr_text, 0)
     shown, _note = _symbolic(built, labels, _)
     from viz.html import player_html
     from viz.stepper import frames

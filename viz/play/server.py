@@ -84,7 +84,7 @@ def job(kind, state):
             return "ok", build.steps_page(expr, texts, **options)
         return "ok", build.image(expr, texts, kind, **options)
     except build.PlayError as e:
-        return "error", e.payload()
+        return "error", e.payload(state["lang"])
     except Exception as e:  # a bug of ours: said on the page, logged here, server alive
         traceback.print_exc(file=sys.stderr)
         return "error", {"message": f"internal error ({type(e).__name__}): please report "

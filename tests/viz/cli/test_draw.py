@@ -223,7 +223,7 @@ DRAW_NAMES = ("exp", "log", "reciprocal", "relu", "sigmoid", "tanh", "sub", "div
 def test_draw_speaks_japanese_under_lang_ja(capsys, tmp_path):
     """Issue 20: --lang ja leaves no English sentence in what `draw` prints, draws or steps
     through, nor in its refusals of options and of points outside a function's domain
-    (the expression parser's own refusals are viz.expr's)."""
+    (the expression's and the values' refusals: the test after this one)."""
     said = [help_of(capsys, "draw", "--lang", "ja")]
     g, steps = tmp_path / "g.svg", tmp_path / "s.html"
     code, out, err = run(capsys, "draw", "sigmoid(w*x + b) - x/y", "--at", "w=2", "x=1",
@@ -254,6 +254,22 @@ def test_draw_speaks_japanese_under_lang_ja(capsys, tmp_path):
         said.append(err)
     for text in said:
         assert english_left(text, DRAW_NAMES) == [], text
+
+
+def test_the_parsers_refusals_are_said_in_japanese_under_lang_ja(capsys, monkeypatch):
+    english = run(capsys, "draw", "sigmoid(x*w+b", "--at", "x=1", "--lang", "en")
+    japanese = run(capsys, "draw", "sigmoid(x*w+b", "--at", "x=1", "--lang", "ja")
+    assert english == (2, "", "graphgrad draw: error: unbalanced parentheses: '(' is never "
+                              "closed\n  sigmoid(x*w+b\n         ^\n")
+    assert japanese == (2, "", "graphgrad draw: エラー: 括弧の対応が合っていません: '(' が閉じ"
+                               "られていません\n  sigmoid(x*w+b\n         ^\n")
+    monkeypatch.setenv("GRAPHGRAD_LANG", "ja")  # the variable, as --lang
+    code, out, err = run(capsys, "draw", "x*y", "--at", "x=1", "y=1,2;3")
+    assert code == 2 and err.startswith("graphgrad draw: エラー: 行列 'y' の行の長さが")
+    assert err.endswith("  y=1,2;3\n        ^\n")
+    code, out, err = run(capsys, "draw", "sum(a @ W)", "--at", "a=1,2", "W=1,2;3,4;5,6")
+    assert code == 2 and "行列の積 @ の形状が合いません: (1, 2) と (3, 2)" in err
+    assert english_left(err, DRAW_NAMES) == []
 
 
 def test_the_engines_domain_errors_stay_as_they_were_in_english(capsys):

@@ -179,6 +179,21 @@ def test_hostile_text_is_shown_never_run(page, text):
     assert "f = 8" in _drawn(page, "f = 8")  # the page, and the server, live on
 
 
+def test_a_refusal_reads_in_japanese_with_its_caret(page):
+    _open(page, expr="x * 2", x="1", lang="ja")
+    page.fill("#expr", "sigmoid(x*w+b")
+    page.wait_for_function("() => document.getElementById('error-message').textContent"
+                           ".includes('括弧の対応が合っていません')")
+    said = page.inner_text("#error-message")
+    assert said == "括弧の対応が合っていません: '(' が閉じられていません"
+    assert page.inner_text("#error-where") == "sigmoid(x*w+b\n       ^"  # under the '('
+    page.fill(".field[data-name=x] input", "0.3,,4.0")
+    page.fill("#expr", "sum(x)")
+    page.wait_for_function("() => document.getElementById('error-message').textContent"
+                           ".includes('空の要素')")
+    assert page.inner_text("#error-where") == "0.3,,4.0\n    ^"
+
+
 def test_huge_input_is_refused_with_a_message(page):
     page.goto(page.base + "?" + urllib.parse.urlencode({"expr": "x+" * 3000 + "x"}))
     page.wait_for_selector("#error:not([hidden])")

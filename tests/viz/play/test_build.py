@@ -6,7 +6,9 @@ import shutil
 import numpy as np
 import pytest
 
+from tests.viz.cli.helpers import english_left
 from tests.viz.conftest import PAYLOADS
+from viz.expr import FUNCTIONS
 from viz.play import build
 from viz.play.examples import EXAMPLES
 
@@ -68,6 +70,25 @@ def test_mistakes_and_limits_come_back_as_messages(expr, values, where, fragment
     p = build.drawing(expr, values)
     assert not p["ok"] and "svg" not in p
     assert p["error"]["where"] == where and fragment in p["error"]["message"]
+
+
+@pytest.mark.parametrize(("expr", "values", "where", "japanese"), [
+    ("sigmoid(x*w+b", {}, "expr", "括弧の対応が合っていません: '(' が閉じられていません"),
+    ("x", {"x": "0.3,,4.0"}, "x", "'x' の値に空の要素があります"),
+    ("sum(a @ W)", {"a": "1,2", "W": "1,2;3,4;5,6"}, "expr", "行列の積 @ の形状が合いません"),
+    ("log(x)", {"x": "-1"}, "expr", "この値では計算できません: log(x=-1.0) は定義されません"),
+    ("x" * 501, {}, "expr", "式が長すぎます（500 文字まで）"),
+    ("+".join(f"v{k}" for k in range(41)), {}, "expr", "変数が多すぎます（40 個まで）"),
+    ("lang * 2", {"lang": "1"}, "expr", "'lang' はページのアドレス（?lang=...）で使う語"),
+])
+def test_mistakes_and_limits_are_said_in_the_learners_language(expr, values, where,
+                                                              japanese):
+    ja, en = (build.drawing(expr, values, lang=lang)["error"] for lang in ("ja", "en"))
+    assert japanese in ja["message"] and not english_left(ja["message"], FUNCTIONS)
+    assert english_left(en["message"], FUNCTIONS)  # the same refusal, English under en
+    # the page puts its caret from text and offset: the same in both languages
+    assert {k: ja[k] for k in ("where", "text", "offset")} == \
+        {k: en[k] for k in ("where", "text", "offset")} and ja["where"] == where
 
 
 def test_hostile_text_is_only_ever_data():
