@@ -119,7 +119,7 @@ def _unfinished(name, expected, error, failed):
     if failed is None or not failed.rows or name in failed.rows:
         return Row(name, False, expected, None, error=error)
     return Row(name, False, expected, None, reached=False, hint=Message(
-        "not_reached", "not reached: the code raised before computing {name}", name=name))
+        "not_reached", "not reached: the code raised before giving {name}", name=name))
 
 
 def check_reached(out, leaves):

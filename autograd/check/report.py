@@ -14,7 +14,7 @@ class Row:
     `actual` (yours), `max_abs` (largest |yours − expected|), `max_rel` (max_abs over the
     largest |expected|), `hint` (what the difference looks like, when it is clear) and
     `error` (an exception of your backward, with your file:line), `reached` (False when
-    your backward raised before computing it: neither right nor wrong, not reached)."""
+    your backward raised before giving it: neither right nor wrong, not reached)."""
 
     __slots__ = ("name", "ok", "expected", "actual", "max_abs", "max_rel", "hint", "error",
                  "reached")
