@@ -5,8 +5,9 @@ Your file runs in a child process (viz.cli.learner), as `python FILE.py` would r
 with its folder first on sys.path; nothing else you type is evaluated.  The layer is
 `CLASS.check_example()` when the class has that classmethod (returning
 `(layer, *inputs)`), else `CLASS()` with one random (4, 3) float array per argument of
-forward() (seeded by --seed): a layer that needs weights or labels (Affine,
-SoftmaxWithLoss) says how to build it in check_example.
+forward() (seeded by --seed; `t`, the book's labels, one-hot), the book's constructor
+arguments (Affine's W, b; BatchNormalization's gamma, beta) made for that batch: a layer
+that needs anything else says how to build it in check_example.
 
 Exit codes, for exercises graded in CI, decided here and not by your code: 0 every
 gradient right; 1 one is wrong (or the layer's forward or backward raised, or a

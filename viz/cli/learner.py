@@ -146,19 +146,40 @@ def _required(fn, skip_self=False):
                                                    p.POSITIONAL_OR_KEYWORD)]
 
 
+def _book_arguments(rng):
+    """What the book's constructors take, for a batch of SHAPE: Affine(W, b) (chapter 5),
+    BatchNormalization(gamma, beta) (chapter 6).  A learner copying the book's layer
+    should not have to write check_example() for it."""
+    d = SHAPE[1]
+    return {"W": rng.normal(size=(d, 2)), "b": rng.normal(size=2),
+            "gamma": 1 + 0.1 * rng.normal(size=d), "beta": 0.1 * rng.normal(size=d)}
+
+
+def _forward_input(name, rng):
+    """`t` is the labels, one-hot as the book's SoftmaxWithLoss reads them: random numbers
+    there would make the book's right (y − t)/N look wrong; anything else a random batch."""
+    import numpy as np
+    if name == "t":
+        return np.eye(SHAPE[1])[rng.integers(SHAPE[1], size=SHAPE[0])]
+    return rng.normal(size=SHAPE)
+
+
 def _from_defaults(cls, name, path, seed):
     import numpy as np
     try:
         needed = _required(cls)
     except (TypeError, ValueError):
         needed = []
-    if needed:
+    rng = np.random.default_rng(seed)
+    book = _book_arguments(rng)
+    unknown = [n for n in needed if n not in book]
+    if unknown:
         raise CommandError(_("{name}() needs {needed}: give {name} a classmethod {hook}() "
                              "returning (layer, *inputs)").format(
-                                 name=name, needed=", ".join(needed), hook=HOOK))
+                                 name=name, needed=", ".join(unknown), hook=HOOK))
     try:
         with _no_exit(f"{name}()"):
-            layer = cls()
+            layer = cls(**{n: book[n] for n in needed})
     except Exception as e:
         raise CommandError(_("{call} raised {kind}: {message}{where}").format(
             call=f"{name}()", kind=type(e).__name__, message=e,
@@ -166,11 +187,10 @@ def _from_defaults(cls, name, path, seed):
     if not _is_layer(layer):
         raise _not_a_layer(name)
     try:
-        n = len(_required(layer.forward))
+        names = _required(layer.forward)
     except (TypeError, ValueError):
-        n = 1
-    rng = np.random.default_rng(seed)
-    return layer, [rng.normal(size=SHAPE) for _ in range(max(n, 1))]
+        names = []
+    return layer, [_forward_input(n, rng) for n in names or ["x"]]
 
 
 def example(cls, name, path, seed):

@@ -2,10 +2,15 @@
 learner's file in a process of its own, the result one JSON document on a pipe."""
 import json
 import os
+import re
 import subprocess
 import sys
 import textwrap
 from pathlib import Path
+
+import pytest
+
+from tests.viz.cli.helpers import run
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -58,3 +63,54 @@ def test_the_child_draws_when_asked_and_says_why_nothing_was_checked(tmp_path):
     assert result["dot"].startswith("digraph")
     result, *_ = _child(tmp_path, "relu.py", "Nope")
     assert result == {"kind": "error", "message": "relu.py: no class Nope; it defines Relu"}
+
+
+LEARNER = ROOT / "tests" / "check" / "learner.py"  # the book's layers as a reader writes them
+BOOK_LAYERS = ["MulLayer", "AddLayer", "Relu", "Sigmoid", "Affine", "SoftmaxWithLoss",
+               "BatchNormalization", "Dropout"]
+
+
+def _verdicts(out):
+    """{gradient: '✔' or '✘'} from the report's table."""
+    return {m.group(1): m.group(2) for m in re.finditer(r"^  (d\w+)\s+([✔✘–])", out, re.M)}
+
+
+@pytest.mark.parametrize("name", BOOK_LAYERS)
+def test_the_books_layers_are_checked_without_check_example(capsys, name):
+    """Affine(W, b) and BatchNormalization(gamma, beta) are built from the book's names;
+    SoftmaxWithLoss's t is one-hot labels (random numbers there made the book's right
+    (y − t)/N look wrong)."""
+    code, out, err = run(capsys, "check", f"{LEARNER}:{name}")
+    verdicts = _verdicts(out)
+    assert code == 0 and err == "", (out, err)
+    assert verdicts and set(verdicts.values()) == {"✔"}
+    wanted = {"Affine": {"dx", "dW", "db"}, "BatchNormalization": {"dx", "dgamma", "dbeta"},
+              "SoftmaxWithLoss": {"dx"}}.get(name)
+    if wanted:
+        assert set(verdicts) == wanted
+
+
+@pytest.mark.parametrize("name, wrong", [
+    ("AffineWTransposed", "dW"), ("AffineDbMean", "db"), ("SoftmaxNoBatch", "dx"),
+    ("SoftmaxSign", "dx"), ("BatchNormNoDmu", "dx"), ("BatchNormDgammaNoXn", "dgamma")])
+def test_their_slips_are_found_the_same_way(capsys, name, wrong):
+    code, out, _ = run(capsys, "check", f"{LEARNER}:{name}")
+    assert code == 1 and _verdicts(out)[wrong] == "✘", out
+
+
+def test_a_constructor_argument_the_book_does_not_name_still_asks_for_check_example(
+        tmp_path):
+    (tmp_path / "conv.py").write_text(textwrap.dedent('''
+        class Convolution:
+            def __init__(self, W, b, stride):
+                self.W, self.b, self.stride = W, b, stride
+
+            def forward(self, x):
+                return x
+
+            def backward(self, dout):
+                return dout
+        '''))
+    result, *_ = _child(tmp_path, "conv.py", "Convolution")
+    assert result == {"kind": "error", "message": "Convolution() needs stride: give "
+                      "Convolution a classmethod check_example() returning (layer, *inputs)"}

@@ -66,8 +66,8 @@ class NotALayer:
 
 
 class NeedsW(Relu):
-    def __init__(self, W, b):
-        self.W, self.b = W, b
+    def __init__(self, W, b, kernel):
+        self.W, self.b, self.kernel = W, b, kernel
 
 
 class BadHook(Relu):
@@ -168,7 +168,7 @@ BAD_INPUT = [
     (["check", "layers.py:helper"], "layers.py: helper is a function, not a class", 2),
     (["check", "layers.py:NotALayer"], "NotALayer is not a layer: it needs forward(...) "
      "and backward(dout) methods", 2),
-    (["check", "layers.py:NeedsW"], "NeedsW() needs W, b: give NeedsW a classmethod "
+    (["check", "layers.py:NeedsW"], "NeedsW() needs kernel: give NeedsW a classmethod "
      "check_example() returning (layer, *inputs)", 2),
     (["check", "layers.py:BadHook"], "BadHook.check_example() must return (layer, "
      "*inputs), got a BadHook", 2),
