@@ -235,6 +235,7 @@ _MEASURE = """() => {
     font = Math.min(font, parseFloat(getComputedStyle(t).fontSize) * t.getScreenCTM().a);
   });
   return {svg: sr.width, height: sr.height, natural: svg.viewBox.baseVal.width * 4 / 3,
+          naturalHeight: svg.viewBox.baseVal.height * 4 / 3,
           inside: sr.left >= dr.left && sr.right <= dr.right && sr.top >= dr.top &&
                   sr.bottom <= dr.bottom,
           scrollWidth: d.scrollWidth, clientWidth: d.clientWidth, font: font,
@@ -293,7 +294,7 @@ def test_appendix_a_fits_its_box_and_zooms_in_and_out(page):
 def test_a_small_graph_is_never_blown_up(page):
     """Fitted, a drawing is never larger than dot drew it (the page used to draw a small
     one 1.5 times larger): sigmoid's, about as wide as the box, is at most its size, a
-    smaller one exactly its size."""
+    smaller one exactly its size; a tall one is made as short as most of the window."""
     _open(page, expr="sigmoid(x*w+b)", x="1", w="2", b="-1")
     m = page.evaluate(_MEASURE)
     assert _fitted(m) and m["svg"] <= m["natural"], m
@@ -302,6 +303,13 @@ def test_a_small_graph_is_never_blown_up(page):
     m = page.evaluate(_MEASURE)
     assert _fitted(m) and m["svg"] < m["clientWidth"] / 2, m
     assert m["svg"] == pytest.approx(m["natural"], abs=1), m
+    # a tall drawing (a vector drawn element by element) fits most of the window's height
+    page.fill("#expr", "sum(x*x)")
+    page.fill(".field[data-name=x] input", ",".join(str(k) for k in range(1, 25)))
+    _drawn(page, "f = 4900")  # 1² + … + 24²
+    m = page.evaluate(_MEASURE)
+    assert m["naturalHeight"] > m["window"] and m["height"] <= m["window"] * 0.8, m
+    assert _fitted(m), m
 
 
 def test_a_node_clicked_at_any_zoom_shows_its_local_derivative(page):
