@@ -30,11 +30,13 @@ from viz.i18n import font_family, language, translator
 from viz.render import pipe
 from viz.stepper import as_frames
 
-__all__ = ["embed_html", "explanation_html", "export_frames", "export_gif", "export_html",
-           "export_steps", "heading_groups", "headings_html", "inline_svg", "player_html",
-           "script_json"]
+__all__ = ["ZOOM_SCRIPT", "embed_html", "explanation_html", "export_frames", "export_gif",
+           "export_html", "export_steps", "heading_groups", "headings_html", "inline_svg",
+           "player_html", "script_json"]
 
 _TEMPLATE = Path(__file__).with_name("templates") / "stepper.html"
+# the drawing's fit and zoom, inlined in the player and served by the playground
+ZOOM_SCRIPT = _TEMPLATE.with_name("zoom.js")
 
 # GIF timing: the first and last frames are read longest
 DURATION_MS = 2200
@@ -176,6 +178,7 @@ def player_html(frames, *, title=None, lang=None):
         "FIRST_SVG": first_svg,  # dot's SVG: its text is escaped by dot
         "FIRST_HTML": data[0]["html"],  # built with every string escaped (viz.stepper)
         "FRAMES_JSON": script_json(data),
+        "ZOOM_JS": ZOOM_SCRIPT.read_text(encoding="utf-8"),
         **_chrome(lang, len(data)),
     })
 

@@ -23,6 +23,7 @@ import pytest
 from autograd.examples import appendix_a, apple_orange, book_sigmoid
 from viz.dot import printable
 from viz.html import (
+    ZOOM_SCRIPT,
     export_frames,
     export_gif,
     export_html,
@@ -73,6 +74,13 @@ def test_player_is_one_self_contained_file(sigmoid_frames, tmp_path):
     for control in ('id="prev"', 'id="next"', 'id="slider"', 'id="counter"',
                     'id="explanation"', "ArrowRight", "ArrowLeft"):
         assert control in page
+    # the zoom, shared with the playground, is inlined whole inside the page's script
+    # (an HTML parser ends a script element at its first "</script", and "<!--" changes
+    # how it reads on: the shared file holds neither)
+    zoom = ZOOM_SCRIPT.read_text(encoding="utf-8")
+    assert not re.search(r"</script|<!--", zoom, re.I)
+    script = re.search(r"<script>(.*?)</script>", page, re.S).group(1)
+    assert zoom in script and "function ggZoom(" in script
 
 
 def _chain(n):

@@ -9,7 +9,7 @@ import re
 from functools import cache
 from pathlib import Path
 
-from viz.html import script_json
+from viz.html import ZOOM_SCRIPT, script_json
 from viz.i18n import language, translator
 from viz.play.examples import EXAMPLES
 
@@ -48,7 +48,7 @@ def _examples(lang):
 def _version():
     """A hash of the assets, so a browser never keeps an old script after an upgrade."""
     digest = hashlib.sha256()
-    for path in sorted(ASSETS.iterdir()):
+    for path in [*sorted(ASSETS.iterdir()), ZOOM_SCRIPT]:
         digest.update(path.read_bytes())
     return digest.hexdigest()[:12]
 
@@ -73,6 +73,10 @@ def page_html(lang=None):
                   "a vector (0.3,2.9,4.0) or a matrix (1,2;3,4: rows split by ;)."),
         "NOSCRIPT": _("The playground needs JavaScript."),
         "HELP_TITLE": _("What can I type?"),
+        # the zoom of the drawing: the stepper's words, but for what + does here
+        "ZOOM": _("zoom"), "ZOOM_FIT": _("fit"), "ZOOM_OUT_TIP": _("zoom out (−)"),
+        "ZOOM_FIT_TIP": _("the whole drawing, fitted to the window (0)"),
+        "ZOOM_IN_TIP": _("zoom in (+): larger, scrolled inside its box"),
     }
     from viz.expr import FUNCTIONS, OPERATORS
     texts = {k: esc(v) for k, v in texts.items()}

@@ -5,6 +5,7 @@
     GET /steps?STATE             the stepper: the player page of export_html
     GET /download/graph.svg|graph.png|steps.html?STATE   the same, as files
     GET /assets/...              the page's script and style, served from the package
+                                 (zoom.js: the stepper's, viz/templates/zoom.js)
 
 STATE is the page's address: `expr=sigmoid(x*w%2Bb)&x=1&w=2&b=-1&labels=both&lang=ja`
 (`collapse=1` draws composites as boxes); every other name is a variable's value.
@@ -36,10 +37,11 @@ import webbrowser
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.trustedhost import TrustedHostMiddleware
-from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from viz.html import ZOOM_SCRIPT
 from viz.i18n import LANGS, language, translator
 from viz.play import build
 from viz.play.page import ASSETS, page_html
@@ -222,6 +224,11 @@ async def index(request):
                                                   "Cache-Control": "no-store"})
 
 
+async def zoom_script(request):
+    """The drawing's zoom, the stepper page's own script (viz/templates/zoom.js)."""
+    return FileResponse(ZOOM_SCRIPT, media_type="text/javascript; charset=utf-8")
+
+
 async def _security_headers(app, scope, receive, send):
     async def with_headers(message):
         if message["type"] == "http.response.start":
@@ -247,7 +254,7 @@ def make_app(workers, lang=None):
     """The playground's ASGI application, answering with `workers`."""
     app = Starlette(routes=[
         Route("/", index), Route("/api/draw", api_draw), Route("/steps", steps),
-        Route("/download/{name}", download),
+        Route("/download/{name}", download), Route("/assets/zoom.js", zoom_script),
         Mount("/assets", StaticFiles(directory=ASSETS), name="assets"),
     ], middleware=[
         # a page on another site that names this one (DNS rebinding) is turned away

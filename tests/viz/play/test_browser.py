@@ -209,7 +209,137 @@ def test_a_phone_sees_one_column_and_no_sideways_page(browser, live_server):
     pg.set_default_timeout(TIMEOUT)
     pg.goto(live_server + "?expr=softmax_with_loss(a,t)&a=0.3,2.9,4.0&t=0,0,1&lang=ja")
     pg.wait_for_selector("#drawing svg")
-    # the page itself never scrolls sideways: the drawing scrolls in its own box
+    pg.wait_for_function("() => !document.body.classList.contains('busy')")
+    # the page itself never scrolls sideways: the whole drawing fits its box, and once
+    # zoomed in (+) it scrolls in the box
     assert pg.evaluate("document.documentElement.scrollWidth") <= 390
+    assert _fitted(pg.evaluate(_MEASURE))
+    pg.tap("#zoom-in")
     assert pg.evaluate("document.getElementById('drawing').scrollWidth") > 390
+    assert pg.evaluate("document.documentElement.scrollWidth") <= 390
     context.close()
+
+
+# ----------------------------------------------------------------------------- the fit
+
+APPENDIX_A = {"expr": "softmax_with_loss(a,t)", "a": "0.3,2.9,4.0", "t": "0,0,1",
+              "labels": "both"}
+# from the DOM: the drawing's box and its SVG (on screen and at dot's size, 1 pt = 4/3
+# px), whether the box scrolls, the smallest SVG text on screen (its font size times the
+# scale the SVG is drawn at) and which zoom buttons are off
+_MEASURE = """() => {
+  var d = document.getElementById('drawing'), svg = d.querySelector('svg');
+  var dr = d.getBoundingClientRect(), sr = svg.getBoundingClientRect(), font = Infinity;
+  svg.querySelectorAll('text').forEach(function (t) {
+    if (!t.textContent.trim()) { return; }
+    font = Math.min(font, parseFloat(getComputedStyle(t).fontSize) * t.getScreenCTM().a);
+  });
+  return {svg: sr.width, height: sr.height, natural: svg.viewBox.baseVal.width * 4 / 3,
+          naturalHeight: svg.viewBox.baseVal.height * 4 / 3,
+          inside: sr.left >= dr.left && sr.right <= dr.right && sr.top >= dr.top &&
+                  sr.bottom <= dr.bottom,
+          scrollWidth: d.scrollWidth, clientWidth: d.clientWidth, font: font,
+          window: window.innerHeight,
+          zoomOut: document.getElementById('zoom-out').disabled,
+          zoomIn: document.getElementById('zoom-in').disabled};
+}"""
+
+
+def _retyped(pg, field, text):
+    """Type `text` into a variable's field and wait for the drawing of it."""
+    before = pg.inner_text("#result")
+    pg.fill(f".field[data-name={field}] input", text)
+    pg.wait_for_function("t => document.getElementById('result').textContent !== t",
+                         arg=before)
+    _drawn(pg)
+
+
+def _fitted(m):
+    return m["inside"] and m["scrollWidth"] <= m["clientWidth"] and m["zoomOut"]
+
+
+def test_appendix_a_fits_its_box_and_zooms_in_and_out(page):
+    """Appendix A's graph was wider than its box at 1280 px: its end (the last × and L)
+    hidden behind a scroll.  Now all of it is inside the box; + enlarges it to readable
+    text (the box scrolls), fit brings it back, and a redraw keeps either choice."""
+    _open(page, **APPENDIX_A)
+    fit = page.evaluate(_MEASURE)
+    assert _fitted(fit) and fit["svg"] <= fit["natural"], fit
+    assert fit["height"] <= fit["window"] * 0.8, fit
+    page.click("#zoom-in")
+    zoomed = page.evaluate(_MEASURE)
+    assert zoomed["svg"] > fit["svg"] * 1.2 and zoomed["font"] >= 11 - 1e-6, zoomed
+    assert zoomed["scrollWidth"] > zoomed["clientWidth"] and not zoomed["zoomOut"], zoomed
+    page.click("#zoom-in")
+    assert page.evaluate(_MEASURE)["font"] == pytest.approx(zoomed["font"] * 1.25, rel=0.02)
+    page.click("#zoom-out")
+    assert page.evaluate(_MEASURE)["font"] == pytest.approx(zoomed["font"], rel=0.02)
+    page.click("#zoom-fit")
+    assert page.evaluate(_MEASURE) == fit
+    # typing redraws at the zoom chosen: the fit stays the fit ...
+    _retyped(page, "a", "0.3,2.9,4.5")
+    again = page.evaluate(_MEASURE)
+    assert _fitted(again) and again["svg"] == fit["svg"], again
+    # ... and a zoom stays that zoom (the text keeps its size)
+    page.click("#zoom-in")
+    _retyped(page, "a", "0.3,2.9,4.0")
+    kept = page.evaluate(_MEASURE)
+    assert kept["font"] == pytest.approx(zoomed["font"], rel=0.02), kept
+    assert kept["scrollWidth"] > kept["clientWidth"], kept
+    page.click("h1")  # the keys, as in the player: 0 fits
+    page.keyboard.press("0")
+    assert _fitted(page.evaluate(_MEASURE))
+
+
+def test_a_small_graph_is_never_blown_up(page):
+    """Fitted, a drawing is never larger than dot drew it (the page used to draw a small
+    one 1.5 times larger): sigmoid's, about as wide as the box, is at most its size, a
+    smaller one exactly its size; a tall one is made as short as most of the window."""
+    _open(page, expr="sigmoid(x*w+b)", x="1", w="2", b="-1")
+    m = page.evaluate(_MEASURE)
+    assert _fitted(m) and m["svg"] <= m["natural"], m
+    page.fill("#expr", "x*w")
+    _drawn(page, "f = 2")
+    m = page.evaluate(_MEASURE)
+    assert _fitted(m) and m["svg"] < m["clientWidth"] / 2, m
+    assert m["svg"] == pytest.approx(m["natural"], abs=1), m
+    # a tall drawing (a vector drawn element by element) fits most of the window's height
+    page.fill("#expr", "sum(x*x)")
+    page.fill(".field[data-name=x] input", ",".join(str(k) for k in range(1, 25)))
+    _drawn(page, "f = 4900")  # 1² + … + 24²
+    m = page.evaluate(_MEASURE)
+    assert m["naturalHeight"] > m["window"] and m["height"] <= m["window"] * 0.8, m
+    assert _fitted(m), m
+
+
+def test_a_node_clicked_at_any_zoom_shows_its_local_derivative(page):
+    _open(page, **APPENDIX_A)
+    last = "#drawing g.node.op >> nth=-1"  # the right end: the last ×, before L
+    page.click(last)
+    fitted = page.inner_text("#local")
+    assert "local derivative" in fitted
+    page.click("#zoom-in")
+    page.click("#zoom-in")
+    page.click("#drawing g.node.op >> nth=0")
+    assert page.inner_text("#local") != fitted
+    page.click(last)  # scrolled to inside the box, then clicked
+    assert page.inner_text("#local") == fitted
+    assert page.evaluate("document.getElementById('drawing').scrollLeft") > 0
+
+
+def test_the_zoom_speaks_the_pages_language(page):
+    from viz.i18n import translator
+    for lang in ("en", "ja"):
+        _ = translator(lang)
+        _open(page, lang=lang, **APPENDIX_A)
+        tips = {b: page.get_attribute(f"#zoom-{b}", "title") for b in ("in", "out", "fit")}
+        assert tips == {"in": _("zoom in (+): larger, scrolled inside its box"),
+                        "out": _("zoom out (−)"),
+                        "fit": _("the whole drawing, fitted to the window (0)")}
+        assert page.inner_text("#zoom-fit") == _("fit")
+        assert page.get_attribute("#zoom", "aria-label") == _("zoom")
+        # the player's words, where the player says the same thing
+        player = _player(page)
+        assert player.locator("#zoom-out").get_attribute("title") == tips["out"]
+        assert player.locator("#zoom-fit").inner_text() == _("fit")
+    assert "枠の中でスクロール" in tips["in"] and tips["fit"].startswith("図の全体")

@@ -16,6 +16,7 @@ import pytest
 
 from tests.viz.conftest import PAYLOADS
 from tests.viz.play.conftest import needs_dot
+from viz.html import ZOOM_SCRIPT
 from viz.play import server
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -115,11 +116,15 @@ def test_the_page_and_its_assets_come_from_the_package(client):
     csp = page.headers["content-security-policy"]
     assert "script-src 'self';" in csp and "default-src 'self'" in csp
     # no address outside this server anywhere in the page or its assets
-    for path in ("/assets/playground.js", "/assets/playground.css", "/assets/favicon.svg"):
+    for path in ("/assets/playground.js", "/assets/playground.css", "/assets/favicon.svg",
+                 "/assets/zoom.js"):
         asset = client.get(path)
         assert asset.status_code == 200
+        assert f'src="{path}?v=' in page.text or f'href="{path}?v=' in page.text
         assert not re.search(r"https?://", asset.text.replace("http://www.w3.org", ""))
     assert not re.search(r"(src|href)=\"https?://", page.text)
+    # the zoom is the stepper page's own script, served as it is
+    assert client.get("/assets/zoom.js").text == ZOOM_SCRIPT.read_text(encoding="utf-8")
     assert client.get("/assets/../build.py").status_code == 404
     assert client.get("/assets/%2e%2e/build.py").status_code == 404
 

@@ -9,7 +9,7 @@
   var W = config.words;
   var RESERVED = { expr: 1, labels: 1, lang: 1, collapse: 1 };
   var DEFAULT = { expr: "sigmoid(x*w + b)", values: { x: "1", w: "2", b: "-1" } };
-  var DRAW_DELAY = 180, STEPS_DELAY = 650, MIN_TEXT_PX = 9;
+  var DRAW_DELAY = 180, STEPS_DELAY = 650;
   var $ = function (id) { return document.getElementById(id); };
   var box = $("expr"), fields = $("fields"), drawing = $("drawing"), local = $("local"),
       player = $("player"), status = $("status");
@@ -210,30 +210,17 @@
     drawing.classList.remove("stale");
     drawing.innerHTML = p.svg;
     nodes = p.nodes || {};
-    fit();
+    zoom.fit();
     local.textContent = W.click;
     local.className = "";
     document.title = W.title + ": " + box.value;
     scheduleSteps(p.steppable);
   }
 
-  // as wide as the page allows (never wider than 1.5 × dot's size), never so narrow
-  // that the smallest text drops below MIN_TEXT_PX: past that the drawing scrolls
-  function fit() {
-    var svg = drawing.querySelector("svg");
-    if (!svg || !svg.viewBox || !svg.viewBox.baseVal || !svg.viewBox.baseVal.width) { return; }
-    var view = svg.viewBox.baseVal, smallest = Infinity;
-    svg.querySelectorAll("text").forEach(function (t) {
-      var size = parseFloat(t.getAttribute("font-size"));
-      if (size > 0 && size < smallest) { smallest = size; }
-    });
-    if (!isFinite(smallest)) { smallest = 14; }
-    var room = drawing.clientWidth - 16;
-    var width = Math.max(view.width * MIN_TEXT_PX / smallest,
-                         Math.min(room, view.width * 4 / 3 * 1.5));
-    svg.setAttribute("width", width.toFixed(1));
-    svg.setAttribute("height", (width * view.height / view.width).toFixed(1));
-  }
+  // the whole drawing fitted to its box, never above dot's size (a small graph is not
+  // blown up), or zoomed in with − / fit / + (zoom.js, the stepper's own): the box then
+  // scrolls.  The zoom is kept from one drawing to the next (the fit stays the fit).
+  var zoom = ggZoom(drawing, 1);
 
   // ------------------------------------------------------------------ a node's derivative
 
@@ -320,11 +307,19 @@
     }
   });
 
+  // the arrows step the player; + / − / 0 zoom the drawing (as in the player)
   var KEYS = { ArrowLeft: "prev", ArrowRight: "next", Home: "first", End: "last" };
+  var ZOOM_KEYS = { "+": 1, "=": 1, "-": -1, "0": 0 };
   document.addEventListener("keydown", function (e) {
-    if (e.altKey || e.ctrlKey || e.metaKey || !KEYS[e.key]) { return; }
+    if (e.altKey || e.ctrlKey || e.metaKey) { return; }
+    if (!KEYS[e.key] && ZOOM_KEYS[e.key] === undefined) { return; }
     var tag = e.target && e.target.tagName;
     if (tag === "INPUT" || tag === "SELECT" || tag === "TEXTAREA") { return; }
+    if (ZOOM_KEYS[e.key] !== undefined) {
+      e.preventDefault();
+      zoom.rezoom(ZOOM_KEYS[e.key]);
+      return;
+    }
     var doc = playerDoc();
     var button = doc && doc.getElementById(KEYS[e.key]);
     if (!button) { return; }
@@ -367,7 +362,7 @@
       $("link").select();
     }
   });
-  window.addEventListener("resize", fit);
+  window.addEventListener("resize", zoom.fit);
 
   $("lang-" + config.lang).setAttribute("aria-current", "page");
   readAddress();
