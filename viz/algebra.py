@@ -28,7 +28,7 @@ def sp_ops(expr):
 
 def label(d):
     """labels='symbols' / 'both': the twin made now, every edge's forms written into the
-    view, and where a relation was first used said in its notes (`d.first_used`)."""
+    view, and where a relation was first used said in its notes."""
     view = d.view
     if not all(type(n) is Value for n in view._node_ids):
         raise ValueError(f"labels={d.labels!r} draws graphs of Values (scalars); this one "
@@ -59,7 +59,7 @@ def label(d):
         for item in view.edges + view.forks:
             item.value_sym = item.grad_sym = item.value_expr = None
             item.grad_exprs = ()
-        view.symbolic, view.notes[:], d._first = None, [], None
+        view.symbolic, view.notes[:] = None, []
         view.caveats.append(d._(
             "The symbols are left out: the algebra took more than {seconds} s of "
             "computing; the edges show numbers.").format(seconds=f"{d.left_out[1]:g}"))
@@ -81,12 +81,11 @@ def _write(d, sg, exact):
         operand = view.operand(e.node)
         e.value_expr = sg.forward(e.node) if operand is None else exact(operand[1])
         e.value_sym = sg.book_text(e.value_expr)
-    d._first = _Algebra(d).run() if view.grads else []
-    if d._first:
+    first = _Algebra(d).run() if view.grads else []
+    if first:
         _ = d._
-        used = "; ".join(" = ".join(texts) for texts in d._first)
-        relations = _(" and ").join(f"{sg.book_text(a)} = {sg.book_text(b)}"
-                                    for a, b in sg.given)
+        used = "; ".join(" = ".join(texts) for texts in first)
+        relations = _(" and ").join(d.relation_texts())
         note = _("{relations} (one-hot labels): used at {used}") if d.given is None \
             else _("{relations}: used at {used}")
         view.notes.append(note.format(relations=relations, used=used))

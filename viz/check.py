@@ -462,15 +462,14 @@ _notebook = {"options": {}, "lang": None}
 
 def _html_of(report):
     """The formatter: the report's table, then its drawing (SVG) when there is one."""
-    from viz.render import dot_available, to_svg
+    from viz.render import dot_available, inline_svg, to_svg
     page = html(report, _notebook["lang"])
     try:
         if dot_available() and (report.graph is not None or hasattr(report, "layers")):
             svg = to_svg(draw(report, lang=_notebook["lang"], **_notebook["options"]))
             # inline in HTML: without the XML prolog, and fitted to the cell's width as
             # Jupyter fits an SVG image
-            page += svg[svg.find("<svg"):].replace(
-                "<svg", '<svg style="max-width:100%;height:auto"', 1)
+            page += inline_svg(svg).replace("<svg", '<svg style="max-width:100%;height:auto"', 1)
     except Exception:  # a display hook must never break showing the table
         pass
     return page

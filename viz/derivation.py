@@ -14,7 +14,7 @@ the same graph over sympy symbols) for every reader:
   (`local_formula`, `sent_forms`), and the results (`results`: ∂L/∂a_k = y_k − t_k;
   `declared_result`: the closed form a composite declares, Batch Normalization's ∂L/∂x);
 - with labels='symbols' or 'both', every edge's forms written into the view
-  (viz.algebra) and where a relation was first used (`first_used`).
+  (viz.algebra) and, in its notes, where a relation was first used.
 
 The drawing (`viz.dot.to_digraph(d.view)`), the stepper (`viz.stepper.frames(d)`), the
 HTML player, the GIF and the Jupyter widget read the same derivation; nothing recomputes
@@ -36,7 +36,6 @@ import numpy as np
 from autograd import Value
 from autograd.graph import COMPOSITES
 from viz import algebra
-from viz.algebra import SYMBOLS_LIMIT
 from viz.budget import BudgetExceeded
 from viz.i18n import language, spoken, translator
 from viz.model import LABELS, check_root
@@ -44,7 +43,7 @@ from viz.model import build as build_view
 from viz.names import Names, terms, wrap
 from viz.numbers import minus
 
-__all__ = ["SYMBOLIC_AUTO_LIMIT", "SYMBOLS_LIMIT", "Box", "BranchSum", "BudgetExceeded",
+__all__ = ["SYMBOLIC_AUTO_LIMIT", "Box", "BranchSum", "BudgetExceeded",
            "Derivation",
            "build", "declared_steps", "derive", "is_scalar", "sends_into"]
 
@@ -150,7 +149,7 @@ class Derivation:
         self.name = Names(view.format, view.preview)
         self.one_hot = _one_hot(view, self.order)
         self._declared_seed = _declared_upstream(view)
-        self._sg = self._edge_exprs = self._branch_sums = self._first = None
+        self._sg = self._edge_exprs = self._branch_sums = None
         self._made = False
         self.left_out = None  # why there is no algebra: ('budget', s) or ('names', [...])
         self._explained = set()  # the definitions why() has said, with k for the index
@@ -446,12 +445,6 @@ class Derivation:
         """What engine step `index` sent to input i, in its shortest form (or None)."""
         sg = self.symbolic
         return self.sym(sg.steps[index].grads[i]) if sg is not None else None
-
-    @property
-    def first_used(self):
-        """[(before, after), ...]: the edges of the drawing where a `given` relation was
-        first used, as text ((t1 + t2 + t3)/S, 1/S); [] for a drawing of numbers."""
-        return list(self._first or ())
 
     # -- the results ----------------------------------------------------------------------
 

@@ -500,6 +500,12 @@ def _align(g, st):
         _same_rank(g, [st.name(d) for d in data])
 
 
+def draws_forks(view, forks=None):
+    """Whether a drawing shows the trunk of each fork (the branches' sum): by default
+    with symbols, where the sum is written out; `forks` says otherwise."""
+    return view.labels != "numbers" if forks is None else bool(forks)
+
+
 def to_digraph(view: View, *, rankdir="LR", show_grads=None, highlight=None,
                edge_states=None, edge_grads=None, notes=None, title=None,
                fontsize=14, align_inputs=True, name="graphgrad", prefix="", forks=None,
@@ -548,7 +554,7 @@ def to_digraph(view: View, *, rankdir="LR", show_grads=None, highlight=None,
     st = _Style(view, rankdir in ("TB", "BT"),
                 view.grads if show_grads is None else (show_grads and view.grads),
                 fontsize, prefix, highlight, edge_states or {}, edge_grads or {}, notes or {},
-                view.labels != "numbers" if forks is None else bool(forks),
+                draws_forks(view, forks),
                 lanes(view) if rankdir in ("TB", "BT") else {})
     st.edge_notes = edge_notes or {}
     st.line_ids = line_ids

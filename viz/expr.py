@@ -38,7 +38,7 @@ import warnings
 from collections.abc import Mapping
 from typing import Any
 
-from viz.refusal import N_, ExprError
+from viz.refusal import _LINE_BREAK, N_, ExprError
 
 __all__ = [
     "FLOAT_OPS",
@@ -124,7 +124,6 @@ _LEADING_SPACE = " \t\f\r\n"
 # A lone surrogate (possible in sys.argv via surrogateescape) cannot even be encoded for
 # the parser, and NUL is refused by it with an unhelpful error; catch both ourselves.
 _UNPARSABLE_CHAR = re.compile("[\x00\ud800-\udfff]")
-_LINE_BREAK = re.compile(r"\r\n|\r|\n")
 _WORD = re.compile(r"\w+|\S")
 _NUMBER_THEN_NAME = re.compile(r"(\d[\d_.]*)([^\W\d]\w*)")
 

@@ -20,6 +20,7 @@ from autograd.examples import appendix_a, apple, apple_orange, batch_norm_exampl
 from viz.derivation import build
 from viz.dot import draw, to_digraph
 from viz.i18n import language, translations, translator
+from viz.names import wrap
 from viz.render import save
 
 # apple, apple_orange and appendix_a are autograd.examples', named here for the tour
@@ -207,7 +208,7 @@ def _named_gradients(view, labels):
             continue
         up = sg.book_sum(arriving.get(node, [sp.Integer(0)]))
         if len(sg.book_text(up)) > SHORT:
-            up = sp.Symbol(f"∂L/∂{_wrapped(sg.book_text(sg.forward(node)))}", real=True)
+            up = sp.Symbol(f"∂L/∂{wrap(sg.book_text(sg.forward(node)))}", real=True)
             named[up] = sv.step.upstream
         for slot, key in enumerate(sv.edge_keys):
             if key is None or not node.parents[slot].requires_grad:
@@ -222,10 +223,6 @@ def _named_gradients(view, labels):
             total = sg.book_sum(parts)
             fork.grad_exprs, fork.grad_sym = (total,), (sg.book_text(total),)
     return named
-
-
-def _wrapped(text):
-    return f"({text})" if any(c in text for c in " +−·/") else text
 
 
 def _matrix_labels(view, labels):

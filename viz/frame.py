@@ -13,7 +13,7 @@ from viz.render import pipe
 
 __all__ = ["Frame"]
 
-_ROWS = ("row", "sum")
+ROWS = ("row", "sum")  # the kinds of line written as a table row (text and HTML alike)
 
 
 @dataclass(eq=False)
@@ -55,13 +55,13 @@ class Frame:
     @property
     def text(self):
         """The explanation as plain text: the title, each line, each row indented."""
-        return "\n".join([self.title] + [c if k not in _ROWS else f"  {c[0]}: {c[1]}" + (
+        return "\n".join([self.title] + [c if k not in ROWS else f"  {c[0]}: {c[1]}" + (
             f"    [{c[2]}]" if c[2] else "") for k, c in self.lines])
 
     @property
     def rows(self):
         """The explanation's rows: (label, numeric, symbolic or None) each."""
-        return [c for k, c in self.lines if k in _ROWS]
+        return [c for k, c in self.lines if k in ROWS]
 
     @property
     def html(self):

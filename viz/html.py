@@ -25,9 +25,10 @@ import json
 import re
 from pathlib import Path
 
-from viz.dot import fork_state, printable, svg_id, to_digraph
+from viz.dot import draws_forks, fork_state, printable, svg_id, to_digraph
+from viz.frame import ROWS
 from viz.i18n import font_family, language, translator
-from viz.render import pipe
+from viz.render import inline_svg, pipe
 from viz.stepper import as_frames
 
 __all__ = ["ZOOM_SCRIPT", "embed_html", "explanation_html", "export_frames", "export_gif",
@@ -43,19 +44,12 @@ DURATION_MS = 2200
 FIRST_MS = 2500
 LAST_MS = 5000
 
-_PROLOG = re.compile(r"^.*?(?=<svg\b)", re.S)
-_COMMENT = re.compile(r"<!--.*?-->", re.S)
 _SLOT = re.compile(r"\{\{([A-Z_]+)\}\}")
 # inside <script> the HTML parser ends the element at "</script", and "<!--" changes how
 # it reads on: no "<" may appear there, nor ">" and "&", nor the two JavaScript line
 # separators; JSON lets each be written as a \u escape inside its strings
 _SCRIPT_UNSAFE = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028",
                   "\u2029": "\\u2029"}
-
-
-def inline_svg(svg):
-    """dot's SVG without the XML prolog, DOCTYPE and comments, ready to inline."""
-    return _COMMENT.sub("", _PROLOG.sub("", svg, count=1)).strip()
 
 
 def script_json(data):
@@ -101,7 +95,6 @@ def _chrome(lang, count):
     }
 
 
-_ROWS = ("row", "sum")
 
 
 def _esc(text):
@@ -116,11 +109,11 @@ def explanation_html(frame):
     wrote any); every string escaped."""
     esc = _esc
     lines = frame.lines
-    has_sym = any(c[2] for k, c in lines if k in _ROWS)
+    has_sym = any(c[2] for k, c in lines if k in ROWS)
     parts = [f'<h3 class="frame-title">{esc(frame.title)}</h3>']
     table = []
     for kind, c in lines:
-        if kind in _ROWS:
+        if kind in ROWS:
             table.append((kind, c))
             continue
         if table:
@@ -207,9 +200,8 @@ def _paints(frames):
     (node SVG id -> text written beside it)."""
     view, options = frames[0].view, frames[0].draw_options
     prefix = options.get("prefix", "")
-    drawn = options.get("forks")
-    forks = {f.key: f for f in view.forks} if (
-        view.labels != "numbers" if drawn is None else drawn) else {}
+    forks = {f.key: f for f in view.forks} if draws_forks(view, options.get("forks")) \
+        else {}
     keys = [e.key for e in view.edges] + list(forks)
     shown = dict.fromkeys(keys, "pending")
     out = []

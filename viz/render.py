@@ -12,6 +12,7 @@ outside, which is why Value has no `_repr_svg_` of its own.
 """
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -22,7 +23,7 @@ from viz.dot import draw
 
 __all__ = [
     "FORMATS", "INSTALL_HINT", "DotNotFoundError", "disable_notebook", "dot_available",
-    "enable_notebook", "pipe", "save", "to_svg",
+    "enable_notebook", "inline_svg", "pipe", "save", "to_svg",
 ]
 
 INSTALL_HINT = (
@@ -73,6 +74,15 @@ def pipe(obj, format="svg", *, dpi=None, **draw_options):
         return g.pipe(format=format)
     except graphviz.ExecutableNotFound:  # removed between the check and the call
         raise DotNotFoundError() from None
+
+
+_PROLOG = re.compile(r"^.*?(?=<svg\b)", re.S)
+_COMMENT = re.compile(r"<!--.*?-->", re.S)
+
+
+def inline_svg(svg):
+    """dot's SVG without the XML prolog, DOCTYPE and comments, ready to inline."""
+    return _COMMENT.sub("", _PROLOG.sub("", svg, count=1)).strip()
 
 
 def to_svg(obj, **draw_options):

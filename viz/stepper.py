@@ -120,6 +120,7 @@ def frames(root, *, expand=None, collapse=None, depth=None, symbolic=None, given
 
 def _replay(r, notes):
     d = r.d
+    d._explained.clear()  # each replay says its definitions once, as the first did
     found = units(d.view, d.into)
     r.headings = _headings(r, found)
     count = len(found) + 2
@@ -160,7 +161,7 @@ def _forward_frame(r, count):
 
 def _unit_frame(r, k, count, unit, shown, current, notes):
     """Frame k: a declared step, the arrival at a composite, or one drawn node."""
-    d, view, w, sums, _ = r.d, r.view, _Writer(), [], r._
+    view, w, sums, _ = r.view, _Writer(), [], r._
     heading, text = r.heading(unit), spoken(unit.text, _)
     if unit.kind == "node":
         vn = view.node(unit.node_id)
@@ -191,7 +192,7 @@ def _unit_frame(r, k, count, unit, shown, current, notes):
             caption = _("{heading}: {what}").format(
                 heading=heading, what=_node_caption(r, *unit.by_node()[0]))
         focus = tuple(dict.fromkeys(view.node_id(n) for n in targets))
-    summing = {view.edge_key(sv.step.node, s) for b in sums for sv, s in d.into.get(b.node, ())}
+    summing = {view.edge_key(sv.step.node, s) for b in sums for sv, s in b.sends}
     edges = states(view, shown, current, summing)
     node_id = focus[0] if len(focus) == 1 else None
     steps = tuple(sorted({sv.index for sv, _ in current}))

@@ -544,14 +544,6 @@ class SymbolicGraph:
         sent = tuple(self.chain(up * loc, g) for loc, g in zip(local, step.grads))
         return StepText(self.text(up), tuple(self.text(x) for x in local), sent)
 
-    @_charged
-    def show_sum(self, upstream, sent):
-        """Text for a merged step (a collapsed composite): compact upstream expressions
-        entering it, and the chain for each full gradient leaving it."""
-        ups = tuple(self.text(self.compact(u)) for u in upstream)
-        outs = tuple(self.chain(self.compact(g), g) for g in sent)
-        return ups, outs
-
     # -- the drawings' forms: a step as the book writes it --------------------------------
 
     def forward(self, node):
@@ -567,14 +559,9 @@ class SymbolicGraph:
         the middle of a derivation, only in its last line."""
         if "monomials" not in self._cache:
             subs = []
-            for node, d in self._definition.items():
-                name = self.name_of(node)
-                factors = sp.Mul.make_args(d)
-                if not name or d.is_Atom or any(f.has(sp.Add) for f in factors):
-                    continue
-                sym = self._symbol(name)
+            for sym, d in self.definitions():
                 subs.append((sym, d))
-                for f in factors:
+                for f in sp.Mul.make_args(d):
                     base, k = f.as_base_exp()
                     if not f.is_number and k in (1, -1):
                         subs.append((base, (sym * base ** k / d) ** k))
@@ -583,13 +570,13 @@ class SymbolicGraph:
 
     def definitions(self):
         """(symbol, definition) of each named quantity defined by a product (y1 =
-        exp(a1)/S), in the node's own terms."""
-        out = []
-        for node, d in self._definition.items():
-            name = self.name_of(node)
-            if name and not d.is_Atom and not any(f.has(sp.Add) for f in sp.Mul.make_args(d)):
-                out.append((self._symbol(name), d))
-        return out
+        exp(a1)/S), in the node's own terms (made once: why() asks at every step)."""
+        if "definitions" not in self._cache:
+            self._cache["definitions"] = [
+                (self._symbol(name), d) for node, d in self._definition.items()
+                if (name := self.name_of(node)) and not d.is_Atom
+                and not any(f.has(sp.Add) for f in sp.Mul.make_args(d))]
+        return self._cache["definitions"]
 
     @_charged
     def fold(self, expr):

@@ -513,3 +513,15 @@ def test_batch_norm_steps_down_kratzerts_nine_steps_to_the_closed_form():
     assert engine[leaves["β"]][0] == pytest.approx(dout.sum(), rel=1e-14)
     ja = frames(loss, symbolic=False, lang="ja")
     assert [f.heading for f in ja][2:4] == ["ステップ9", "ステップ8"]
+
+
+def test_a_derivation_replayed_twice_says_the_same_both_times(book_a):
+    """A derivation is read by every view (the Stepper, then the exported page): the
+    sentence saying why −t1/(S·y1) is −t1/exp(a1) belongs to each replay, not only to
+    the first."""
+    from viz.derivation import derive
+    loss, _ = book_a
+    d = derive(loss, grads=True)
+    first, second = (["\n".join(f.text for f in frames(d))] for _ in range(2))
+    assert "so −t1/(S·y1) = −t1/exp(a1)" in first[0]
+    assert second == first
