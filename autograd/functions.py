@@ -346,9 +346,10 @@ def cross_entropy_error(y, t, delta=DELTA, *, scores=None):
     if y.ndim == 1:
         y, t = _row(y, t)
     tk = _one_hot(t, y.shape)
-    logy = log(y + delta) if delta else log(y)
+    guarded = y + delta if delta else y
+    logy = log(guarded)
     if scores is not None:
-        lost = (tk != 0) & (y.data + delta != y.data)
+        lost = (tk != 0) & (guarded.data != y.data)
         if lost.any():
             exact = _log_softmax(scores).reshape(y.shape)
             logy = apply(WHERE, exact, logy, cond=lost)

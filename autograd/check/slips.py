@@ -157,11 +157,11 @@ def _broadcast_axes(shape, target):
 def _branch(walk, root, leaf, name, a, e, rtol, atol):
     """Yours equals the expected less what comes back along one use of a value used
     several times, the leaf itself or one computed from it."""
-    reach = {leaf}
-    for node in postorder(root):
+    nodes, reach = postorder(root), {leaf}
+    for node in nodes:
         if any(p in reach for p in node.parents):
             reach.add(node)
-    for node in [n for n in postorder(root) if n in reach]:
+    for node in [n for n in nodes if n in reach]:
         uses = walk["users"].get(node, [])
         if len(uses) < 2:
             continue

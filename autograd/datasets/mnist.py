@@ -179,12 +179,6 @@ def _not_found(report, target, names, reason):
 # ------------------------------------------------------------------- reading files
 
 
-def _problem(path):
-    """Why the file at ``path`` must not be used, or None: a file with a recorded digest
-    must still have it (one put in place by hand has none and is taken as it is)."""
-    return check_file(path)
-
-
 class _Damaged(Exception):
     """A file that must not be used; ``error`` is the IDXFormatError when it does not
     parse, None when its digest is wrong."""
@@ -196,7 +190,9 @@ class _Damaged(Exception):
 
 def _read(path, magic):
     """The file's array; raises _Damaged saying what is wrong with it."""
-    problem = _problem(path)
+    # a file with a recorded digest must still have it (one put in place by hand has
+    # none and is taken as it is)
+    problem = check_file(path)
     if problem is not None:
         raise _Damaged(problem)
     try:
