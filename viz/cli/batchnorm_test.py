@@ -33,7 +33,7 @@ def check_options(args):
         raise CommandError(_("--batchnorm trains the book's two networks its own way; it "
                              "does not take {options} (it takes --scales, --lr, "
                              "--batch-size, --seed, --dtype, --data-dir, --download, "
-                             "--out)").format(options=", ".join(
+                             "--threads, --out)").format(options=", ".join(
                                  "--" + k.replace("_", "-") for k in given)))
     if not 1 <= args.scales <= 16:
         raise CommandError(_("--scales must be between 1 and 16, got {value}").format(
@@ -94,14 +94,8 @@ def plot(path, result):
 
 
 def _load(args, log):
-    from autograd.datasets import MNISTNotFoundError
-    from viz.cli.train import _not_found, load_data
-    try:
-        (x, t), _test = load_data("mnist", args.data_dir, args.download, log)
-    except MNISTNotFoundError as e:
-        raise CommandError(_not_found(e, args.download)) from None
-    except (OSError, ValueError) as e:
-        raise CommandError(" ".join(str(e).split())) from None
+    from viz.cli.train import loaded
+    (x, t), _test = loaded(args, log)  # check_options made sure the dataset is MNIST
     x = x.reshape(len(x), -1)[:TRAIN_SIZE].astype(args.dtype)
     return x, np.asarray(t)[:TRAIN_SIZE]
 
@@ -109,6 +103,7 @@ def _load(args, log):
 def run(args, out, err):
     """The experiment for `graphgrad train --batchnorm` (viz.cli.train hands it over)."""
     from autograd.training import batch_norm_test
+    from viz.cli.train import blas_threads
     check_options(args)
 
     def log(message):
@@ -129,7 +124,8 @@ def run(args, out, err):
                                 bn=f"{bn[-1]:.3f}", plain=f"{plain[-1]:.3f}"))
 
     os.makedirs(args.out, exist_ok=True)
-    with np.errstate(over="ignore", invalid="ignore"):  # the plain net diverges at W:1
+    # BLAS as `train` limits it; numpy quiet: the plain net diverges at W:1
+    with blas_threads(args.threads), np.errstate(over="ignore", invalid="ignore"):
         result = batch_norm_test(x, t, scales, lr=args.lr, batch_size=args.batch_size,
                                  seed=args.seed, dtype=np.dtype(args.dtype),
                                  callback=progress)

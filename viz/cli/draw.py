@@ -18,7 +18,7 @@ from viz import expr as E
 from viz.cli.files import EXIT_FAILED, CommandError, atomic_path, output_dir, output_file
 from viz.cli.files import dpi as check_dpi
 from viz.cli.lang import _, current
-from viz.refusal import domain_said
+from viz.refusal import Reason
 from viz.values import parse_assignments
 
 FORMATS = (".svg", ".png", ".pdf", ".dot", ".gv")
@@ -176,7 +176,7 @@ def _compute(args):
     except (DomainError, ArithmeticError, ValueError, TypeError) as e:
         message = _("cannot compute {expr} at {point}: {reason}").format(
             expr=repr(args.expr), point=" ".join(args.at) or _("no point"),
-            reason=domain_said(e, _) if isinstance(e, DomainError) else e)
+            reason=Reason(e).said_message(_))
         offset = getattr(e, "expr_offset", None)
         if offset is not None:  # the caret under the operation that failed
             message = str(E.ExprError(message, args.expr, offset))
@@ -194,7 +194,7 @@ def _compute(args):
             root.backward()
         except (DomainError, ArithmeticError) as e:
             raise CommandError(_("the gradient is undefined at this point: {reason}").format(
-                reason=domain_said(e, _) if isinstance(e, DomainError) else e)) from None
+                reason=Reason(e).said_message(_))) from None
         lines += [f"∂{root.name}/∂{name} = {_g(node.grad)}" for name, node in leaves(built)]
     if not np.all(np.isfinite(root.data)):
         lines.append(_("note: the value is not finite"))

@@ -216,7 +216,7 @@ def tour_key(have_dot):
     digest = hashlib.sha256()
     for package in (viz, autograd):
         root = Path(package.__file__).parent
-        for path in sorted(p for p in root.rglob("*") if p.suffix in (".py", ".html", ".po")
+        for path in sorted(p for p in root.rglob("*") if p.suffix in (".py", ".html", ".js", ".po")
                            and "__pycache__" not in p.parts):
             digest.update(path.relative_to(root).as_posix().encode())
             digest.update(path.read_bytes())

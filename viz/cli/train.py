@@ -278,15 +278,19 @@ def _not_found(e, download, data_dir=None):
              "are enough)").format(where=where, reason=reason, hint=hint)
 
 
-def _prepared(args, log):
+def loaded(args, log):
+    """load_data for the command's options, or a CommandError saying what to do."""
     from autograd.datasets import MNISTNotFoundError
     try:
-        (x_train, t_train), (x_test, t_test) = load_data(
-            args.dataset, args.data_dir, args.download, log)
+        return load_data(args.dataset, args.data_dir, args.download, log)
     except MNISTNotFoundError as e:
         raise CommandError(_not_found(e, args.download, args.data_dir)) from None
     except (OSError, ValueError) as e:
         raise CommandError(_one_line(e)) from None
+
+
+def _prepared(args, log):
+    (x_train, t_train), (x_test, t_test) = loaded(args, log)
     dtype = np.dtype(args.dtype)
     # once, up front: the network would otherwise convert every mini-batch
     x_train = x_train.reshape(len(x_train), -1).astype(dtype)

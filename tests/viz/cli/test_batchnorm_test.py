@@ -43,3 +43,43 @@ def test_train_batchnorm_on_mnist(capsys, tmp_path, mnist_dir):
     assert all(len(a) == 20 for a in result["batchnorm"] + result["plain"])
     assert result["batchnorm"][1][-1] > 0.3 > result["plain"][1][-1]
     assert (out / "batchnorm.png").stat().st_size > 10_000
+
+
+def test_an_empty_data_dir_is_said_as_train_says_it(capsys, tmp_path, monkeypatch):
+    """The experiment loads MNIST through train's own loader: a --data-dir without the
+    files is named, never answered with 'pass --data-dir DIR'."""
+    monkeypatch.delenv("GRAPHGRAD_MNIST_DIR", raising=False)
+    (tmp_path / "empty").mkdir()
+    args = ["--data-dir", str(tmp_path / "empty"), "--out", str(tmp_path / "out")]
+    _, _, bn = run(capsys, "train", "--batchnorm", *args)
+    _, _, plain = run(capsys, "train", "--no-progress", *args)
+    assert "pass --data-dir" not in bn
+    assert bn.split(": error: ")[1] == plain.split(": error: ")[1]
+
+
+def test_the_threads_option_limits_blas_for_the_experiment(capsys, tmp_path, monkeypatch):
+    """--threads is taken and used as train uses it (it was accepted and ignored)."""
+    import contextlib
+
+    import autograd.training
+    import viz.cli.train
+    seen = []
+
+    def blas_threads(n):
+        seen.append(n)
+        return contextlib.nullcontext()
+
+    def experiment(x, t, scales, **options):
+        seen.append("ran")
+        return {"weight_scales": scales, "batchnorm": [[0.5] * 20] * len(scales),
+                "plain": [[0.1] * 20] * len(scales)}
+
+    monkeypatch.setattr(viz.cli.train, "blas_threads", blas_threads)
+    monkeypatch.setattr(autograd.training, "batch_norm_test", experiment)
+    monkeypatch.setattr(batchnorm_test, "_load", lambda args, log: (np.zeros((4, 784)),
+                                                                    np.zeros(4, int)))
+    monkeypatch.setattr(batchnorm_test, "plot", lambda path, result: path)
+    code, text, err = run(capsys, "train", "--batchnorm", "--scales", "1", "--threads",
+                          "2", "--out", str(tmp_path / "out"))
+    assert code == 0, err
+    assert seen == [2, "ran"]
